@@ -1,0 +1,1 @@
+"""Hromada bot: the transport side (Telegram wiring, middlewares, scheduler, entry point)."""

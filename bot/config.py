@@ -1,0 +1,133 @@
+"""Settings read from the environment and `.env` (see `.env.example`)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every knob a council admin may turn; defaults run a small city on one machine."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr
+    telegram_api_base: str | None = None
+    bot_username: str | None = None
+
+    database_url: str = "sqlite+aiosqlite:///data/hromada.db"
+    redis_url: str | None = None
+
+    webhook_url: str | None = None
+    webhook_path: str = "/telegram/webhook"
+    webhook_secret: SecretStr | None = None
+    web_host: str = "0.0.0.0"
+    web_port: int = 8080
+
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    default_language: str = "uk"
+    timezone: str = "Europe/Kyiv"
+    privacy_policy_url: str = "https://example.org/privacy"
+    city_name: str = "Hromada"
+
+    scheduler_enabled: bool = True
+    scheduler_tick_seconds: float = 5.0
+    delivery_enabled: bool = True
+    delivery_rate_per_second: float = 25.0
+    delivery_per_chat_interval: float = 1.0
+    delivery_max_attempts: int = 5
+    allow_paid_broadcast: bool = False
+
+    throttle_rate: float = 1.0
+    throttle_burst: int = 8
+
+    name_max_length: int = 120
+    address_max_length: int = 200
+
+    log_level: str = "INFO"
+
+    # --- e-petitions (owned by the petitions feature) ---
+    petition_threshold: int = 250
+    petition_period_days: int = 90
+    petition_title_max: int = 200
+    petition_text_max: int = 3000
+    petition_max_pending_per_author: int = 2
+    petition_moderation_working_days: int = 2
+    petition_answer_working_days: int = 10
+    petition_categories: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    public_holidays: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    council_channel_id: int | None = None
+
+    # --- appeals (owned by the appeals feature) ---
+    appeal_categories: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: [
+            "roads", "utilities", "transport", "social", "safety", "ecology", "other"
+        ]
+    )
+    appeal_departments: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: [
+            "housing", "roads", "transport", "social", "ecology", "general"
+        ]
+    )
+    appeal_text_max: int = 4000
+    appeal_max_attachments: int = 3
+    appeal_max_file_mb: int = 10
+    appeal_answer_days: int = 30
+    appeal_simple_days: int = 15
+    appeal_max_days: int = 45
+    appeal_followup_days: int = 28
+    city_bbox: str = "48.80,37.50,48.93,37.70"
+
+    # --- subscriptions, events and broadcasts (owned by the broadcasts feature) ---
+    announcement_max: int = 3500
+    event_reminder_hours: int = 24
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_format(cls, value: SecretStr) -> SecretStr:
+        if not TOKEN_RE.match(value.get_secret_value().strip()):
+            raise ValueError("BOT_TOKEN does not look like a token from @BotFather (digits:secret)")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator(
+        "admin_ids", "petition_categories", "public_holidays", "appeal_categories",
+        "appeal_departments", mode="before",
+    )
+    @classmethod
+    def _admin_csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in ("uk", "en"):
+            raise ValueError("DEFAULT_LANGUAGE must be uk or en")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def ensure_data_dir(self) -> None:
+        """Create the folder of a SQLite file so a fresh checkout just runs."""
+        if self.is_sqlite and ":memory:" not in self.database_url:
+            path = self.database_url.split("///", 1)[-1]
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()  # type: ignore[call-arg]

@@ -1,0 +1,1 @@
+"""Thin conversation handlers, one router per feature."""

@@ -1,0 +1,1 @@
+"""Domain rules and data. Knows nothing of any messenger."""

@@ -1,0 +1,210 @@
+"""Deferred and periodic work kept in our own tables, so a restart loses nothing.
+
+One-off tasks (`schedule`) are claimed atomically by one scheduler tick in one process.
+Periodic jobs (`periodic`) run at most once per period key (e.g. once a day) across all
+processes, guarded by a unique row in `periodic_runs`. Handlers take a session and a payload,
+write their effects (usually outbox rows) and return; the tick commits each task on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.db import insert_ignoring_conflicts, is_postgres, utcnow
+from services.models import PeriodicRun, ScheduledTask, TaskStatus
+
+log = logging.getLogger(__name__)
+
+TaskHandler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+PeriodicHandler = Callable[[AsyncSession, datetime], Awaitable[None]]
+PeriodKey = Callable[[datetime], str | None]
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    name: str
+    handler: PeriodicHandler
+    # Returns the key of the current period, or None when the job is not due now.
+    period_key: PeriodKey
+
+
+_tasks: dict[str, TaskHandler] = {}
+_periodic: dict[str, PeriodicJob] = {}
+
+
+def task(kind: str) -> Callable[[TaskHandler], TaskHandler]:
+    """Register the handler of a one-off task kind."""
+
+    def register(fn: TaskHandler) -> TaskHandler:
+        _tasks[kind] = fn
+        return fn
+
+    return register
+
+
+def periodic(name: str, period_key: PeriodKey) -> Callable[[PeriodicHandler], PeriodicHandler]:
+    """Register a job run once per period (see `every_tick`, `daily_at`)."""
+
+    def register(fn: PeriodicHandler) -> PeriodicHandler:
+        _periodic[name] = PeriodicJob(name, fn, period_key)
+        return fn
+
+    return register
+
+
+def every_tick(_now: datetime) -> str | None:
+    """Run on every tick, in every process; the handler itself must be idempotent."""
+    return ""
+
+
+def daily_at(hour: int) -> PeriodKey:
+    """Once a Kyiv day, from `hour` o'clock on."""
+    from services.timeutil import to_kyiv
+
+    def key(now: datetime) -> str | None:
+        local = to_kyiv(now)
+        return local.date().isoformat() if local.hour >= hour else None
+
+    return key
+
+
+async def schedule(
+    session: AsyncSession,
+    kind: str,
+    due_at: datetime,
+    payload: dict[str, Any] | None = None,
+    *,
+    dedupe_key: str | None = None,
+) -> bool:
+    """Queue a task; with `dedupe_key` the same task is queued once. True if queued now."""
+    stmt = (
+        insert_ignoring_conflicts(session, ScheduledTask.__table__)
+        .values(
+            kind=kind,
+            payload=payload or {},
+            due_at=due_at,
+            status=TaskStatus.PENDING.value,
+            attempts=0,
+            dedupe_key=dedupe_key,
+            created_at=utcnow(),
+        )
+        .returning(ScheduledTask.__table__.c.id)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+async def cancel(session: AsyncSession, dedupe_key: str) -> None:
+    await session.execute(
+        update(ScheduledTask)
+        .where(ScheduledTask.dedupe_key == dedupe_key, ScheduledTask.status == TaskStatus.PENDING)
+        .values(status=TaskStatus.DONE, last_error="cancelled", done_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def claim_due(
+    session: AsyncSession, worker: str, limit: int = 20, lease: timedelta = timedelta(minutes=5)
+) -> list[ScheduledTask]:
+    now = utcnow()
+    due = (
+        select(ScheduledTask.id)
+        .where(
+            ScheduledTask.due_at <= now,
+            or_(
+                ScheduledTask.status == TaskStatus.PENDING,
+                and_(ScheduledTask.status == TaskStatus.RUNNING, ScheduledTask.locked_until < now),
+            ),
+        )
+        .order_by(ScheduledTask.due_at, ScheduledTask.id)
+        .limit(limit)
+    )
+    if is_postgres(session):
+        due = due.with_for_update(skip_locked=True)
+    stmt = (
+        update(ScheduledTask)
+        .where(ScheduledTask.id.in_(due.scalar_subquery()))
+        .values(
+            status=TaskStatus.RUNNING,
+            locked_by=worker,
+            locked_until=now + lease,
+            attempts=ScheduledTask.attempts + 1,
+        )
+        .returning(ScheduledTask)
+        .execution_options(synchronize_session=False)
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def claim_period(session: AsyncSession, name: str, period_key: str) -> bool:
+    stmt = (
+        insert_ignoring_conflicts(session, PeriodicRun.__table__)
+        .values(name=name, period_key=period_key, ran_at=utcnow())
+        .returning(PeriodicRun.__table__.c.id)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+async def run_tick(sessionmaker: async_sessionmaker[AsyncSession], worker: str) -> int:
+    """One scheduler tick: run due one-off tasks, then periodic jobs whose period is new."""
+    done = 0
+    async with sessionmaker() as session:
+        claimed = await claim_due(session, worker)
+        await session.commit()
+    for item in claimed:
+        done += await _run_task(sessionmaker, item)
+    now = utcnow()
+    for job in list(_periodic.values()):
+        key = job.period_key(now)
+        if key is None:
+            continue
+        try:
+            async with sessionmaker() as session:
+                if key and not await claim_period(session, job.name, key):
+                    continue
+                await job.handler(session, now)
+                await session.commit()
+                done += 1
+        except Exception:
+            log.exception("periodic job %s failed", job.name)
+    return done
+
+
+async def _run_task(sessionmaker: async_sessionmaker[AsyncSession], item: ScheduledTask) -> int:
+    handler = _tasks.get(item.kind)
+    try:
+        if handler is None:
+            raise LookupError(f"no handler for task kind {item.kind!r}")
+        async with sessionmaker() as session:
+            await handler(session, dict(item.payload or {}))
+            await session.execute(
+                update(ScheduledTask)
+                .where(ScheduledTask.id == item.id)
+                .values(status=TaskStatus.DONE, done_at=utcnow(), locked_until=None)
+            )
+            await session.commit()
+        return 1
+    except Exception as exc:
+        log.exception("task %s #%s failed", item.kind, item.id)
+        async with sessionmaker() as session:
+            final = item.attempts >= MAX_ATTEMPTS or handler is None
+            await session.execute(
+                update(ScheduledTask)
+                .where(ScheduledTask.id == item.id)
+                .values(
+                    status=TaskStatus.FAILED if final else TaskStatus.PENDING,
+                    due_at=utcnow() + timedelta(seconds=30 * item.attempts),
+                    last_error=repr(exc)[:1000],
+                    locked_until=None,
+                )
+            )
+            await session.commit()
+        return 0

@@ -1,0 +1,31 @@
+"""All models, imported here so `Base.metadata` (and Alembic) sees every table."""
+
+from services.models.core import (
+    AuditEntry,
+    Channel,
+    ChannelIdentity,
+    PeriodicRun,
+    Resident,
+    Role,
+    ScheduledTask,
+    StaffRole,
+    TaskStatus,
+)
+from services.models.outbox import OutboxMessage, OutboxStatus, Priority
+
+# Feature modules register their tables on import (one line each, kept sorted).
+
+__all__ = [
+    "AuditEntry",
+    "Channel",
+    "ChannelIdentity",
+    "OutboxMessage",
+    "OutboxStatus",
+    "PeriodicRun",
+    "Priority",
+    "Resident",
+    "Role",
+    "ScheduledTask",
+    "StaffRole",
+    "TaskStatus",
+]

@@ -1,0 +1,254 @@
+"""Residents: consent, phone verification, name and address, settings, the right to be forgotten."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from services.db import utcnow
+from services.errors import InvalidInput, NotFound
+from services.i18n import LANGUAGES
+from services.models import ChannelIdentity, Resident
+
+# Letters of any script, apostrophes (Ukrainian uses ' and ʼ), hyphens, dots and spaces.
+_NAME_RE = re.compile(r"^[^\W\d_]+(?:['ʼ’`\-. ][^\W\d_]+)*\.?$")
+_BUILDING_RE = re.compile(r"^[0-9]{1,4}(?:[ /\-]?[0-9A-Za-zА-ЯҐЄІЇа-яґєії]{0,4})?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    name_max: int = 120
+    address_max: int = 200
+
+
+async def by_identity(session: AsyncSession, channel: str, external_id: str) -> Resident | None:
+    return await session.scalar(
+        select(Resident)
+        .join(ChannelIdentity, ChannelIdentity.resident_id == Resident.id)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+    )
+
+
+async def get(session: AsyncSession, resident_id: int) -> Resident:
+    resident = await session.get(Resident, resident_id)
+    if resident is None:
+        raise NotFound()
+    return resident
+
+
+async def give_consent(
+    session: AsyncSession,
+    *,
+    channel: str,
+    external_id: str,
+    chat_id: str,
+    language: str,
+    username: str | None = None,
+) -> Resident:
+    """The first row we ever store about a person, written only once they agreed."""
+    existing = await by_identity(session, channel, external_id)
+    if existing is not None:
+        existing.consent_at = existing.consent_at or utcnow()
+        existing.language = language
+        return existing
+    resident = Resident(
+        language=language if language in LANGUAGES else "uk",
+        consent_at=utcnow(),
+        is_active=True,
+    )
+    resident.identities = [
+        ChannelIdentity(channel=channel, external_id=external_id, chat_id=chat_id,
+                        username=username)
+    ]
+    session.add(resident)
+    await session.flush()
+    return resident
+
+
+def normalize_phone(raw: str) -> str:
+    digits = re.sub(r"\D", "", raw)
+    if len(digits) < 10 or len(digits) > 15:
+        raise InvalidInput("onboarding.phone_invalid")
+    if len(digits) == 10 and digits.startswith("0"):  # a local Ukrainian number
+        digits = "38" + digits
+    return "+" + digits
+
+
+async def verify_phone(
+    session: AsyncSession,
+    resident: Resident,
+    *,
+    phone: str,
+    contact_owner_id: str | None,
+    sender_id: str,
+) -> Resident:
+    """Accept the resident's own shared contact; a person's accounts meet on the same phone.
+
+    A contact whose owner is not the sender (a forwarded or typed one) proves nothing.
+    If another resident already holds this phone (the same person from another messenger),
+    this account joins that resident and the fresh empty profile is removed.
+    """
+    if contact_owner_id is None or contact_owner_id != sender_id:
+        raise InvalidInput("onboarding.phone_foreign")
+    normalized = normalize_phone(phone)
+    owner = await session.scalar(select(Resident).where(Resident.phone == normalized))
+    if owner is not None and owner.id != resident.id:
+        await session.execute(
+            update(ChannelIdentity)
+            .where(ChannelIdentity.resident_id == resident.id)
+            .values(resident_id=owner.id)
+            .execution_options(synchronize_session=False)
+        )
+        owner.language = resident.language
+        owner.consent_at = owner.consent_at or resident.consent_at
+        owner.is_active = True
+        await session.delete(resident)
+        await session.flush()
+        return owner
+    resident.phone = normalized
+    resident.phone_verified_at = utcnow()
+    await session.flush()
+    return resident
+
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())
+
+
+def validate_full_name(raw: str | None, limits: Limits = Limits()) -> str:
+    if raw is None:
+        raise InvalidInput("onboarding.name_not_text")
+    name = _clean(raw)
+    if not name:
+        raise InvalidInput("onboarding.name_empty")
+    if len(name) > limits.name_max:
+        raise InvalidInput("onboarding.name_too_long", limit=limits.name_max)
+    if len(name.split(" ")) < 2 or not _NAME_RE.match(name):
+        raise InvalidInput("onboarding.name_invalid")
+    return name
+
+
+def validate_street(raw: str | None, limits: Limits = Limits()) -> str:
+    if raw is None:
+        raise InvalidInput("onboarding.street_not_text")
+    street = _clean(raw)
+    if len(street) < 3:
+        raise InvalidInput("onboarding.street_empty")
+    if len(street) > limits.address_max:
+        raise InvalidInput("onboarding.street_too_long", limit=limits.address_max)
+    if not any(ch.isalpha() for ch in street):
+        raise InvalidInput("onboarding.street_invalid")
+    return street
+
+
+def validate_building(raw: str | None) -> str:
+    if raw is None:
+        raise InvalidInput("onboarding.building_not_text")
+    building = _clean(raw).replace(" ", "")
+    if not building:
+        raise InvalidInput("onboarding.building_empty")
+    if not _BUILDING_RE.match(building):
+        raise InvalidInput("onboarding.building_invalid")
+    return building
+
+
+async def set_full_name(session: AsyncSession, resident: Resident, raw: str | None,
+                        limits: Limits = Limits()) -> Resident:
+    resident.full_name = validate_full_name(raw, limits)
+    await session.flush()
+    return resident
+
+
+async def set_address(
+    session: AsyncSession, resident: Resident, street: str, building: str
+) -> Resident:
+    resident.street = street
+    resident.building = building
+    await session.flush()
+    return resident
+
+
+async def set_language(session: AsyncSession, resident: Resident, language: str) -> Resident:
+    if language not in LANGUAGES:
+        raise InvalidInput("settings.language_unknown")
+    resident.language = language
+    await session.flush()
+    return resident
+
+
+def parse_quiet_hours(raw: str | None) -> tuple[int | None, int | None]:
+    """`22-8` → (22, 8); `off`/`-` → no quiet hours."""
+    if raw is None:
+        raise InvalidInput("settings.quiet_invalid")
+    text = raw.strip().lower()
+    if text in {"-", "off", "0", "ні", "вимк", "none"}:
+        return None, None
+    match = re.fullmatch(r"(\d{1,2})(?::00)?\s*[-–—]\s*(\d{1,2})(?::00)?", text)
+    if not match:
+        raise InvalidInput("settings.quiet_invalid")
+    start, end = int(match.group(1)), int(match.group(2))
+    if not (0 <= start <= 23 and 0 <= end <= 23) or start == end:
+        raise InvalidInput("settings.quiet_invalid")
+    return start, end
+
+
+async def set_quiet_hours(
+    session: AsyncSession, resident: Resident, quiet: tuple[int | None, int | None]
+) -> Resident:
+    resident.quiet_from, resident.quiet_to = quiet
+    await session.flush()
+    return resident
+
+
+async def forget(session: AsyncSession, resident: Resident) -> None:
+    """Erase what identifies the person; the anonymous row keeps totals (signatures) right."""
+    resident.full_name = None
+    resident.street = None
+    resident.building = None
+    resident.phone = None
+    resident.phone_verified_at = None
+    resident.district = None
+    resident.is_active = False
+    resident.notifications_enabled = False
+    resident.forgotten_at = utcnow()
+    await session.execute(delete(ChannelIdentity).where(ChannelIdentity.resident_id == resident.id))
+    await session.flush()
+
+
+async def with_identities(session: AsyncSession, resident_id: int) -> Resident | None:
+    return await session.scalar(
+        select(Resident).options(selectinload(Resident.identities)).where(Resident.id == resident_id)
+    )
+
+
+async def set_reachable(session: AsyncSession, channel: str, external_id: str,
+                        reachable: bool) -> None:
+    """Follow `my_chat_member`: blocked → inactive; unblocked → active again."""
+    identity = await session.scalar(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+    )
+    if identity is None:
+        return
+    identity.is_blocked = not reachable
+    resident = await session.get(Resident, identity.resident_id)
+    if resident is not None and resident.forgotten_at is None:
+        if reachable:
+            resident.is_active = True
+        else:
+            others = await session.scalar(
+                select(ChannelIdentity.id).where(
+                    ChannelIdentity.resident_id == resident.id,
+                    ChannelIdentity.id != identity.id,
+                    ChannelIdentity.is_blocked.is_(False),
+                )
+            )
+            resident.is_active = others is not None
+    await session.flush()

@@ -1,0 +1,1 @@
+"""Test doubles of outside systems (never of our own code)."""

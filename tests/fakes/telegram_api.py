@@ -1,0 +1,316 @@
+"""A fake Telegram Bot API server on loopback, spoken to over real HTTP by aiogram.
+
+It keeps what the bot sent per chat, serves `getUpdates` with `offset`/`timeout` long polling,
+and can answer 429 (`retry_after`) or 403 on demand, or enforce a messages-per-second limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 4242
+BOT_USERNAME = "hromada_test_bot"
+JSON_FIELDS = {
+    "reply_markup", "entities", "caption_entities", "commands", "scope", "allowed_updates",
+    "link_preview_options", "reply_parameters", "media", "results",
+}
+SEND_METHODS = {"sendmessage", "sendphoto", "senddocument", "sendmediagroup", "copymessage"}
+
+
+@dataclass
+class Sent:
+    """One call the bot made that shows something to a chat."""
+
+    method: str
+    chat_id: int
+    message_id: int
+    text: str | None
+    reply_markup: dict[str, Any] | None
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        markup = self.reply_markup or {}
+        rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+        return [
+            (b if isinstance(b, dict) else {"text": b}) for row in rows for b in row
+        ]
+
+    def button(self, text_part: str) -> dict[str, Any]:
+        for b in self.buttons:
+            if text_part.lower() in b["text"].lower():
+                return b
+        raise AssertionError(f"no button with {text_part!r} in {[b['text'] for b in self.buttons]}")
+
+
+@dataclass
+class Fault:
+    code: int
+    retry_after: int | None = None
+    description: str = ""
+
+
+class FakeTelegramAPI:
+    """The server; `url` is what aiogram's `TelegramAPIServer.from_base` points at."""
+
+    def __init__(self) -> None:
+        self.updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._new_update = asyncio.Condition()
+        self.sent: list[Sent] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.callback_answers: list[dict[str, Any]] = []
+        self.commands: list[dict[str, Any]] = []
+        self.webhook: dict[str, Any] | None = None
+        self.blocked_chats: set[int] = set()
+        self.faults: dict[str, list[Fault]] = defaultdict(list)
+        self.rate_limit: float | None = None  # messages per second across all chats
+        self._window_start = time.monotonic()
+        self._window_count = 0
+        self.count_429 = 0
+        self.last_offset: int | None = None
+        self.on_send: Callable[[Sent], None] | None = None
+        self.record_calls = True
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+        self.messages: dict[tuple[int, int], Sent] = {}
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    async def start(self, port: int = 0) -> str:
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._file)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        await site.start()
+        sockets = site._server.sockets  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # ---- what tests do ---------------------------------------------------------------------
+    async def push_update(self, update: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        update = {"update_id": update_id, **update}
+        async with self._new_update:
+            self.updates.append(update)
+            self._new_update.notify_all()
+        return update_id
+
+    def next_update_id(self) -> int:
+        return next(self._update_ids)
+
+    def fail_next(self, method: str, code: int, retry_after: int | None = None,
+                  times: int = 1) -> None:
+        for _ in range(times):
+            self.faults[method.lower()].append(Fault(code, retry_after))
+
+    def to_chat(self, chat_id: int) -> list[Sent]:
+        return [s for s in self.sent if s.chat_id == chat_id]
+
+    def new_message_id(self) -> int:
+        return next(self._message_ids)
+
+    # ---- the server ------------------------------------------------------------------------
+    async def _file(self, request: web.Request) -> web.Response:
+        return web.Response(body=b"\x89PNG fake file body")
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        if request.content_type == "application/json":
+            params = await request.json()
+        elif request.can_read_body:
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, web.FileField):
+                    params[key] = {"filename": value.filename, "size": len(value.file.read())}
+                elif key in JSON_FIELDS:
+                    params[key] = json.loads(value)
+                else:
+                    params[key] = value
+        params.update({k: v for k, v in request.query.items() if k not in params})
+        return params
+
+    def _check_faults(self, method: str, params: dict[str, Any]) -> web.Response | None:
+        queue = self.faults.get(method)
+        if queue:
+            fault = queue.pop(0)
+            return self._error(fault.code, fault.retry_after)
+        if method in SEND_METHODS:
+            chat_id = int(params.get("chat_id", 0))
+            if chat_id in self.blocked_chats:
+                return self._error(403)
+            if self.rate_limit is not None:
+                now = time.monotonic()
+                if now - self._window_start >= 1.0:
+                    self._window_start, self._window_count = now, 0
+                if self._window_count >= self.rate_limit:
+                    return self._error(429, 1)
+                self._window_count += 1
+        return None
+
+    def _error(self, code: int, retry_after: int | None = None) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": code}
+        if code == 429:
+            self.count_429 += 1
+            body["description"] = f"Too Many Requests: retry after {retry_after or 1}"
+            body["parameters"] = {"retry_after": retry_after or 1}
+        elif code == 403:
+            body["description"] = "Forbidden: bot was blocked by the user"
+        else:
+            body["description"] = "Bad Request: injected fault"
+        return web.json_response(body, status=code)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"].lower()
+        params = await self._params(request)
+        if self.record_calls:
+            self.calls.append((method, params))
+        fault = self._check_faults(method, params)
+        if fault is not None:
+            return fault
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return web.json_response({"ok": True, "result": True})
+        result = handler(params)
+        if asyncio.iscoroutine(result):
+            result = await result
+        return web.json_response({"ok": True, "result": result})
+
+    def _message(self, chat_id: int, message_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        msg: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Hromada",
+                     "username": BOT_USERNAME},
+        }
+        if "text" in params:
+            msg["text"] = params["text"]
+        if "caption" in params:
+            msg["caption"] = params["caption"]
+        if "photo" in params:
+            msg["photo"] = [{"file_id": "sent-photo", "file_unique_id": "sp", "width": 1,
+                             "height": 1}]
+        if "document" in params:
+            msg["document"] = {"file_id": "sent-doc", "file_unique_id": "sd"}
+        if isinstance(params.get("reply_markup"), dict) and "inline_keyboard" in params[
+            "reply_markup"
+        ]:
+            msg["reply_markup"] = params["reply_markup"]
+        return msg
+
+    def _record(self, method: str, params: dict[str, Any], message_id: int) -> Sent:
+        chat_id = int(params["chat_id"])
+        markup = params.get("reply_markup")
+        sent = Sent(
+            method=method,
+            chat_id=chat_id,
+            message_id=message_id,
+            text=params.get("text") or params.get("caption"),
+            reply_markup=markup if isinstance(markup, dict) else None,
+            params=params,
+        )
+        self.sent.append(sent)
+        self.messages[(chat_id, message_id)] = sent
+        if self.on_send is not None:
+            self.on_send(sent)
+        return sent
+
+    def _m_getme(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "Hromada", "username": BOT_USERNAME,
+                "can_join_groups": False, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}
+
+    async def _m_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset", 0) or 0)
+        timeout = float(params.get("timeout", 0) or 0)
+        limit = int(params.get("limit", 100) or 100)
+        self.last_offset = offset
+        if offset:
+            # Telegram forgets updates below the offset: they were confirmed.
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        deadline = time.monotonic() + min(timeout, 2.0)
+        async with self._new_update:
+            while not self.updates and time.monotonic() < deadline:
+                try:
+                    await asyncio.wait_for(self._new_update.wait(),
+                                           deadline - time.monotonic())
+                except TimeoutError:
+                    break
+            return self.updates[:limit]
+
+    def _send(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        message_id = self.new_message_id()
+        self._record(method, params, message_id)
+        return self._message(int(params["chat_id"]), message_id, params)
+
+    def _m_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._send("sendMessage", params)
+
+    def _m_sendphoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._send("sendPhoto", params)
+
+    def _m_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._send("sendDocument", params)
+
+    def _edit(self, method: str, params: dict[str, Any]) -> dict[str, Any] | bool:
+        chat_id = int(params["chat_id"])
+        message_id = int(params["message_id"])
+        previous = self.messages.get((chat_id, message_id))
+        if previous is None:
+            return True
+        if "text" in params or "caption" in params:
+            previous.text = params.get("text") or params.get("caption")
+        if method == "editMessageReplyMarkup" or "reply_markup" in params:
+            markup = params.get("reply_markup")
+            previous.reply_markup = markup if isinstance(markup, dict) else None
+        previous.params = {**previous.params, **params}
+        self.sent.append(Sent(method, chat_id, message_id, previous.text,
+                              previous.reply_markup, params))
+        return self._message(chat_id, message_id, {"text": previous.text or "",
+                                                   "reply_markup": previous.reply_markup})
+
+    def _m_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        return self._edit("editMessageText", params)
+
+    def _m_editmessagereplymarkup(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        return self._edit("editMessageReplyMarkup", params)
+
+    def _m_editmessagecaption(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        return self._edit("editMessageCaption", params)
+
+    def _m_answercallbackquery(self, params: dict[str, Any]) -> bool:
+        self.callback_answers.append(params)
+        return True
+
+    def _m_setmycommands(self, params: dict[str, Any]) -> bool:
+        self.commands.append(params)
+        return True
+
+    def _m_setwebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = params
+        return True
+
+    def _m_deletewebhook(self, _params: dict[str, Any]) -> bool:
+        self.webhook = None
+        return True
+
+    def _m_getfile(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"file_id": params.get("file_id"), "file_unique_id": "u",
+                "file_size": 1024, "file_path": f"photos/{params.get('file_id')}.jpg"}
