@@ -14,18 +14,24 @@ from services.models.core import (
 from services.models.outbox import OutboxMessage, OutboxStatus, Priority
 
 # Feature modules register their tables on import (one line each, kept sorted).
+from services.models.petitions import AnswerKind, Petition, PetitionStatus, RejectReason, Signature
 
 __all__ = [
+    "AnswerKind",
     "AuditEntry",
     "Channel",
     "ChannelIdentity",
     "OutboxMessage",
     "OutboxStatus",
     "PeriodicRun",
+    "Petition",
+    "PetitionStatus",
     "Priority",
+    "RejectReason",
     "Resident",
     "Role",
     "ScheduledTask",
+    "Signature",
     "StaffRole",
     "TaskStatus",
 ]
