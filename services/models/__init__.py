@@ -1,5 +1,6 @@
 """All models, imported here so `Base.metadata` (and Alembic) sees every table."""
 
+from services.models.appeals import Appeal, AppealStatus, AppealType
 from services.models.core import (
     AuditEntry,
     Channel,
@@ -18,6 +19,9 @@ from services.models.petitions import AnswerKind, Petition, PetitionStatus, Reje
 
 __all__ = [
     "AnswerKind",
+    "Appeal",
+    "AppealStatus",
+    "AppealType",
     "AuditEntry",
     "Channel",
     "ChannelIdentity",
