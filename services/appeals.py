@@ -1,0 +1,1211 @@
+"""Citizens' appeals from filing to the answer, on the deadlines of Law No. 393/96.
+
+Art. 3 (proposal / application / complaint), Art. 5 (name, address, essence; a non-compliant
+appeal is returned with the reason within 10 days), Art. 8 (anonymous ones are not considered),
+Art. 20 (30 days, 15 when simple, one extension never past 45 days in total).
+Every status change is written to the history and queued to the author and supporters through
+the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services import audit, jobs, outbox
+from services.db import insert_ignoring_conflicts, utcnow
+from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.i18n import Texts
+from services.models import Resident, Role
+from services.models.appeals import (
+    Appeal,
+    AppealAttachment,
+    AppealCounter,
+    AppealDraft,
+    AppealEvent,
+    AppealStatus,
+    AppealSupporter,
+    AppealType,
+    AttachmentKind,
+)
+from services.timeutil import as_utc, format_date, to_kyiv
+
+NUMBER_PREFIX = "З"
+FOLLOWUP_TASK = "appeals.followup"
+# The callback a follow-up button carries; handlers/appeals.py has the CallbackData factory with
+# the same prefix and fields (a test checks they agree), services stay free of aiogram.
+FOLLOWUP_PREFIX = "apfu"
+
+OPEN_STATUSES: frozenset[AppealStatus] = frozenset(
+    {
+        AppealStatus.REGISTERED,
+        AppealStatus.ASSIGNED,
+        AppealStatus.IN_PROGRESS,
+        AppealStatus.EXTENDED,
+        AppealStatus.REOPENED,
+    }
+)
+
+# The legal moves of the status machine; anything else is refused with a domain error.
+TRANSITIONS: dict[AppealStatus, frozenset[AppealStatus]] = {
+    AppealStatus.REGISTERED: frozenset(
+        {AppealStatus.ASSIGNED, AppealStatus.IN_PROGRESS, AppealStatus.EXTENDED,
+         AppealStatus.ANSWERED, AppealStatus.RETURNED, AppealStatus.MERGED}
+    ),
+    AppealStatus.ASSIGNED: frozenset(
+        {AppealStatus.ASSIGNED, AppealStatus.IN_PROGRESS, AppealStatus.EXTENDED,
+         AppealStatus.ANSWERED, AppealStatus.RETURNED, AppealStatus.MERGED}
+    ),
+    AppealStatus.IN_PROGRESS: frozenset(
+        {AppealStatus.EXTENDED, AppealStatus.ANSWERED, AppealStatus.MERGED}
+    ),
+    AppealStatus.EXTENDED: frozenset(
+        {AppealStatus.IN_PROGRESS, AppealStatus.ANSWERED, AppealStatus.MERGED}
+    ),
+    AppealStatus.REOPENED: frozenset(
+        {AppealStatus.ASSIGNED, AppealStatus.IN_PROGRESS, AppealStatus.ANSWERED,
+         AppealStatus.MERGED}
+    ),
+    AppealStatus.ANSWERED: frozenset({AppealStatus.CLOSED, AppealStatus.REOPENED}),
+    AppealStatus.RETURNED: frozenset(),
+    AppealStatus.CLOSED: frozenset(),
+    AppealStatus.MERGED: frozenset(),
+}
+
+# Statuses a moderator sets directly; the others have their own action (extend, answer, ...).
+MANUAL_STATUSES: tuple[AppealStatus, ...] = (AppealStatus.IN_PROGRESS, AppealStatus.CLOSED)
+
+DEFAULT_MIMES: tuple[str, ...] = (
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/heic",
+    "application/pdf",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.oasis.opendocument.text",
+    "text/plain",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AppealRules:
+    """The knobs of the feature, built from Settings on the bot side."""
+
+    categories: tuple[str, ...] = (
+        "roads", "utilities", "transport", "social", "safety", "ecology", "other"
+    )
+    departments: tuple[str, ...] = ("housing", "roads", "transport", "social", "general")
+    text_min: int = 10
+    text_max: int = 4000
+    reason_max: int = 1000
+    address_max: int = 200
+    max_attachments: int = 3
+    max_file_bytes: int = 10 * 1024 * 1024
+    allowed_mimes: tuple[str, ...] = DEFAULT_MIMES
+    answer_days: int = 30
+    simple_days: int = 15
+    max_days: int = 45
+    return_days: int = 10
+    followup_days: int = 28
+    due_soon_days: int = 3
+    # (south, west, north, east) in degrees, or None for no check.
+    city_bbox: tuple[float, float, float, float] | None = None
+    duplicate_radius_m: float = 300.0
+
+    def in_city(self, latitude: float, longitude: float) -> bool:
+        if self.city_bbox is None:
+            return True
+        south, west, north, east = self.city_bbox
+        return south <= latitude <= north and west <= longitude <= east
+
+
+def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
+    """`"south,west,north,east"` → a tuple; empty means no check."""
+    if not raw or not raw.strip():
+        return None
+    parts = [float(p) for p in raw.split(",")]
+    if len(parts) != 4:
+        raise ValueError("city_bbox needs four numbers: south,west,north,east")
+    south, west, north, east = parts
+    return (min(south, north), min(west, east), max(south, north), max(west, east))
+
+
+# --- numbers and deadlines ---------------------------------------------------------------
+
+
+def format_number(year: int, seq: int) -> str:
+    return f"{NUMBER_PREFIX}-{year}-{seq:06d}"
+
+
+def deadline_for(registered_at: datetime, days: int) -> date:
+    """The last Kyiv calendar day to answer: the registration day plus `days`."""
+    return to_kyiv(registered_at).date() + timedelta(days=days)
+
+
+def latest_deadline(appeal: Appeal, rules: AppealRules) -> date:
+    """Art. 20: never past `max_days` (45) after registration, extension included."""
+    return deadline_for(appeal.registered_at, rules.max_days)
+
+
+def today_kyiv(now: datetime | None = None) -> date:
+    return to_kyiv(now or utcnow()).date()
+
+
+def days_taken(appeal: Appeal) -> int | None:
+    if appeal.answered_at is None:
+        return None
+    return (to_kyiv(appeal.answered_at).date() - to_kyiv(appeal.registered_at).date()).days
+
+
+def answered_on_time(appeal: Appeal) -> bool | None:
+    if appeal.answered_at is None:
+        return None
+    return to_kyiv(appeal.answered_at).date() <= appeal.deadline
+
+
+async def _next_seq(session: AsyncSession, year: int) -> int:
+    """Bump the year's counter; the row lock is held until the registering transaction ends.
+
+    Because the bump and the appeal insert commit (or roll back) together, numbers are unique
+    and gap-free: SQLite serialises writers, PostgreSQL re-reads the locked row after the
+    other transaction commits.
+    """
+    bump = (
+        update(AppealCounter)
+        .where(AppealCounter.year == year)
+        .values(last_number=AppealCounter.last_number + 1)
+        .returning(AppealCounter.last_number)
+        .execution_options(synchronize_session=False)
+    )
+    seq = (await session.execute(bump)).scalar_one_or_none()
+    if seq is None:
+        await session.execute(
+            insert_ignoring_conflicts(session, AppealCounter.__table__).values(
+                year=year, last_number=0
+            )
+        )
+        seq = (await session.execute(bump)).scalar_one()
+    return int(seq)
+
+
+# --- labels shared by notifications and handlers -----------------------------------------
+
+
+def _label(tr: Texts, key: str, fallback: str) -> str:
+    text = tr(key)
+    return fallback if text == key else text
+
+
+def category_label(tr: Texts, category: str) -> str:
+    return _label(tr, f"appeals.category.{category}", category)
+
+
+def department_label(tr: Texts, department: str) -> str:
+    return _label(tr, f"appeals.department.{department}", department)
+
+
+def status_label(tr: Texts, status: str) -> str:
+    return _label(tr, f"appeals.status.{status}", status)
+
+
+def type_label(tr: Texts, kind: str) -> str:
+    return _label(tr, f"appeals.type.{kind}", kind)
+
+
+# --- validation of the filing steps ------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    return "\n".join(line for line in lines if line) if lines else ""
+
+
+def require_author(resident: Resident | None) -> Resident:
+    """Art. 8: an appeal without the author's name and address is not considered."""
+    if resident is None or not resident.is_complete or resident.forgotten_at is not None:
+        raise PermissionDenied("appeals.error.anonymous")
+    return resident
+
+
+def validate_type(raw: str) -> AppealType:
+    try:
+        return AppealType(raw)
+    except ValueError:
+        raise InvalidInput("appeals.error.bad_type") from None
+
+
+def validate_category(rules: AppealRules, raw: str) -> str:
+    if raw not in rules.categories:
+        raise InvalidInput("appeals.error.bad_category")
+    return raw
+
+
+def validate_department(rules: AppealRules, raw: str) -> str:
+    if raw not in rules.departments:
+        raise InvalidInput("appeals.error.bad_department")
+    return raw
+
+
+def validate_text(rules: AppealRules, raw: str | None) -> str:
+    if raw is None:
+        raise InvalidInput("appeals.error.text_not_text")
+    text = _clean(raw)
+    if len(text) < rules.text_min:
+        raise InvalidInput("appeals.error.text_short", limit=rules.text_min)
+    if len(text) > rules.text_max:
+        raise InvalidInput("appeals.error.text_long", limit=rules.text_max, length=len(text))
+    return text
+
+
+def validate_reason(rules: AppealRules, raw: str | None) -> str:
+    text = _clean(raw or "")
+    if len(text) < 3:
+        raise InvalidInput("appeals.error.reason_empty")
+    if len(text) > rules.reason_max:
+        raise InvalidInput("appeals.error.reason_long", limit=rules.reason_max)
+    return text
+
+
+def validate_address(rules: AppealRules, raw: str | None) -> str:
+    text = _clean(raw or "")
+    if len(text) < 3 or not any(ch.isalpha() for ch in text):
+        raise InvalidInput("appeals.error.address_invalid")
+    if len(text) > rules.address_max:
+        raise InvalidInput("appeals.error.address_long", limit=rules.address_max)
+    return text
+
+
+def validate_location(latitude: float, longitude: float) -> tuple[float, float]:
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise InvalidInput("appeals.error.location_invalid")
+    return latitude, longitude
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    file_id: str
+    kind: AttachmentKind
+    mime: str | None
+    size: int | None
+
+
+def validate_file(rules: AppealRules, info: FileInfo) -> FileInfo:
+    """Photos are always fine; documents must be of a readable type; both within the size."""
+    if info.size is not None and info.size > rules.max_file_bytes:
+        raise InvalidInput(
+            "appeals.error.file_too_big", limit_mb=rules.max_file_bytes // (1024 * 1024)
+        )
+    if info.kind is AttachmentKind.DOCUMENT and (info.mime or "") not in rules.allowed_mimes:
+        raise InvalidInput("appeals.error.file_type")
+    return info
+
+
+# --- drafts ------------------------------------------------------------------------------
+
+
+async def get_draft(session: AsyncSession, resident_id: int) -> AppealDraft | None:
+    return await session.scalar(
+        select(AppealDraft).where(AppealDraft.resident_id == resident_id)
+    )
+
+
+async def start_draft(session: AsyncSession, resident_id: int) -> AppealDraft:
+    """A fresh draft (any earlier one is discarded)."""
+    await discard_draft(session, resident_id)
+    draft = AppealDraft(resident_id=resident_id, step="type", data={})
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+async def discard_draft(session: AsyncSession, resident_id: int) -> None:
+    await session.execute(delete(AppealDraft).where(AppealDraft.resident_id == resident_id))
+
+
+async def update_draft(
+    session: AsyncSession, resident_id: int, step: str, **values: Any
+) -> AppealDraft:
+    """Store what a step collected and where the dialog is; `None` values remove keys."""
+    draft = await get_draft(session, resident_id)
+    if draft is None:
+        raise NotFound("appeals.error.no_draft")
+    data = dict(draft.data or {})
+    for key, value in values.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    draft.data = data  # a new dict so the JSON column is marked dirty
+    draft.step = step
+    await session.flush()
+    return draft
+
+
+async def add_draft_file(
+    session: AsyncSession, rules: AppealRules, resident_id: int, info: FileInfo
+) -> tuple[AppealDraft, bool]:
+    """Attach a validated file; returns (draft, accepted) — False once the limit is reached."""
+    validate_file(rules, info)
+    draft = await get_draft(session, resident_id)
+    if draft is None:
+        raise NotFound("appeals.error.no_draft")
+    files = list((draft.data or {}).get("files", []))
+    if len(files) >= rules.max_attachments:
+        return draft, False
+    if any(f["file_id"] == info.file_id for f in files):
+        return draft, True
+    files.append(
+        {"file_id": info.file_id, "kind": info.kind.value, "mime": info.mime, "size": info.size}
+    )
+    draft.data = {**(draft.data or {}), "files": files}
+    await session.flush()
+    return draft, True
+
+
+# --- registration ------------------------------------------------------------------------
+
+
+async def register(
+    session: AsyncSession,
+    rules: AppealRules,
+    resident: Resident | None,
+    *,
+    kind: str,
+    category: str,
+    text: str,
+    files: Sequence[FileInfo] = (),
+    latitude: float | None = None,
+    longitude: float | None = None,
+    location_text: str | None = None,
+    now: datetime | None = None,
+) -> Appeal:
+    """Validate everything, then number and store the appeal in one transaction."""
+    author = require_author(resident)
+    appeal_type = validate_type(kind)
+    category = validate_category(rules, category)
+    text = validate_text(rules, text)
+    if len(files) > rules.max_attachments:
+        raise InvalidInput("appeals.error.too_many_files", limit=rules.max_attachments)
+    for info in files:
+        validate_file(rules, info)
+    if (latitude is None) != (longitude is None):
+        raise InvalidInput("appeals.error.location_invalid")
+    if latitude is not None and longitude is not None:
+        validate_location(latitude, longitude)
+    if location_text is not None:
+        location_text = validate_address(rules, location_text)
+    now = now or utcnow()
+    year = to_kyiv(now).year
+    seq = await _next_seq(session, year)
+    appeal = Appeal(
+        number=format_number(year, seq),
+        year=year,
+        seq=seq,
+        type=appeal_type.value,
+        category=category,
+        text=text,
+        author_id=author.id,
+        author_name=author.full_name or "",
+        author_address=author.address,
+        latitude=latitude,
+        longitude=longitude,
+        location_text=location_text,
+        status=AppealStatus.REGISTERED.value,
+        registered_at=now,
+        deadline=deadline_for(now, rules.answer_days),
+        is_simple=False,
+        extended=False,
+    )
+    appeal.attachments = [
+        AppealAttachment(
+            position=i, file_id=f.file_id, kind=f.kind.value, mime=f.mime, size=f.size
+        )
+        for i, f in enumerate(files)
+    ]
+    session.add(appeal)
+    await session.flush()
+    session.add(
+        AppealEvent(
+            appeal_id=appeal.id,
+            status=AppealStatus.REGISTERED.value,
+            actor=f"resident:{author.id}",
+            new_deadline=appeal.deadline,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    return appeal
+
+
+async def submit_draft(
+    session: AsyncSession, rules: AppealRules, resident: Resident | None,
+    now: datetime | None = None,
+) -> Appeal:
+    """Register the resident's draft and remove it, in the same transaction."""
+    author = require_author(resident)
+    draft = await get_draft(session, author.id)
+    if draft is None:
+        raise NotFound("appeals.error.no_draft")
+    data = draft.data or {}
+    if "type" not in data or "category" not in data or "text" not in data:
+        raise InvalidInput("appeals.error.draft_incomplete")
+    files = [
+        FileInfo(f["file_id"], AttachmentKind(f["kind"]), f.get("mime"), f.get("size"))
+        for f in data.get("files", [])
+    ]
+    appeal = await register(
+        session,
+        rules,
+        author,
+        kind=data["type"],
+        category=data["category"],
+        text=data["text"],
+        files=files,
+        latitude=data.get("lat"),
+        longitude=data.get("lon"),
+        location_text=data.get("address"),
+        now=now,
+    )
+    await session.delete(draft)
+    await session.flush()
+    return appeal
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Appeal]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+async def _paged(
+    session: AsyncSession, query: Select[tuple[Appeal]], page: int, per_page: int
+) -> Page:
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(page, 0), pages - 1)
+    items = list(await session.scalars(query.offset(page * per_page).limit(per_page)))
+    return Page(items, total, page, per_page)
+
+
+async def get(session: AsyncSession, appeal_id: int) -> Appeal:
+    appeal = await session.get(Appeal, appeal_id)
+    if appeal is None:
+        raise NotFound("appeals.error.not_found")
+    return appeal
+
+
+async def get_for_author(session: AsyncSession, appeal_id: int, resident_id: int) -> Appeal:
+    """An appeal its author (or a supporter) may look at; others get NotFound."""
+    appeal = await get(session, appeal_id)
+    if appeal.author_id != resident_id and not await is_supporter(
+        session, appeal_id, resident_id
+    ):
+        raise NotFound("appeals.error.not_found")
+    return appeal
+
+
+async def history(session: AsyncSession, appeal_id: int) -> list[AppealEvent]:
+    return list(
+        await session.scalars(
+            select(AppealEvent)
+            .where(AppealEvent.appeal_id == appeal_id)
+            .order_by(AppealEvent.created_at, AppealEvent.id)
+        )
+    )
+
+
+async def my_appeals(
+    session: AsyncSession, resident_id: int, page: int = 0, per_page: int = 5
+) -> Page:
+    """Appeals the resident filed or supports, newest first."""
+    supported = select(AppealSupporter.appeal_id).where(
+        AppealSupporter.resident_id == resident_id
+    )
+    query = (
+        select(Appeal)
+        .where((Appeal.author_id == resident_id) | Appeal.id.in_(supported))
+        .order_by(Appeal.registered_at.desc(), Appeal.id.desc())
+    )
+    return await _paged(session, query, page, per_page)
+
+
+async def supporters_count(session: AsyncSession, appeal_id: int) -> int:
+    return (
+        await session.scalar(
+            select(func.count()).select_from(AppealSupporter).where(
+                AppealSupporter.appeal_id == appeal_id
+            )
+        )
+        or 0
+    )
+
+
+async def is_supporter(session: AsyncSession, appeal_id: int, resident_id: int) -> bool:
+    found = await session.scalar(
+        select(AppealSupporter.id).where(
+            AppealSupporter.appeal_id == appeal_id, AppealSupporter.resident_id == resident_id
+        )
+    )
+    return found is not None
+
+
+# --- duplicates and support --------------------------------------------------------------
+
+_WORD_RE = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+
+
+def _stems(text: str) -> set[str]:
+    """Crude stems: the first five letters of words of four or more letters (uk and en)."""
+    return {word[:5] for word in _WORD_RE.findall(text.lower().replace("’", "'"))}
+
+
+def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    radius = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * radius * math.asin(math.sqrt(a))
+
+
+async def possible_duplicates(
+    session: AsyncSession,
+    rules: AppealRules,
+    *,
+    category: str,
+    text: str,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    exclude_author: int | None = None,
+    limit: int = 3,
+) -> list[Appeal]:
+    """Open appeals of the same category with similar words or a location close by."""
+    query = (
+        select(Appeal)
+        .where(Appeal.category == category, Appeal.status.in_([s.value for s in OPEN_STATUSES]))
+        .order_by(Appeal.registered_at.desc())
+        .limit(300)
+    )
+    if exclude_author is not None:
+        query = query.where(Appeal.author_id != exclude_author)
+    words = _stems(text)
+    scored: list[tuple[float, int, Appeal]] = []
+    for appeal in await session.scalars(query):
+        other = _stems(appeal.text)
+        common = words & other
+        similarity = len(common) / len(words | other) if words and other else 0.0
+        score = similarity if len(common) >= 2 and similarity >= 0.2 else 0.0
+        if (
+            latitude is not None
+            and longitude is not None
+            and appeal.latitude is not None
+            and appeal.longitude is not None
+            and _distance_m(latitude, longitude, appeal.latitude, appeal.longitude)
+            <= rules.duplicate_radius_m
+        ):
+            score += 0.5
+        if score > 0:
+            scored.append((score, appeal.id, appeal))
+    scored.sort(key=lambda item: (-item[0], -item[1]))
+    return [appeal for _, _, appeal in scored[:limit]]
+
+
+async def add_support(session: AsyncSession, appeal_id: int, resident: Resident | None) -> bool:
+    """Back an open appeal instead of filing a duplicate; True if newly added."""
+    author = require_author(resident)
+    appeal = await get(session, appeal_id)
+    if appeal.author_id == author.id:
+        raise Conflict("appeals.error.support_own")
+    if AppealStatus(appeal.status) not in OPEN_STATUSES:
+        raise Conflict("appeals.error.support_closed")
+    return await _add_supporters(session, appeal.id, [author.id]) > 0
+
+
+async def _add_supporters(session: AsyncSession, appeal_id: int, resident_ids: list[int]) -> int:
+    added = 0
+    now = utcnow()
+    for rid in resident_ids:
+        stmt = (
+            insert_ignoring_conflicts(session, AppealSupporter.__table__)
+            .values(appeal_id=appeal_id, resident_id=rid, created_at=now)
+            .returning(AppealSupporter.__table__.c.id)
+        )
+        if (await session.execute(stmt)).first() is not None:
+            added += 1
+    return added
+
+
+# --- status machine and notifications ----------------------------------------------------
+
+
+def can_move(current: str, target: AppealStatus) -> bool:
+    return target in TRANSITIONS[AppealStatus(current)]
+
+
+def _move(appeal: Appeal, target: AppealStatus) -> None:
+    if not can_move(appeal.status, target):
+        raise Conflict(
+            "appeals.error.transition", number=appeal.number, status=appeal.status,
+            target=target.value,
+        )
+    appeal.status = target.value
+
+
+async def _followers(session: AsyncSession, appeal: Appeal) -> list[int]:
+    ids = list(
+        await session.scalars(
+            select(AppealSupporter.resident_id).where(AppealSupporter.appeal_id == appeal.id)
+        )
+    )
+    if appeal.author_id is not None:
+        ids.insert(0, appeal.author_id)
+    return ids
+
+
+async def _record(
+    session: AsyncSession,
+    appeal: Appeal,
+    status: AppealStatus,
+    actor: str,
+    *,
+    reason: str | None = None,
+    department: str | None = None,
+    new_deadline: date | None = None,
+    notify: bool = True,
+) -> AppealEvent:
+    """Write the history entry and queue the change to the author and supporters."""
+    event = AppealEvent(
+        appeal_id=appeal.id,
+        status=status.value,
+        actor=actor,
+        reason=reason,
+        department=department,
+        new_deadline=new_deadline,
+        created_at=utcnow(),
+    )
+    session.add(event)
+    await session.flush()
+    if notify:
+        number = appeal.number
+        deadline = format_date(new_deadline or appeal.deadline)
+
+        def render(tr: Texts) -> str:
+            return tr(
+                f"appeals.notify.{status.value}",
+                number=number,
+                status=status_label(tr, status.value),
+                reason=reason or "",
+                deadline=deadline,
+                department=department_label(tr, department) if department else "",
+            )
+
+        await outbox.notify_residents(
+            session,
+            await _followers(session, appeal),
+            render,
+            dedupe=f"appeal:{appeal.id}:ev:{event.id}",
+        )
+    return event
+
+
+def _open(appeal: Appeal) -> None:
+    if AppealStatus(appeal.status) not in OPEN_STATUSES:
+        raise Conflict("appeals.error.not_open", number=appeal.number,
+                       status=appeal.status)
+
+
+async def assign(
+    session: AsyncSession,
+    rules: AppealRules,
+    actor: str,
+    appeal_id: int,
+    *,
+    department: str | None = None,
+    assignee: str | None = None,
+) -> Appeal:
+    """Hand an open appeal to a department or a person (the staff member themselves)."""
+    appeal = await get(session, appeal_id)
+    _open(appeal)
+    if department is None and assignee is None:
+        raise InvalidInput("appeals.error.bad_department")
+    if department is not None:
+        appeal.department = validate_department(rules, department)
+    if assignee is not None:
+        appeal.assignee = assignee
+    if AppealStatus(appeal.status) in (
+        AppealStatus.REGISTERED, AppealStatus.ASSIGNED, AppealStatus.REOPENED
+    ):
+        _move(appeal, AppealStatus.ASSIGNED)
+    await _record(session, appeal, AppealStatus.ASSIGNED, actor, department=appeal.department)
+    await audit.record(session, actor, "appeal.assign", "appeal", appeal.id,
+                       department=appeal.department, assignee=appeal.assignee)
+    return appeal
+
+
+async def set_status(
+    session: AsyncSession, actor: str, appeal_id: int, status: AppealStatus
+) -> Appeal:
+    """The statuses without their own action (in progress, closed)."""
+    if status not in MANUAL_STATUSES:
+        raise InvalidInput("appeals.error.use_action")
+    appeal = await get(session, appeal_id)
+    _move(appeal, status)
+    if status is AppealStatus.CLOSED:
+        appeal.closed_at = utcnow()
+    await _record(session, appeal, status, actor)
+    await audit.record(session, actor, f"appeal.{status.value}", "appeal", appeal.id)
+    return appeal
+
+
+async def mark_simple(
+    session: AsyncSession, rules: AppealRules, actor: str, appeal_id: int, simple: bool = True
+) -> Appeal:
+    """Art. 20: no extra study needed → 15 days instead of 30 (not once extended)."""
+    appeal = await get(session, appeal_id)
+    _open(appeal)
+    if appeal.extended:
+        raise Conflict("appeals.error.simple_extended")
+    appeal.is_simple = simple
+    appeal.deadline = deadline_for(
+        appeal.registered_at, rules.simple_days if simple else rules.answer_days
+    )
+    await audit.record(session, actor, "appeal.simple", "appeal", appeal.id, simple=simple,
+                       deadline=appeal.deadline.isoformat())
+    await session.flush()
+    return appeal
+
+
+async def extend(
+    session: AsyncSession,
+    rules: AppealRules,
+    actor: str,
+    appeal_id: int,
+    *,
+    new_deadline: date,
+    reason: str,
+    now: datetime | None = None,
+) -> Appeal:
+    """Art. 20: extend once, with a reason, never past 45 days after registration."""
+    appeal = await get(session, appeal_id)
+    _open(appeal)
+    if appeal.extended:
+        raise Conflict("appeals.error.already_extended", number=appeal.number)
+    reason = validate_reason(rules, reason)
+    cap = latest_deadline(appeal, rules)
+    if new_deadline > cap:
+        raise InvalidInput("appeals.error.extend_cap", max_date=format_date(cap),
+                           days=rules.max_days)
+    if new_deadline <= appeal.deadline or new_deadline < today_kyiv(now):
+        raise InvalidInput("appeals.error.extend_not_later", deadline=format_date(appeal.deadline))
+    _move(appeal, AppealStatus.EXTENDED)
+    appeal.extended = True
+    appeal.extension_reason = reason
+    appeal.deadline = new_deadline
+    await _record(session, appeal, AppealStatus.EXTENDED, actor, reason=reason,
+                  new_deadline=new_deadline)
+    await audit.record(session, actor, "appeal.extend", "appeal", appeal.id,
+                       deadline=new_deadline.isoformat(), reason=reason)
+    return appeal
+
+
+async def return_appeal(
+    session: AsyncSession,
+    rules: AppealRules,
+    actor: str,
+    appeal_id: int,
+    reason: str,
+    now: datetime | None = None,
+) -> Appeal:
+    """Art. 5: a non-compliant appeal goes back to its author with the reason, within 10 days."""
+    appeal = await get(session, appeal_id)
+    reason = validate_reason(rules, reason)
+    if AppealStatus(appeal.status) in OPEN_STATUSES and (
+        today_kyiv(now) - to_kyiv(appeal.registered_at).date()
+    ).days > rules.return_days:
+        raise Conflict("appeals.error.return_late", days=rules.return_days)
+    _move(appeal, AppealStatus.RETURNED)
+    appeal.returned_reason = reason
+    appeal.closed_at = now or utcnow()
+    await _record(session, appeal, AppealStatus.RETURNED, actor, reason=reason)
+    await audit.record(session, actor, "appeal.return", "appeal", appeal.id, reason=reason)
+    return appeal
+
+
+async def answer(
+    session: AsyncSession,
+    rules: AppealRules,
+    actor: str,
+    appeal_id: int,
+    text: str,
+    *,
+    file_id: str | None = None,
+    file_kind: AttachmentKind | None = None,
+    now: datetime | None = None,
+) -> Appeal:
+    """Record the answer, send it (with the file) to the author, plan the follow-up question."""
+    appeal = await get(session, appeal_id)
+    text = validate_text(rules, text)
+    if (file_id is None) != (file_kind is None):
+        raise InvalidInput("appeals.error.file_type")
+    now = now or utcnow()
+    _move(appeal, AppealStatus.ANSWERED)
+    appeal.answer_text = text
+    appeal.answer_file_id = file_id
+    appeal.answer_file_kind = file_kind.value if file_kind else None
+    appeal.answered_at = now
+    appeal.followup_asked_at = None
+    appeal.followup_answered_at = None
+    appeal.resolved = None
+    event = await _record(session, appeal, AppealStatus.ANSWERED, actor, notify=False)
+    followers = await _followers(session, appeal)
+    number = appeal.number
+    await outbox.notify_residents(
+        session,
+        followers,
+        lambda tr: tr("appeals.notify.answered", number=number, answer=text),
+        dedupe=f"appeal:{appeal.id}:ev:{event.id}",
+    )
+    if file_id is not None:
+        await outbox.notify_residents(
+            session,
+            followers,
+            lambda tr: tr("appeals.notify.answer_file", number=number),
+            dedupe=f"appeal:{appeal.id}:ev:{event.id}:file",
+            photo=file_id if file_kind is AttachmentKind.PHOTO else None,
+            document=file_id if file_kind is AttachmentKind.DOCUMENT else None,
+        )
+    await jobs.schedule(
+        session,
+        FOLLOWUP_TASK,
+        now + timedelta(days=rules.followup_days),
+        {"appeal_id": appeal.id, "event_id": event.id},
+        dedupe_key=f"appeal:{appeal.id}:followup:{event.id}",
+    )
+    await audit.record(session, actor, "appeal.answer", "appeal", appeal.id,
+                       file=bool(file_id))
+    return appeal
+
+
+async def merge(session: AsyncSession, actor: str, appeal_id: int, into_id: int) -> Appeal:
+    """Close a duplicate into another open appeal; its author and supporters follow that one."""
+    if appeal_id == into_id:
+        raise InvalidInput("appeals.error.merge_self")
+    duplicate = await get(session, appeal_id)
+    target = await get(session, into_id)
+    if AppealStatus(target.status) not in OPEN_STATUSES:
+        raise Conflict("appeals.error.merge_target_closed", number=target.number)
+    _move(duplicate, AppealStatus.MERGED)
+    duplicate.merged_into_id = target.id
+    duplicate.closed_at = utcnow()
+    followers = [rid for rid in await _followers(session, duplicate) if rid != target.author_id]
+    await _add_supporters(session, target.id, followers)
+    await _record(session, duplicate, AppealStatus.MERGED, actor, reason=target.number)
+    await audit.record(session, actor, "appeal.merge", "appeal", duplicate.id,
+                       into=target.number)
+    return duplicate
+
+
+# --- the follow-up four weeks after the answer -------------------------------------------
+
+
+def followup_callback(appeal_id: int, answer: str) -> str:
+    """Callback data of a follow-up button ("yes"/"no"), packed like the handler's factory."""
+    return f"{FOLLOWUP_PREFIX}:{appeal_id}:{answer}"
+
+
+async def ask_followup(session: AsyncSession, appeal_id: int, now: datetime | None = None) -> bool:
+    """Ask the author whether the issue was resolved (once per answer). True if asked now."""
+    appeal = await session.get(Appeal, appeal_id)
+    if (
+        appeal is None
+        or appeal.status != AppealStatus.ANSWERED
+        or appeal.followup_asked_at is not None
+        or appeal.author_id is None
+    ):
+        return False
+    appeal.followup_asked_at = now or utcnow()
+    number = appeal.number
+    await outbox.notify_residents(
+        session,
+        [appeal.author_id],
+        lambda tr: tr("appeals.followup.question", number=number),
+        dedupe=f"appeal:{appeal.id}:followup:{as_utc(appeal.answered_at or utcnow()).isoformat()}",
+        buttons=lambda tr: [
+            [
+                {"text": tr("appeals.followup.yes"),
+                 "callback": followup_callback(appeal_id, "yes")},
+                {"text": tr("appeals.followup.no"),
+                 "callback": followup_callback(appeal_id, "no")},
+            ]
+        ],
+    )
+    await session.flush()
+    return True
+
+
+@jobs.task(FOLLOWUP_TASK)
+async def _followup_task(session: AsyncSession, payload: dict[str, Any]) -> None:
+    await ask_followup(session, int(payload["appeal_id"]))
+
+
+async def followup_reply(
+    session: AsyncSession,
+    rules: AppealRules,
+    resident: Resident,
+    appeal_id: int,
+    *,
+    resolved: bool,
+    comment: str | None = None,
+) -> Appeal:
+    """Yes closes the appeal; no reopens it for staff with the resident's comment."""
+    appeal = await get(session, appeal_id)
+    if appeal.author_id != resident.id:
+        raise NotFound("appeals.error.not_found")
+    if appeal.status != AppealStatus.ANSWERED or appeal.followup_answered_at is not None:
+        raise Conflict("appeals.error.followup_done", number=appeal.number)
+    actor = f"resident:{resident.id}"
+    appeal.followup_answered_at = utcnow()
+    appeal.resolved = resolved
+    if resolved:
+        _move(appeal, AppealStatus.CLOSED)
+        appeal.closed_at = utcnow()
+        await _record(session, appeal, AppealStatus.CLOSED, actor)
+        return appeal
+    comment = validate_reason(rules, comment)
+    appeal.followup_comment = comment
+    _move(appeal, AppealStatus.REOPENED)
+    event = await _record(session, appeal, AppealStatus.REOPENED, actor, reason=comment)
+    number = appeal.number
+    staff = await outbox.staff_recipients(session, Role.MODERATOR)
+    await outbox.notify(
+        session,
+        staff,
+        lambda tr: tr("appeals.staff.reopened", number=number, comment=comment),
+        dedupe=f"appeal:{appeal.id}:staff:{event.id}",
+    )
+    return appeal
+
+
+async def rate(session: AsyncSession, resident: Resident, appeal_id: int, score: int) -> Appeal:
+    """A 1–5 satisfaction mark for an answered appeal, kept for statistics."""
+    if not 1 <= score <= 5:
+        raise InvalidInput("appeals.error.rating")
+    appeal = await get(session, appeal_id)
+    if appeal.author_id != resident.id:
+        raise NotFound("appeals.error.not_found")
+    if appeal.answered_at is None:
+        raise Conflict("appeals.error.rating_unanswered")
+    appeal.satisfaction = score
+    await session.flush()
+    return appeal
+
+
+# --- staff queue, digest, export, statistics ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueueGroup:
+    category: str
+    count: int
+    oldest: datetime
+
+
+async def queue_summary(session: AsyncSession) -> list[QueueGroup]:
+    """Open appeals per category, the category with the oldest appeal first."""
+    rows = await session.execute(
+        select(Appeal.category, func.count(), func.min(Appeal.registered_at))
+        .where(Appeal.status.in_([s.value for s in OPEN_STATUSES]))
+        .group_by(Appeal.category)
+        .order_by(func.min(Appeal.registered_at))
+    )
+    return [QueueGroup(cat, int(n), as_utc(oldest)) for cat, n, oldest in rows.all()]
+
+
+async def queue(
+    session: AsyncSession, category: str | None = None, page: int = 0, per_page: int = 5
+) -> Page:
+    """Open appeals, oldest first (optionally of one category)."""
+    query = select(Appeal).where(Appeal.status.in_([s.value for s in OPEN_STATUSES]))
+    if category:
+        query = query.where(Appeal.category == category)
+    return await _paged(session, query.order_by(Appeal.registered_at, Appeal.id), page, per_page)
+
+
+async def due_soon(
+    session: AsyncSession, rules: AppealRules, now: datetime | None = None
+) -> tuple[list[Appeal], list[Appeal]]:
+    """(overdue, due within `due_soon_days`) open appeals, earliest deadline first."""
+    today = today_kyiv(now)
+    rows = list(
+        await session.scalars(
+            select(Appeal)
+            .where(
+                Appeal.status.in_([s.value for s in OPEN_STATUSES]),
+                Appeal.deadline <= today + timedelta(days=rules.due_soon_days),
+            )
+            .order_by(Appeal.deadline, Appeal.id)
+        )
+    )
+    return [a for a in rows if a.deadline < today], [a for a in rows if a.deadline >= today]
+
+
+DIGEST_LINES = 30
+
+
+async def send_digest(
+    session: AsyncSession, rules: AppealRules = AppealRules(), now: datetime | None = None
+) -> int:
+    """Tell moderators which appeals are overdue or due within three days (once a day)."""
+    now = now or utcnow()
+    overdue, soon = await due_soon(session, rules, now)
+    if not overdue and not soon:
+        return 0
+
+    def lines(items: list[Appeal]) -> str:
+        shown = [f"• {a.number} — {format_date(a.deadline)}" for a in items[:DIGEST_LINES]]
+        if len(items) > DIGEST_LINES:
+            shown.append(f"… +{len(items) - DIGEST_LINES}")
+        return "\n".join(shown) or "—"
+
+    overdue_text, soon_text = lines(overdue), lines(soon)
+    staff = await outbox.staff_recipients(session, Role.MODERATOR)
+    return await outbox.notify(
+        session,
+        staff,
+        lambda tr: tr(
+            "appeals.staff.digest",
+            overdue=tr.plural("appeals.count", len(overdue)),
+            soon=tr.plural("appeals.count", len(soon)),
+            overdue_list=overdue_text,
+            soon_list=soon_text,
+        ),
+        dedupe=f"appeals:digest:{today_kyiv(now).isoformat()}",
+    )
+
+
+@jobs.periodic("appeals.digest", jobs.daily_at(9))
+async def _digest_job(session: AsyncSession, now: datetime) -> None:
+    await send_digest(session, AppealRules(), now)
+
+
+EXPORT_COLUMNS = (
+    "number", "registered", "deadline", "answered", "type", "category", "status",
+    "department", "days_taken",
+)
+
+
+async def export_csv(session: AsyncSession, actor: str, date_from: date, date_to: date) -> str:
+    """The register for a period (by Kyiv registration date, inclusive) as CSV; audited."""
+    if date_to < date_from:
+        raise InvalidInput("appeals.error.period")
+    rows = [
+        a
+        for a in await session.scalars(
+            select(Appeal)
+            .where(
+                Appeal.registered_at >= _kyiv_midnight(date_from) - timedelta(days=1),
+                Appeal.registered_at < _kyiv_midnight(date_to) + timedelta(days=2),
+            )
+            .order_by(Appeal.year, Appeal.seq)
+        )
+        if date_from <= to_kyiv(a.registered_at).date() <= date_to
+    ]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for a in rows:
+        taken = days_taken(a)
+        writer.writerow(
+            [
+                a.number,
+                to_kyiv(a.registered_at).date().isoformat(),
+                a.deadline.isoformat(),
+                to_kyiv(a.answered_at).date().isoformat() if a.answered_at else "",
+                a.type,
+                a.category,
+                a.status,
+                a.department or "",
+                "" if taken is None else taken,
+            ]
+        )
+    await audit.record(session, actor, "appeals.export", "appeals", None,
+                       date_from=date_from.isoformat(), date_to=date_to.isoformat(),
+                       rows=len(rows))
+    return buffer.getvalue()
+
+
+def _kyiv_midnight(day: date) -> datetime:
+    from datetime import time
+
+    from services.timeutil import KYIV
+
+    return datetime.combine(day, time(), tzinfo=KYIV)
+
+
+@dataclass(frozen=True, slots=True)
+class AppealStats:
+    total: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_category: dict[str, int] = field(default_factory=dict)
+    answered: int = 0
+    median_days: float | None = None
+    on_time_share: float | None = None
+    satisfaction: float | None = None
+    rated: int = 0
+
+
+async def stats(session: AsyncSession) -> AppealStats:
+    """Figures for `/stats`: counts, median days to answer, share on time, satisfaction."""
+    by_status = {
+        s: int(n)
+        for s, n in (
+            await session.execute(select(Appeal.status, func.count()).group_by(Appeal.status))
+        ).all()
+    }
+    by_category = {
+        c: int(n)
+        for c, n in (
+            await session.execute(
+                select(Appeal.category, func.count()).group_by(Appeal.category)
+            )
+        ).all()
+    }
+    answered = list(await session.scalars(select(Appeal).where(Appeal.answered_at.is_not(None))))
+    taken = [d for d in (days_taken(a) for a in answered) if d is not None]
+    on_time = [bool(answered_on_time(a)) for a in answered]
+    ratings = [
+        int(r)
+        for r in await session.scalars(
+            select(Appeal.satisfaction).where(Appeal.satisfaction.is_not(None))
+        )
+        if r is not None
+    ]
+    return AppealStats(
+        total=sum(by_status.values()),
+        by_status=by_status,
+        by_category=by_category,
+        answered=len(answered),
+        median_days=float(statistics.median(taken)) if taken else None,
+        on_time_share=(sum(on_time) / len(on_time)) if on_time else None,
+        satisfaction=(sum(ratings) / len(ratings)) if ratings else None,
+        rated=len(ratings),
+    )
