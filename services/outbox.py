@@ -2,8 +2,10 @@
 
 A notification is written in the same transaction as the change that causes it, so a crash
 either keeps both or neither. Senders claim rows with a lease; a row whose lease ran out (its
-sender died) is claimed again, which makes delivery at-least-once for the few rows that were in
-flight at a crash and exactly-once for everything else.
+sender died) is claimed again. A sender only sends a row while it still holds the lease, and
+records results within a fraction of a second, so the only rows that can go out twice are those
+already handed to the messenger but not yet recorded when the process died (at-least-once for
+that small window, exactly-once for everything else).
 """
 
 from __future__ import annotations
@@ -13,13 +15,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db import insert_ignoring_conflicts, is_postgres, utcnow
 from services.i18n import Texts, get_translator
-from services.models import ChannelIdentity, OutboxMessage, OutboxStatus, Priority, Resident
-from services.timeutil import quiet_hours_end
+from services.models import (
+    ChannelIdentity,
+    OutboxMessage,
+    OutboxStatus,
+    Priority,
+    Resident,
+    Role,
+)
+from services.timeutil import as_utc, quiet_hours_end
 
 Render = Callable[[Texts], str]
 
@@ -58,13 +67,40 @@ async def recipients_for(
         ids = list(set(resident_ids))
         if not ids:
             return []
-        rows = []
+        rows: list[Any] = []
         for start in range(0, len(ids), 500):  # stay under the bind-parameter limits
             chunk = ids[start : start + 500]
             rows.extend((await session.execute(query.where(Resident.id.in_(chunk)))).all())
     else:
         rows = list((await session.execute(query)).all())
     return [Recipient(*row) for row in rows]
+
+
+async def staff_recipients(session: AsyncSession, role: Role, channel: str = "telegram"
+                           ) -> list[Recipient]:
+    """Staff accounts holding `role` (admins included), in their own language if known."""
+    from services.roles import accounts_with_role
+
+    accounts = await accounts_with_role(session, channel, role)
+    if not accounts:
+        return []
+    known = {
+        ext: (rid, lang)
+        for ext, rid, lang in (
+            await session.execute(
+                select(ChannelIdentity.external_id, Resident.id, Resident.language)
+                .join(Resident, Resident.id == ChannelIdentity.resident_id)
+                .where(ChannelIdentity.channel == channel,
+                       ChannelIdentity.external_id.in_(accounts))
+            )
+        ).all()
+    }
+    result = []
+    for ext in accounts:
+        rid, lang = known.get(ext, (None, "uk"))
+        # Staff chats are private chats with the bot: the chat id is the account id.
+        result.append(Recipient(rid or 0, channel, ext, lang, None, None))
+    return result
 
 
 async def notify(
@@ -102,7 +138,7 @@ async def notify(
             {
                 "channel": r.channel,
                 "chat_id": r.chat_id,
-                "resident_id": r.resident_id,
+                "resident_id": r.resident_id or None,
                 "text": text,
                 "buttons": markup,
                 "photo": photo,
@@ -120,7 +156,7 @@ async def notify(
     stmt = insert_ignoring_conflicts(session, OutboxMessage.__table__)
     for start in range(0, len(rows), 1000):
         result = await session.execute(stmt, rows[start : start + 1000])
-        queued += max(result.rowcount or 0, 0)
+        queued += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
     return queued
 
 
@@ -140,24 +176,33 @@ async def claim_batch(
     lease: timedelta = timedelta(seconds=60),
     now: datetime | None = None,
 ) -> list[OutboxMessage]:
-    """Atomically take up to `limit` ready rows for `worker`, urgent first, oldest first."""
+    """Atomically take up to `limit` ready rows for `worker`, urgent first, oldest first.
+
+    PostgreSQL locks the candidates with `FOR UPDATE SKIP LOCKED` in a materialized CTE, so two
+    processes never take the same row; SQLite runs the single `UPDATE .. RETURNING` under its one
+    write lock. The outer WHERE repeats the readiness test so a row changed meanwhile is skipped.
+    """
     now = now or utcnow()
+    claimable = and_(
+        OutboxMessage.status == OutboxStatus.PENDING.value,
+        OutboxMessage.channel == channel,
+        OutboxMessage.not_before <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+    )
     ready = (
         select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.channel == channel,
-            OutboxMessage.not_before <= now,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-        )
+        .where(claimable)
         .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(limit)
     )
     if is_postgres(session):
-        ready = ready.with_for_update(skip_locked=True)
+        cte = ready.with_for_update(skip_locked=True).cte("ready").prefix_with("MATERIALIZED")
+        chosen: Any = OutboxMessage.id.in_(select(cte.c.id))
+    else:
+        chosen = OutboxMessage.id.in_(ready.scalar_subquery())
     stmt = (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ready.scalar_subquery()))
+        .where(chosen, claimable)
         .values(
             claimed_by=worker,
             claimed_until=now + lease,
@@ -171,45 +216,83 @@ async def claim_batch(
     return claimed
 
 
+def _held_by(ids: Sequence[int], worker: str | None, *statuses: OutboxStatus) -> Any:
+    allowed = [s.value for s in statuses or (OutboxStatus.PENDING,)]
+    condition = and_(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(allowed))
+    if worker is not None:
+        condition = and_(condition, OutboxMessage.claimed_by == worker)
+    return condition
+
+
 async def mark_sent(
     session: AsyncSession, ids: Sequence[int], worker: str, now: datetime | None = None
 ) -> None:
-    if ids:
+    """Record delivery of rows this worker still holds (also if cancelled while in flight)."""
+    for start in range(0, len(ids), 500):
         await session.execute(
             update(OutboxMessage)
-            .where(and_(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == worker))
-            .values(status=OutboxStatus.SENT, sent_at=now or utcnow(), claimed_until=None)
+            .where(_held_by(ids[start : start + 500], worker, OutboxStatus.PENDING,
+                            OutboxStatus.CANCELLED))
+            .values(status=OutboxStatus.SENT.value, sent_at=now or utcnow(), claimed_until=None,
+                    error=None)
             .execution_options(synchronize_session=False)
         )
 
 
 async def mark_final(
-    session: AsyncSession, ids: Sequence[int], status: OutboxStatus, error: str | None = None
+    session: AsyncSession,
+    ids: Sequence[int],
+    status: OutboxStatus,
+    error: str | None = None,
+    worker: str | None = None,
 ) -> None:
-    if ids:
+    """Close rows for good (failed, blocked, cancelled) with the reason."""
+    for start in range(0, len(ids), 500):
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids))
-            .values(status=status, error=(error or "")[:500] or None, claimed_until=None)
+            .where(_held_by(ids[start : start + 500], worker))
+            .values(status=status.value, error=(error or "")[:500] or None, claimed_until=None)
             .execution_options(synchronize_session=False)
         )
 
 
 async def release(
-    session: AsyncSession, ids: Sequence[int], not_before: datetime, error: str | None = None
+    session: AsyncSession,
+    ids: Sequence[int],
+    not_before: datetime,
+    error: str | None = None,
+    *,
+    worker: str | None = None,
+    count_attempt: bool = True,
 ) -> None:
-    """Give rows back to the queue to retry after `not_before`."""
-    if ids:
+    """Give rows back to the queue to retry after `not_before`.
+
+    `count_attempt=False` is for rows that were never tried (rate limit, pacing): the claim's
+    attempt is given back so they do not run out of retries while waiting their turn.
+    """
+    if not ids:
+        return
+    values: dict[str, Any] = {
+        "not_before": not_before, "claimed_until": None, "claimed_by": None,
+    }
+    if error is not None:
+        values["error"] = error[:500]
+    if not count_attempt:
+        values["attempts"] = OutboxMessage.attempts - 1
+    for start in range(0, len(ids), 500):
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids))
-            .values(not_before=not_before, claimed_until=None, claimed_by=None, error=error)
+            .where(_held_by(ids[start : start + 500], worker))
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
 
 
 async def mark_chat_blocked(session: AsyncSession, channel: str, chat_id: str) -> None:
-    """The person blocked the bot: stop counting them as reachable until they come back."""
+    """The person blocked the bot: stop counting them as reachable until they come back.
+
+    Their queued, unclaimed messages are closed as blocked too: each would only earn another 403.
+    """
     identity_ids = select(ChannelIdentity.resident_id).where(
         ChannelIdentity.channel == channel, ChannelIdentity.chat_id == chat_id
     )
@@ -229,3 +312,53 @@ async def mark_chat_blocked(session: AsyncSession, channel: str, chat_id: str) -
         .values(is_active=False)
         .execution_options(synchronize_session=False)
     )
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.claimed_by.is_(None),
+        )
+        .values(status=OutboxStatus.BLOCKED.value, error="blocked by the user")
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def next_due(
+    session: AsyncSession, channel: str, *, now: datetime | None = None
+) -> datetime | None:
+    """When the earliest unclaimed pending row of `channel` becomes ready (None if none)."""
+    now = now or utcnow()
+    value = await session.scalar(
+        select(func.min(OutboxMessage.not_before)).where(
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.channel == channel,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+    )
+    return as_utc(value) if value is not None else None
+
+
+async def status_counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
+    """How many rows of one broadcast are in each status."""
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.broadcast_id == broadcast_id)
+        .group_by(OutboxMessage.status)
+    )
+    return {status: int(n) for status, n in rows.all()}
+
+
+async def cancel_broadcast_rows(session: AsyncSession, broadcast_id: int) -> int:
+    """Stop what is still queued of a broadcast; rows already in a sender's hands may still go."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.broadcast_id == broadcast_id,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+        )
+        .values(status=OutboxStatus.CANCELLED.value, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
