@@ -7,7 +7,7 @@ and each feature keeps its own ``.po`` file per language.
 
 from __future__ import annotations
 
-import gettext
+import gettext as gettext_module
 import html
 import io
 from collections.abc import Mapping
@@ -24,13 +24,6 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES: tuple[str, ...] = ("uk", "en")
 DEFAULT_LANGUAGE = "uk"
 
-_PLURAL_FORMS = {
-    "uk": "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
-    "(n%100<10 || n%100>=20) ? 1 : 2);",
-    "en": "nplurals=2; plural=(n != 1);",
-}
-
-
 class Raw(str):
     """A value already safe for HTML parse mode (our own markup); not escaped again."""
 
@@ -39,8 +32,8 @@ class Raw(str):
 
 def load_catalog(language: str, locales_dir: Path = LOCALES_DIR) -> Catalog:
     """Merge every ``.po`` file of one language into a single catalog."""
+    # Babel knows each locale's plural rule from CLDR (Ukrainian: one / few / many).
     merged = Catalog(locale=language)
-    merged._num_plurals, merged._plural_expr = _plural_header(language)
     for path in sorted((locales_dir / language / "LC_MESSAGES").glob("*.po")):
         with path.open("rb") as fh:
             catalog = read_po(fh, locale=language)
@@ -50,18 +43,11 @@ def load_catalog(language: str, locales_dir: Path = LOCALES_DIR) -> Catalog:
     return merged
 
 
-def _plural_header(language: str) -> tuple[int, str]:
-    forms = _PLURAL_FORMS[language]
-    nplurals = int(forms.split(";")[0].split("=")[1])
-    expr = forms.split("plural=", 1)[1].rstrip(";")
-    return nplurals, expr
-
-
-def _to_translations(catalog: Catalog) -> gettext.GNUTranslations:
+def _to_translations(catalog: Catalog) -> gettext_module.GNUTranslations:
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    return gettext_module.GNUTranslations(buffer)
 
 
 def catalog_keys(language: str, locales_dir: Path = LOCALES_DIR) -> dict[str, Any]:
@@ -101,7 +87,7 @@ class Translator:
     def for_language(self, language: str) -> Texts:
         return Texts(self, language if language in LANGUAGES else DEFAULT_LANGUAGE)
 
-    def _for(self, language: str) -> gettext.GNUTranslations:
+    def _for(self, language: str) -> gettext_module.GNUTranslations:
         return self._translations.get(language) or self._translations[DEFAULT_LANGUAGE]
 
     @staticmethod

@@ -166,7 +166,7 @@ async def set_full_name(session: AsyncSession, resident: Resident, raw: str | No
 
 
 async def set_address(
-    session: AsyncSession, resident: Resident, street: str, building: str
+    session: AsyncSession, resident: Resident, street: str, building: str | None
 ) -> Resident:
     resident.street = street
     resident.building = building
@@ -217,7 +217,9 @@ async def forget(session: AsyncSession, resident: Resident) -> None:
     resident.is_active = False
     resident.notifications_enabled = False
     resident.forgotten_at = utcnow()
-    await session.execute(delete(ChannelIdentity).where(ChannelIdentity.resident_id == resident.id))
+    await session.execute(
+        delete(ChannelIdentity).where(ChannelIdentity.resident_id == resident.id)
+    )
     await session.flush()
 
 

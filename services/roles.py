@@ -128,3 +128,14 @@ async def accounts_with_role(session: AsyncSession, channel: str, role: Role) ->
         .distinct()
     )
     return list(rows)
+
+
+async def sync_bootstrap_admins(session: AsyncSession, channel: str, ids: Iterable[str]) -> None:
+    """Make the admins named in the configuration real rows, so every query sees them."""
+    for external_id in ids:
+        await session.execute(
+            insert_ignoring_conflicts(session, StaffRole.__table__).values(
+                channel=channel, external_id=str(external_id), role=Role.ADMIN.value,
+                granted_by="config",
+            )
+        )

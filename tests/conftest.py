@@ -101,3 +101,131 @@ async def session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterat
 def redis_url() -> str | None:
     """Redis for FSM storage and throttling when the PostgreSQL backend is under test."""
     return REDIS_URL if BACKEND == "postgres" else None
+
+
+# ---- the bot against the fake Telegram Bot API ----------------------------------------------
+
+import logging  # noqa: E402
+from collections.abc import Awaitable, Callable  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from typing import Any  # noqa: E402
+
+from aiogram import Bot, Dispatcher  # noqa: E402
+from aiogram.types import Update  # noqa: E402
+
+from bot.app import build_bot, build_dispatcher, build_storage, connect_redis  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from services import roles as roles_service  # noqa: E402
+from services.models import Channel, Role  # noqa: E402
+from tests.fakes.resident import ResidentClient  # noqa: E402
+from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegramAPI  # noqa: E402
+
+TEST_TOKEN = "123456:" + "A" * 35
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeTelegramAPI]:
+    fake = FakeTelegramAPI()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+class _ErrorCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@dataclass
+class BotApp:
+    """The real dispatcher (routers + middlewares) wired to the fake API and a real database."""
+
+    fake: FakeTelegramAPI
+    dp: Dispatcher
+    bot: Bot
+    settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession]
+    redis: Any | None = None
+    errors: _ErrorCollector = field(default_factory=_ErrorCollector)
+    expect_errors: bool = False
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        update = {"update_id": self.fake.next_update_id(), **update}
+        await self.dp.feed_update(self.bot, Update.model_validate(update,
+                                                                  context={"bot": self.bot}))
+
+    def resident(self, user_id: int, first_name: str = "Олена",
+                 language_code: str | None = "uk", username: str | None = None
+                 ) -> ResidentClient:
+        return ResidentClient(self.fake, self.feed, user_id, first_name, language_code, username)
+
+    async def make_staff(self, user_id: int, role: Role) -> None:
+        async with self.sessionmaker() as session:
+            await roles_service.grant(session, "test", Channel.TELEGRAM, str(user_id), role)
+            await session.commit()
+
+    async def deliver(self) -> int:
+        """Run the outbox sender until nothing is ready; returns how many were handled."""
+        from bot.delivery import TelegramSender
+
+        sender = TelegramSender(self.bot, self.sessionmaker, worker_id="test-sender",
+                                rate_per_second=1000, per_chat_interval=0)
+        return await sender.drain()
+
+
+def make_test_settings(database_url: str, api_url: str, redis_url: str | None,
+                       **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": TEST_TOKEN,
+        "telegram_api_base": api_url,
+        "bot_username": BOT_USERNAME,
+        "database_url": database_url,
+        "redis_url": redis_url,
+        "scheduler_enabled": False,
+        "delivery_enabled": False,
+        "throttle_rate": 0,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def bot_app_factory(
+    database_url: str, sessionmaker: async_sessionmaker[AsyncSession],
+    fake_api: FakeTelegramAPI, redis_url: str | None,
+) -> AsyncIterator[Callable[..., Awaitable[BotApp]]]:
+    created: list[BotApp] = []
+    collector = _ErrorCollector()
+    logging.getLogger("handlers").addHandler(collector)
+    logging.getLogger("aiogram.event").addHandler(collector)
+
+    async def factory(**overrides: Any) -> BotApp:
+        settings = make_test_settings(database_url, fake_api.url, redis_url, **overrides)
+        redis = connect_redis(settings.redis_url)
+        storage = build_storage(settings, redis, prefix=f"fsm-{uuid.uuid4().hex[:8]}")
+        bot = build_bot(settings)
+        dp = build_dispatcher(settings, sessionmaker, storage=storage, redis=redis)
+        app = BotApp(fake_api, dp, bot, settings, sessionmaker, redis, collector)
+        created.append(app)
+        return app
+
+    yield factory
+    logging.getLogger("handlers").removeHandler(collector)
+    logging.getLogger("aiogram.event").removeHandler(collector)
+    for app in created:
+        await app.bot.session.close()
+        await app.dp.storage.close()
+        if app.redis is not None:
+            await app.redis.aclose()
+    if not any(app.expect_errors for app in created) and collector.records:
+        messages = "\n".join(f"{collector.format(r)}\n{r.exc_info}" for r in collector.records)
+        pytest.fail(f"handlers logged unexpected errors:\n{messages}")
+
+
+@pytest.fixture
+async def bot_app(bot_app_factory: Callable[..., Awaitable[BotApp]]) -> BotApp:
+    return await bot_app_factory()

@@ -1,0 +1,191 @@
+"""Wiring: bot, storage, dispatcher with middlewares and routers, background services."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.commands import set_resident_commands, set_staff_commands
+from bot.config import Settings
+from bot.middlewares import DbSessionMiddleware, ThrottlingMiddleware, UserContextMiddleware
+from bot.scheduler import build_scheduler, worker_name
+from services import roles
+from services.db import make_engine, make_sessionmaker
+from services.i18n import Translator, get_translator
+from services.models import Channel
+
+log = logging.getLogger(__name__)
+
+
+def feature_routers() -> list[Router]:
+    """Feature routers, included before the generic `/start`, menu and fallback ones."""
+    routers: list[Router] = []
+    # Features add one line each below (kept in this order).
+    return routers
+
+
+def build_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot:
+    if session is None:
+        session = AiohttpSession()
+        if settings.telegram_api_base:
+            session.api = TelegramAPIServer.from_base(settings.telegram_api_base)
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML,
+                                     link_preview_is_disabled=True),
+    )
+
+
+def build_storage(settings: Settings, redis: Any | None = None,
+                  prefix: str = "fsm") -> BaseStorage:
+    """In-memory FSM for one process; Redis when configured, so many processes share dialogs."""
+    if redis is None:
+        return MemoryStorage()
+    from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+
+    return RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=prefix, with_destiny=True))
+
+
+def connect_redis(url: str | None) -> Any | None:
+    if not url:
+        return None
+    from redis.asyncio import Redis
+
+    return Redis.from_url(url)
+
+
+def build_dispatcher(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    storage: BaseStorage | None = None,
+    redis: Any | None = None,
+    translator: Translator | None = None,
+) -> Dispatcher:
+    from handlers import common, menu, onboarding, staff
+    from handlers import settings as settings_handlers
+
+    translator = translator or get_translator()
+    dp = Dispatcher(storage=storage or build_storage(settings, redis))
+    dp["settings"] = settings
+    dp["sessionmaker"] = sessionmaker
+    dp["translator"] = translator
+
+    dp.update.outer_middleware(ThrottlingMiddleware(
+        translator, settings.throttle_rate, settings.throttle_burst, redis))
+    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(UserContextMiddleware(translator, settings))
+    dp.callback_query.middleware(CallbackAnswerMiddleware())
+
+    for router in (common.router, *feature_routers(), onboarding.router,
+                   settings_handlers.router, staff.router, menu.router, common.fallback_router):
+        _detach(router)
+        dp.include_router(router)
+    return dp
+
+
+def _detach(router: Router) -> None:
+    """Routers are module-level singletons; a second dispatcher in one process (tests,
+    benchmarks) takes them over from the first."""
+    parent = router.parent_router
+    if parent is not None:
+        parent.sub_routers.remove(router)
+        router._parent_router = None
+
+
+async def on_startup(bot: Bot, settings: Settings, translator: Translator,
+                     sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Bootstrap admins become rows; command lists are published for residents and staff."""
+    async with sessionmaker() as session:
+        await roles.sync_bootstrap_admins(session, Channel.TELEGRAM,
+                                          [str(i) for i in settings.admin_ids])
+        staff = await roles.list_staff(session, Channel.TELEGRAM)
+        await session.commit()
+    await set_resident_commands(bot, translator)
+    for member in staff:
+        if member.external_id.lstrip("-").isdigit():
+            await set_staff_commands(bot, translator, int(member.external_id),
+                                     roles.expand(member.roles))
+
+
+@dataclass
+class Runtime:
+    """Everything one process runs, created and closed together."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    bot: Bot
+    dp: Dispatcher
+    redis: Any | None = None
+    background: list[asyncio.Task[Any]] = field(default_factory=list)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@asynccontextmanager
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    settings.ensure_data_dir()
+    engine = make_engine(settings.database_url)
+    sessionmaker = make_sessionmaker(engine)
+    redis = connect_redis(settings.redis_url)
+    bot = build_bot(settings)
+    dp = build_dispatcher(settings, sessionmaker, redis=redis)
+    rt = Runtime(settings, engine, sessionmaker, bot, dp, redis)
+    try:
+        yield rt
+    finally:
+        rt.stop.set()
+        for task in rt.background:
+            task.cancel()
+        for task in rt.background:
+            with suppress(asyncio.CancelledError, Exception):
+                await task
+        await bot.session.close()
+        if redis is not None:
+            await redis.aclose()
+        await engine.dispose()
+
+
+async def start_background(rt: Runtime) -> None:
+    """The scheduler tick and the outbox sender, when enabled for this process."""
+    if rt.settings.scheduler_enabled:
+        scheduler = build_scheduler(rt.sessionmaker, rt.settings.scheduler_tick_seconds)
+        scheduler.start()
+
+        async def stop_scheduler() -> None:
+            await rt.stop.wait()
+            scheduler.shutdown(wait=False)
+
+        rt.background.append(asyncio.create_task(stop_scheduler()))
+    if rt.settings.delivery_enabled:
+        try:
+            from bot.delivery import start_sender
+        except ImportError:  # pragma: no cover - the engine ships with the broadcasts feature
+            log.warning("delivery engine not available; notifications stay queued")
+            return
+        rt.background.append(start_sender(rt.bot, rt.sessionmaker, rt.settings, rt.stop,
+                                          worker_id=worker_name()))
+
+
+async def run_polling(settings: Settings) -> None:
+    async with runtime(settings) as rt:
+        await rt.bot.delete_webhook(drop_pending_updates=False)
+        await on_startup(rt.bot, settings, get_translator(), rt.sessionmaker)
+        await start_background(rt)
+        log.info("polling started")
+        await rt.dp.start_polling(rt.bot, handle_signals=True, close_bot_session=False)

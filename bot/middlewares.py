@@ -1,0 +1,151 @@
+"""Cross-cutting concerns: one DB session per update, who the user is, throttling."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update, User
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from services import residents, roles
+from services.i18n import Translator, normalize_language
+from services.models import Channel
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    """Hands every update one `AsyncSession`; commits after the handler, rolls back on error."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    async def __call__(self, handler: Handler, event: TelegramObject,
+                       data: dict[str, Any]) -> Any:
+        async with self.sessionmaker() as session:
+            data["session"] = session
+            try:
+                result = await handler(event, data)
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+            return result
+
+
+class UserContextMiddleware(BaseMiddleware):
+    """Loads the resident and staff roles behind the sender and binds texts to their language.
+
+    Before consent nothing is stored, so the language lives in the FSM data until then.
+    """
+
+    def __init__(self, translator: Translator, settings: Settings) -> None:
+        self.translator = translator
+        self.settings = settings
+
+    async def __call__(self, handler: Handler, event: TelegramObject,
+                       data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        session: AsyncSession = data["session"]
+        resident = None
+        account_roles: frozenset[Any] = frozenset()
+        language = self.settings.default_language
+        if user is not None and not user.is_bot:
+            external_id = str(user.id)
+            resident = await residents.by_identity(session, Channel.TELEGRAM, external_id)
+            account_roles = await roles.roles_of(session, Channel.TELEGRAM, external_id)
+            if resident is not None:
+                language = resident.language
+            else:
+                state = data.get("state")
+                stored = (await state.get_data()).get("language") if state else None
+                language = stored or normalize_language(user.language_code)
+        data["resident"] = resident
+        data["roles"] = account_roles
+        data["actor"] = f"{Channel.TELEGRAM}:{user.id}" if user else "system"
+        data["tr"] = self.translator.for_language(language)
+        data["translator"] = self.translator
+        data["settings"] = self.settings
+        return await handler(event, data)
+
+
+class ThrottlingMiddleware(BaseMiddleware):
+    """A token bucket per user: a flood is slowed with one polite notice, others unaffected.
+
+    With Redis the buckets are shared by every process; otherwise they live in this one.
+    """
+
+    def __init__(self, translator: Translator, rate: float, burst: int,
+                 redis: Any | None = None) -> None:
+        self.translator = translator
+        self.rate = rate
+        self.burst = burst
+        self.redis = redis
+        self._buckets: dict[int, tuple[float, float, bool]] = {}
+        self._last_sweep = time.monotonic()
+
+    async def __call__(self, handler: Handler, event: TelegramObject,
+                       data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None or self.rate <= 0:
+            return await handler(event, data)
+        allowed, warn = (
+            await self._take_redis(user.id) if self.redis is not None else self._take(user.id)
+        )
+        if allowed:
+            return await handler(event, data)
+        if warn:
+            await self._notify(event, user)
+        return None
+
+    def _take(self, user_id: int) -> tuple[bool, bool]:
+        now = time.monotonic()
+        tokens, stamp, warned = self._buckets.get(user_id, (float(self.burst), now, False))
+        tokens = min(float(self.burst), tokens + (now - stamp) * self.rate)
+        if tokens >= 1:
+            self._buckets[user_id] = (tokens - 1, now, False)
+            allowed, warn = True, False
+        else:
+            self._buckets[user_id] = (tokens, now, True)
+            allowed, warn = False, not warned
+        if now - self._last_sweep > 60:
+            self._sweep(now)
+        return allowed, warn
+
+    def _sweep(self, now: float) -> None:
+        horizon = self.burst / self.rate
+        self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < horizon}
+        self._last_sweep = now
+
+    async def _take_redis(self, user_id: int) -> tuple[bool, bool]:
+        # A fixed window of `burst` updates per burst/rate seconds; good enough across processes.
+        assert self.redis is not None
+        window = max(1, int(self.burst / self.rate))
+        key = f"throttle:{user_id}:{int(time.time()) // window}"
+        count = await self.redis.incr(key)
+        if count == 1:
+            await self.redis.expire(key, window + 1)
+        return count <= self.burst, count == self.burst + 1
+
+    async def _notify(self, event: TelegramObject, user: User) -> None:
+        tr = self.translator.for_language(normalize_language(user.language_code))
+        text = tr("error.throttled")
+        try:
+            update = event if isinstance(event, Update) else None
+            target = update.event if update is not None else event
+            answer = getattr(target, "answer", None)
+            if answer is None:
+                return
+            if target.__class__.__name__ == "CallbackQuery":
+                await answer(text, show_alert=False)
+            else:
+                await answer(text)
+        except Exception:  # the notice is a courtesy; never let it break the loop
+            log.debug("could not send throttle notice", exc_info=True)

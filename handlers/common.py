@@ -1,0 +1,109 @@
+"""Help, cancel, domain errors, unexpected errors, and the fallback for anything unknown."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, ExceptionTypeFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    ChatMemberUpdated,
+    ErrorEvent,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardRemove,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.menu import main_menu_markup, menu_button
+from services import residents
+from services.errors import DomainError
+from services.i18n import Texts, Translator, normalize_language
+from services.models import Channel
+
+log = logging.getLogger(__name__)
+
+# Included first: commands that must work in every state.
+router = Router(name="common")
+# Included last: answers what nobody else did.
+fallback_router = Router(name="fallback")
+
+
+@router.message(Command("help"))
+async def help_command(message: Message, tr: Texts) -> None:
+    await message.answer(tr("help.text"),
+                         reply_markup=InlineKeyboardMarkup(inline_keyboard=[[menu_button(tr)]]))
+
+
+@router.message(Command("cancel"))
+async def cancel(message: Message, state: FSMContext, tr: Texts) -> None:
+    language = (await state.get_data()).get("language")
+    had_dialog = await state.get_state() is not None
+    await state.clear()
+    if language:
+        await state.update_data(language=language)
+    await message.answer(tr("common.cancelled" if had_dialog else "common.nothing_to_cancel"),
+                         reply_markup=ReplyKeyboardRemove())
+    await message.answer(tr("menu.title_anonymous"), reply_markup=main_menu_markup(tr))
+
+
+@router.my_chat_member()
+async def membership_changed(event: ChatMemberUpdated, session: AsyncSession) -> None:
+    """Blocking the bot makes a resident unreachable; unblocking brings them back."""
+    if event.chat.type != "private":
+        return
+    reachable = event.new_chat_member.status not in {"kicked", "left"}
+    await residents.set_reachable(session, Channel.TELEGRAM, str(event.chat.id), reachable)
+
+
+@fallback_router.message(F.text.startswith("/"))
+async def unknown_command(message: Message, tr: Texts) -> None:
+    await message.answer(tr("common.unknown_command"))
+
+
+@fallback_router.message()
+async def unknown_message(message: Message, tr: Texts) -> None:
+    await message.answer(tr("common.unknown_message"), reply_markup=main_menu_markup(tr))
+
+
+@fallback_router.callback_query()
+async def stale_button(query: CallbackQuery, tr: Texts) -> None:
+    await query.answer(tr("common.stale_button"), show_alert=True)
+
+
+def _texts_for(event: ErrorEvent, data: dict[str, Any]) -> Texts:
+    tr = data.get("tr")
+    if isinstance(tr, Texts):
+        return tr
+    translator: Translator = data["translator"]
+    user = data.get("event_from_user")
+    return translator.for_language(normalize_language(getattr(user, "language_code", None)))
+
+
+async def _reply(event: ErrorEvent, text: str) -> None:
+    update = event.update
+    if update.callback_query is not None:
+        await update.callback_query.answer(text[:190], show_alert=True)
+    elif update.message is not None:
+        await update.message.answer(text)
+
+
+@router.errors(ExceptionTypeFilter(DomainError))
+async def domain_error(event: ErrorEvent, **data: Any) -> None:
+    """A rule said no: tell the person why, politely, in their language."""
+    assert isinstance(event.exception, DomainError)
+    tr = _texts_for(event, data)
+    await _reply(event, tr(event.exception.message_key, **event.exception.params))
+
+
+@router.errors()
+async def unexpected_error(event: ErrorEvent, **data: Any) -> None:
+    """Log with the update id, apologise briefly, and let the polling loop carry on."""
+    log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    try:
+        await _reply(event, _texts_for(event, data)("error.unexpected"))
+    except Exception:
+        log.warning("could not apologise for update %s", event.update.update_id, exc_info=True)

@@ -1,0 +1,313 @@
+"""`/start` and resident onboarding: language, consent, phone, full name, address.
+
+Nothing about a person is stored before they consent; until then the chosen language lives in
+the FSM data. A feature that needs a complete profile calls `require_profile`, and registers
+with `on_resume` where to bring the person back afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import CommandStart, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from handlers.menu import menu_button, show_main_menu
+from handlers.ui import drop_keyboard, show
+from services import residents
+from services.errors import InvalidInput
+from services.i18n import LANGUAGES, Texts, Translator
+from services.models import Channel, Resident
+
+log = logging.getLogger(__name__)
+router = Router(name="onboarding")
+
+TOTAL_STEPS = 6
+ResumeHandler = Callable[..., Awaitable[Any]]
+_resume_handlers: dict[str, ResumeHandler] = {}
+
+
+class Onboarding(StatesGroup):
+    language = State()
+    consent = State()
+    phone = State()
+    full_name = State()
+    street = State()
+    building = State()
+
+
+class OnboardCB(CallbackData, prefix="ob"):
+    action: str
+    value: str = ""
+
+
+def on_resume(prefix: str) -> Callable[[ResumeHandler], ResumeHandler]:
+    """Register where a finished onboarding returns to for `resume="<prefix>:<arg>"`."""
+
+    def register(fn: ResumeHandler) -> ResumeHandler:
+        _resume_handlers[prefix] = fn
+        return fn
+
+    return register
+
+
+def _limits(settings: Settings) -> residents.Limits:
+    return residents.Limits(name_max=settings.name_max_length,
+                            address_max=settings.address_max_length)
+
+
+def _language_markup() -> InlineKeyboardMarkup:
+    labels = {"uk": "🇺🇦 Українська", "en": "🇬🇧 English"}
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=labels[lang],
+                             callback_data=OnboardCB(action="lang", value=lang).pack())
+        for lang in LANGUAGES
+    ]])
+
+
+def _consent_markup(tr: Texts, policy_url: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=tr("onboarding.consent_policy"), url=policy_url)],
+        [InlineKeyboardButton(text=tr("onboarding.consent_yes"),
+                              callback_data=OnboardCB(action="consent", value="yes").pack())],
+        [InlineKeyboardButton(text=tr("onboarding.consent_no"),
+                              callback_data=OnboardCB(action="consent", value="no").pack())],
+    ])
+
+
+def _phone_markup(tr: Texts) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=tr("onboarding.phone_button"), request_contact=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+def _step(tr: Texts, n: int) -> str:
+    return tr("onboarding.step", n=n, total=TOTAL_STEPS)
+
+
+async def ask_next_step(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
+                        resident: Resident | None, settings: Settings) -> bool:
+    """Ask the first missing piece of the profile; False when nothing is missing."""
+    target = event.message if isinstance(event, CallbackQuery) else event
+    if not isinstance(target, Message):
+        return False
+    if resident is None or resident.consent_at is None:
+        await state.set_state(Onboarding.consent)
+        text = _step(tr, 2) + "\n" + tr("onboarding.consent_text", city=settings.city_name)
+        await show(event, text, _consent_markup(tr, settings.privacy_policy_url))
+    elif not resident.is_verified:
+        await state.set_state(Onboarding.phone)
+        await target.answer(_step(tr, 3) + "\n" + tr("onboarding.phone_ask"),
+                            reply_markup=_phone_markup(tr))
+    elif not resident.full_name:
+        await state.set_state(Onboarding.full_name)
+        await target.answer(_step(tr, 4) + "\n" + tr("onboarding.name_ask"),
+                            reply_markup=ReplyKeyboardRemove())
+    elif not resident.street:
+        await state.set_state(Onboarding.street)
+        await target.answer(_step(tr, 5) + "\n" + tr("onboarding.street_ask"))
+    elif not resident.building:
+        await state.set_state(Onboarding.building)
+        await target.answer(_step(tr, 6) + "\n" + tr("onboarding.building_ask"))
+    else:
+        return False
+    return True
+
+
+async def require_profile(event: Message | CallbackQuery, state: FSMContext,
+                          resident: Resident | None, tr: Texts, resume: str,
+                          settings: Settings | None = None) -> Resident | None:
+    """The resident if their profile is complete; otherwise start onboarding and return None."""
+    if resident is not None and resident.is_complete:
+        return resident
+    await state.update_data(resume=resume)
+    target = event.message if isinstance(event, CallbackQuery) else event
+    if isinstance(target, Message):
+        await target.answer(tr("onboarding.profile_needed"))
+    from bot.config import get_settings
+
+    await ask_next_step(event, state, tr, resident, settings or get_settings())
+    return None
+
+
+@router.message(CommandStart())
+async def start(message: Message, state: FSMContext, tr: Texts,
+                resident: Resident | None, settings: Settings) -> None:
+    data = await state.get_data()
+    await state.set_state(None)
+    await state.set_data({k: v for k, v in data.items() if k == "language"})
+    if resident is None:
+        await state.set_state(Onboarding.language)
+        await message.answer(tr("onboarding.welcome", city=settings.city_name) + "\n\n"
+                             + _step(tr, 1) + "\n" + tr("onboarding.language_ask"),
+                             reply_markup=_language_markup())
+        return
+    if await ask_next_step(message, state, tr, resident, settings):
+        return
+    await show_main_menu(message, tr, resident)
+
+
+@router.callback_query(OnboardCB.filter(F.action == "lang"))
+async def choose_language(query: CallbackQuery, callback_data: OnboardCB, state: FSMContext,
+                          translator: Translator, resident: Resident | None,
+                          session: AsyncSession, settings: Settings) -> None:
+    language = callback_data.value if callback_data.value in LANGUAGES else "uk"
+    tr = translator.for_language(language)
+    await state.update_data(language=language)
+    if resident is not None:
+        await residents.set_language(session, resident, language)
+    await ask_next_step(query, state, tr, resident, settings)
+
+
+@router.callback_query(OnboardCB.filter(F.action == "consent"))
+async def consent(query: CallbackQuery, callback_data: OnboardCB, state: FSMContext,
+                  tr: Texts, session: AsyncSession, settings: Settings,
+                  resident: Resident | None) -> None:
+    if callback_data.value != "yes":
+        await state.set_state(None)
+        await show(query, tr("onboarding.consent_declined"),
+                   InlineKeyboardMarkup(inline_keyboard=[[menu_button(tr)]]))
+        return
+    user = query.from_user
+    resident = await residents.give_consent(
+        session, channel=Channel.TELEGRAM, external_id=str(user.id), chat_id=str(user.id),
+        language=tr.language, username=user.username,
+    )
+    await session.commit()
+    await show(query, tr("onboarding.consent_thanks"))
+    await ask_next_step(query, state, tr, resident, settings)
+
+
+@router.message(StateFilter(Onboarding.phone), F.contact)
+async def phone_shared(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
+                       resident: Resident | None, settings: Settings, **data: Any) -> None:
+    assert message.contact is not None and message.from_user is not None
+    if resident is None:
+        await ask_next_step(message, state, tr, resident, settings)
+        return
+    contact = message.contact
+    try:
+        resident = await residents.verify_phone(
+            session, resident, phone=contact.phone_number,
+            contact_owner_id=str(contact.user_id) if contact.user_id else None,
+            sender_id=str(message.from_user.id),
+        )
+    except InvalidInput as err:
+        await message.answer(tr(err.message_key, **err.params), reply_markup=_phone_markup(tr))
+        return
+    await session.commit()
+    await message.answer(tr("onboarding.phone_thanks"), reply_markup=ReplyKeyboardRemove())
+    await _continue(message, state, tr, resident, settings, session=session, **data)
+
+
+@router.message(StateFilter(Onboarding.phone))
+async def phone_not_contact(message: Message, tr: Texts) -> None:
+    await message.answer(tr("onboarding.phone_use_button"), reply_markup=_phone_markup(tr))
+
+
+@router.message(StateFilter(Onboarding.full_name))
+async def full_name(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
+                    resident: Resident | None, settings: Settings, **data: Any) -> None:
+    if resident is None:
+        await ask_next_step(message, state, tr, resident, settings)
+        return
+    try:
+        await residents.set_full_name(session, resident, message.text, _limits(settings))
+    except InvalidInput as err:
+        await message.answer(tr(err.message_key, **err.params) + "\n" + tr("onboarding.name_ask"))
+        return
+    await _continue(message, state, tr, resident, settings, session=session, **data)
+
+
+@router.message(StateFilter(Onboarding.street))
+async def street(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
+                 resident: Resident | None, settings: Settings, **data: Any) -> None:
+    if resident is None:
+        await ask_next_step(message, state, tr, resident, settings)
+        return
+    try:
+        value = residents.validate_street(message.text, _limits(settings))
+    except InvalidInput as err:
+        await message.answer(tr(err.message_key, **err.params) + "\n" + tr("onboarding.street_ask"))
+        return
+    await residents.set_address(session, resident, value, None)
+    await _continue(message, state, tr, resident, settings, session=session, **data)
+
+
+@router.message(StateFilter(Onboarding.building))
+async def building(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
+                   resident: Resident | None, settings: Settings, **data: Any) -> None:
+    if resident is None or not resident.street:
+        await ask_next_step(message, state, tr, resident, settings)
+        return
+    try:
+        value = residents.validate_building(message.text)
+    except InvalidInput as err:
+        await message.answer(
+            tr(err.message_key, **err.params) + "\n" + tr("onboarding.building_ask")
+        )
+        return
+    await residents.set_address(session, resident, resident.street, value)
+    await _continue(message, state, tr, resident, settings, session=session, **data)
+
+
+async def _continue(message: Message, state: FSMContext, tr: Texts, resident: Resident,
+                    settings: Settings, **data: Any) -> None:
+    """Ask the next missing step, or finish: back to where the person was going, or the menu."""
+    stored = await state.get_data()
+    editing = stored.get("editing")
+    if editing and resident.is_complete:
+        await state.set_state(None)
+        await state.update_data(editing=None)
+        from handlers.settings import show_settings
+
+        await message.answer(tr("settings.saved"))
+        await show_settings(message, tr, resident)
+        return
+    if await ask_next_step(message, state, tr, resident, settings):
+        return
+    await state.set_state(None)
+    resume = stored.get("resume")
+    await state.update_data(resume=None)
+    await message.answer(tr("onboarding.done"), reply_markup=ReplyKeyboardRemove())
+    session = data.get("session")
+    if session is not None:
+        await session.commit()
+    if resume:
+        prefix, _, arg = str(resume).partition(":")
+        handler = _resume_handlers.get(prefix)
+        if handler is not None:
+            await handler(message, resident=resident, tr=tr, arg=arg, state=state,
+                          settings=settings, **data)
+            return
+    await _after_onboarding(message, tr, resident, settings, **data)
+
+
+async def _after_onboarding(message: Message, tr: Texts, resident: Resident,
+                            settings: Settings, **data: Any) -> None:
+    handler = _resume_handlers.get("onboarded")
+    if handler is not None:  # e.g. offering popular subscription topics
+        await handler(message, resident=resident, tr=tr, arg="", settings=settings, **data)
+        return
+    await show_main_menu(message, tr, resident)
+
+
+__all__ = ["Onboarding", "drop_keyboard", "on_resume", "require_profile", "router"]

@@ -1,0 +1,66 @@
+"""Admin commands: `/grant`, `/revoke`, `/staff`."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands import set_staff_commands
+from bot.filters import HasRole
+from services import roles as roles_service
+from services.errors import InvalidInput
+from services.i18n import Texts, Translator
+from services.models import Channel, Role
+
+router = Router(name="staff")
+router.message.filter(HasRole(Role.ADMIN))
+
+
+def _parse(command: CommandObject) -> tuple[str, Role]:
+    parts = (command.args or "").split()
+    if len(parts) != 2 or not parts[0].lstrip("-").isdigit():
+        raise InvalidInput("staff.usage")
+    return parts[0], roles_service.parse_role(parts[1])
+
+
+async def _refresh_commands(bot: Bot, session: AsyncSession, translator: Translator,
+                            external_id: str) -> None:
+    current = await roles_service.roles_of(session, Channel.TELEGRAM, external_id)
+    await session.commit()
+    await set_staff_commands(bot, translator, int(external_id), current)
+
+
+@router.message(Command("grant"))
+async def grant(message: Message, command: CommandObject, session: AsyncSession, tr: Texts,
+                actor: str, bot: Bot, translator: Translator) -> None:
+    external_id, role = _parse(command)
+    added = await roles_service.grant(session, actor, Channel.TELEGRAM, external_id, role)
+    await _refresh_commands(bot, session, translator, external_id)
+    key = "staff.granted" if added else "staff.already"
+    await message.answer(tr(key, id=external_id, role=tr(f"role.{role.value}")))
+
+
+@router.message(Command("revoke"))
+async def revoke(message: Message, command: CommandObject, session: AsyncSession, tr: Texts,
+                 actor: str, bot: Bot, translator: Translator) -> None:
+    external_id, role = _parse(command)
+    removed = await roles_service.revoke(session, actor, Channel.TELEGRAM, external_id, role)
+    await _refresh_commands(bot, session, translator, external_id)
+    key = "staff.revoked" if removed else "staff.not_held"
+    await message.answer(tr(key, id=external_id, role=tr(f"role.{role.value}")))
+
+
+@router.message(Command("staff"))
+async def staff_list(message: Message, session: AsyncSession, tr: Texts) -> None:
+    members = await roles_service.list_staff(session, Channel.TELEGRAM)
+    if not members:
+        await message.answer(tr("staff.empty"))
+        return
+    lines = [
+        tr("staff.line", id=m.external_id,
+           roles=", ".join(tr(f"role.{r.value}") for r in m.roles))
+        for m in members
+    ]
+    await message.answer(tr("staff.title") + "\n" + "\n".join(lines))
