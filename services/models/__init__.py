@@ -1,6 +1,7 @@
 """All models, imported here so `Base.metadata` (and Alembic) sees every table."""
 
 from services.models.appeals import Appeal, AppealStatus, AppealType
+from services.models.broadcasts import Broadcast, Event, Subscription, Topic
 from services.models.core import (
     AuditEntry,
     Channel,
@@ -23,8 +24,10 @@ __all__ = [
     "AppealStatus",
     "AppealType",
     "AuditEntry",
+    "Broadcast",
     "Channel",
     "ChannelIdentity",
+    "Event",
     "OutboxMessage",
     "OutboxStatus",
     "PeriodicRun",
@@ -37,5 +40,7 @@ __all__ = [
     "ScheduledTask",
     "Signature",
     "StaffRole",
+    "Subscription",
     "TaskStatus",
+    "Topic",
 ]
