@@ -982,6 +982,8 @@ async def followup_reply(
         raise NotFound("appeals.error.not_found")
     if appeal.status != AppealStatus.ANSWERED or appeal.followup_answered_at is not None:
         raise Conflict("appeals.error.followup_done", number=appeal.number)
+    if not resolved:
+        comment = validate_reason(rules, comment)
     actor = f"resident:{resident.id}"
     appeal.followup_answered_at = utcnow()
     appeal.resolved = resolved
@@ -990,7 +992,6 @@ async def followup_reply(
         appeal.closed_at = utcnow()
         await _record(session, appeal, AppealStatus.CLOSED, actor)
         return appeal
-    comment = validate_reason(rules, comment)
     appeal.followup_comment = comment
     _move(appeal, AppealStatus.REOPENED)
     event = await _record(session, appeal, AppealStatus.REOPENED, actor, reason=comment)
