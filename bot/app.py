@@ -16,12 +16,16 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.commands import set_resident_commands, set_staff_commands
 from bot.config import Settings
-from bot.middlewares import DbSessionMiddleware, ThrottlingMiddleware, UserContextMiddleware
+from bot.middlewares import (
+    AnswerCallbacksMiddleware,
+    DbSessionMiddleware,
+    ThrottlingMiddleware,
+    UserContextMiddleware,
+)
 from bot.scheduler import build_scheduler, worker_name
 from services import roles
 from services.db import make_engine, make_sessionmaker
@@ -90,7 +94,7 @@ def build_dispatcher(
         translator, settings.throttle_rate, settings.throttle_burst, redis))
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(UserContextMiddleware(translator, settings))
-    dp.callback_query.middleware(CallbackAnswerMiddleware())
+    dp.callback_query.middleware(AnswerCallbacksMiddleware())
 
     for router in (common.router, *feature_routers(), onboarding.router,
                    settings_handlers.router, staff.router, menu.router, common.fallback_router):

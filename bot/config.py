@@ -62,8 +62,11 @@ class Settings(BaseSettings):
     # --- e-petitions (owned by the petitions feature) ---
     petition_threshold: int = 250
     petition_period_days: int = 90
+    petition_title_min: int = 10
     petition_title_max: int = 200
+    petition_text_min: int = 30
     petition_text_max: int = 3000
+    petition_answer_max: int = 3500
     petition_max_pending_per_author: int = 2
     petition_moderation_working_days: int = 2
     petition_answer_working_days: int = 10

@@ -8,7 +8,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update, User
+from aiogram.dispatcher.flags import get_flag
+from aiogram.types import CallbackQuery, TelegramObject, Update, User
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -74,6 +76,25 @@ class UserContextMiddleware(BaseMiddleware):
         data["translator"] = self.translator
         data["settings"] = self.settings
         return await handler(event, data)
+
+
+class AnswerCallbacksMiddleware(CallbackAnswerMiddleware):
+    """Answers every button press after its handler (no spinning clock).
+
+    Unlike aiogram's own, it leaves a failed press unanswered, so the error handler can answer
+    it with the reason. Handlers set `callback_answer.text` instead of calling `answer()`.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject,
+                       data: dict[str, Any]) -> Any:
+        if not isinstance(event, CallbackQuery):
+            return await handler(event, data)
+        callback_answer = data["callback_answer"] = self.construct_callback_answer(
+            properties=get_flag(data, "callback_answer"))
+        result = await handler(event, data)
+        if not callback_answer.disabled and not callback_answer.answered:
+            await self.answer(event, callback_answer)
+        return result
 
 
 class ThrottlingMiddleware(BaseMiddleware):

@@ -18,6 +18,7 @@ from services.i18n import get_translator
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SESSIONMAKER_KEY = web.AppKey("sessionmaker", async_sessionmaker)
 
 
 class SecretCheckedHandler(SimpleRequestHandler):
@@ -36,7 +37,7 @@ class SecretCheckedHandler(SimpleRequestHandler):
 
 
 async def healthz(request: web.Request) -> web.Response:
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app["sessionmaker"]
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app[SESSIONMAKER_KEY]
     try:
         async with sessionmaker() as session:
             await session.execute(text("SELECT 1"))
@@ -48,7 +49,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 def build_web_app(rt: Runtime, secret: str) -> web.Application:
     app = web.Application()
-    app["sessionmaker"] = rt.sessionmaker
+    app[SESSIONMAKER_KEY] = rt.sessionmaker
     app.router.add_get("/healthz", healthz)
     SecretCheckedHandler(rt.dp, rt.bot, secret).register(app, path=rt.settings.webhook_path)
     return app

@@ -16,6 +16,7 @@ from aiogram.types import (
     Message,
     ReplyKeyboardRemove,
 )
+from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.menu import main_menu_markup, menu_button
@@ -70,8 +71,9 @@ async def unknown_message(message: Message, tr: Texts) -> None:
 
 
 @fallback_router.callback_query()
-async def stale_button(query: CallbackQuery, tr: Texts) -> None:
-    await query.answer(tr("common.stale_button"), show_alert=True)
+async def stale_button(query: CallbackQuery, tr: Texts, callback_answer: CallbackAnswer) -> None:
+    callback_answer.text = tr("common.stale_button")
+    callback_answer.show_alert = True
 
 
 def _texts_for(event: ErrorEvent, data: dict[str, Any]) -> Texts:

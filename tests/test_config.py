@@ -1,0 +1,49 @@
+"""Start-up configuration: a bad token is one clear line, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(env_extra: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_URL"}}
+    env.update(env_extra)
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({}, "BOT_TOKEN: is missing"),
+    ({"BOT_TOKEN": "not-a-token"}, "BOT_TOKEN"),
+    ({"BOT_TOKEN": "123:short"}, "does not look like a token"),
+])
+def test_bad_token_fails_with_one_line(tmp_path: Path, env: dict[str, str], expected: str):
+    result = _run(env, "run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_migrate_and_admin_cli_on_a_fresh_sqlite_file(tmp_path: Path):
+    env = {"BOT_TOKEN": "123456:" + "B" * 35,
+           "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.db'}"}
+    assert _run(env, "migrate", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "data" / "bot.db").exists()
+    added = _run(env, "admin", "add", "4242", cwd=tmp_path)
+    assert added.returncode == 0 and "done" in added.stdout
+    listed = _run(env, "admin", "list", cwd=tmp_path)
+    assert "4242 admin" in listed.stdout
+    removed = _run(env, "admin", "remove", "4242", cwd=tmp_path)
+    assert "done" in removed.stdout
+    assert "4242" not in _run(env, "admin", "list", cwd=tmp_path).stdout
+    bad = _run(env, "admin", "add", "bob", cwd=tmp_path)
+    assert bad.returncode != 0 and "numeric" in bad.stderr

@@ -1,0 +1,67 @@
+"""The real polling loop against the fake Bot API: onboarding, and surviving a failing update."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select, text
+
+from services.models import Resident
+from tests.fakes.resident import ResidentClient, wait_for
+
+
+@pytest.fixture
+async def polling(bot_app) -> AsyncIterator[object]:
+    task = asyncio.create_task(
+        bot_app.dp.start_polling(bot_app.bot, handle_signals=False, close_bot_session=False,
+                                 polling_timeout=1)
+    )
+    await wait_for(lambda: bot_app.fake.last_offset is not None)
+    yield bot_app
+    await bot_app.dp.stop_polling()
+    await asyncio.wait_for(task, 10)
+
+
+def polled_resident(app, user_id: int, language_code: str = "uk") -> ResidentClient:
+    """A resident whose updates go through getUpdates, and who waits for each answer."""
+
+    async def push(update: dict) -> None:
+        before = len(app.fake.sent) + len(app.fake.callback_answers)
+        update_id = await app.fake.push_update(update)
+        # Done when the bot confirmed the update (offset moved past it) and answered something.
+        await wait_for(lambda: (app.fake.last_offset or 0) > update_id
+                       and len(app.fake.sent) + len(app.fake.callback_answers) > before)
+
+    return ResidentClient(app.fake, push, user_id, "Олена", language_code)
+
+
+async def test_onboarding_through_the_polling_loop(polling):
+    app = polling
+    olena = polled_resident(app, 7001)
+    await olena.onboard(phone="+380501230001")
+    assert "Профіль збережено" in " ".join(olena.texts())
+    async with app.sessionmaker() as session:
+        resident = await session.scalar(select(Resident))
+        assert resident is not None and resident.is_complete
+    # The button presses were answered (no spinning clock).
+    assert len(app.fake.callback_answers) == 2
+
+
+async def test_a_failing_update_gets_an_apology_and_the_loop_goes_on(polling):
+    app = polling
+    app.expect_errors = True
+    c = polled_resident(app, 7002, language_code="en")
+    async with app.sessionmaker() as session:
+        await session.execute(text("ALTER TABLE residents RENAME TO residents_away"))
+        await session.commit()
+    await c.send("/start")
+    assert "Sorry, something went wrong" in c.last.text
+    assert app.errors.records, "the failure was logged"
+    assert "update" in app.errors.records[0].getMessage()
+    async with app.sessionmaker() as session:
+        await session.execute(text("ALTER TABLE residents_away RENAME TO residents"))
+        await session.commit()
+    await c.send("/start")
+    assert "Step 1 of 6" in c.last.text
