@@ -357,7 +357,19 @@ async def add_draft_file(
 ) -> tuple[AppealDraft, bool]:
     """Attach a validated file; returns (draft, accepted) — False once the limit is reached."""
     validate_file(rules, info)
-    draft = await get_draft(session, resident_id)
+    # Take the row's write lock before reading: an album's files arrive as parallel updates,
+    # and each must see the files the others added (SQLite and PostgreSQL alike).
+    await session.execute(
+        update(AppealDraft)
+        .where(AppealDraft.resident_id == resident_id)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    draft = await session.scalar(
+        select(AppealDraft)
+        .where(AppealDraft.resident_id == resident_id)
+        .execution_options(populate_existing=True)
+    )
     if draft is None:
         raise NotFound("appeals.error.no_draft")
     files = list((draft.data or {}).get("files", []))
@@ -509,6 +521,19 @@ async def _paged(
 
 async def get(session: AsyncSession, appeal_id: int) -> Appeal:
     appeal = await session.get(Appeal, appeal_id)
+    if appeal is None:
+        raise NotFound("appeals.error.not_found")
+    return appeal
+
+
+async def find_by_number(session: AsyncSession, raw: str) -> Appeal:
+    """An appeal by its full number (`З-2026-000123`) or by its id."""
+    value = raw.strip().upper()
+    if value.isdigit():
+        return await get(session, int(value))
+    if value[:2] in ("3-", "Z-"):  # a digit three or a Latin Z typed for the Cyrillic letter
+        value = NUMBER_PREFIX + value[1:]
+    appeal = await session.scalar(select(Appeal).where(Appeal.number == value))
     if appeal is None:
         raise NotFound("appeals.error.not_found")
     return appeal
