@@ -39,6 +39,8 @@ def feature_routers() -> list[Router]:
     """Feature routers, included before the generic `/start`, menu and fallback ones."""
     routers: list[Router] = []
     # Features add one line each below (kept in this order).
+    from handlers import appeals, appeals_admin
+    routers += [appeals.router, appeals_admin.router]
     return routers
 
 
