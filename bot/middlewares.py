@@ -51,6 +51,7 @@ class UserContextMiddleware(BaseMiddleware):
     def __init__(self, translator: Translator, settings: Settings) -> None:
         self.translator = translator
         self.settings = settings
+        self.role_cache = roles.RoleCache()
 
     async def __call__(self, handler: Handler, event: TelegramObject,
                        data: dict[str, Any]) -> Any:
@@ -62,7 +63,7 @@ class UserContextMiddleware(BaseMiddleware):
         if user is not None and not user.is_bot:
             external_id = str(user.id)
             resident = await residents.by_identity(session, Channel.TELEGRAM, external_id)
-            account_roles = await roles.roles_of(session, Channel.TELEGRAM, external_id)
+            account_roles = await self.role_cache.roles_of(session, Channel.TELEGRAM, external_id)
             if resident is not None:
                 language = resident.language
             else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -66,6 +67,7 @@ async def grant(
         .returning(StaffRole.__table__.c.id)
     )
     added = (await session.execute(stmt)).first() is not None
+    _bump_generation()
     if added:
         await audit.record(session, actor, "role.grant", "account", f"{channel}:{external_id}",
                            role=role.value)
@@ -85,6 +87,7 @@ async def revoke(
         .returning(StaffRole.id)
     )
     removed = result.first() is not None
+    _bump_generation()
     if removed:
         await audit.record(session, actor, "role.revoke", "account", f"{channel}:{external_id}",
                            role=role.value)
@@ -139,3 +142,43 @@ async def sync_bootstrap_admins(session: AsyncSession, channel: str, ids: Iterab
                 granted_by="config",
             )
         )
+
+
+_generation = 0
+
+
+def _bump_generation() -> None:
+    """Changes made in this process invalidate every `RoleCache` in it at once."""
+    global _generation
+    _generation += 1
+
+
+class RoleCache:
+    """Staff roles of every account, reloaded at most every `ttl` seconds.
+
+    Staff are a handful of accounts while every update asks "is this staff?", so one small
+    query per interval replaces one per update. Grants and revokes made through `grant`/`revoke`
+    in this process show at once; those made by another process within `ttl`.
+    """
+
+    def __init__(self, ttl: float = 10.0) -> None:
+        self.ttl = ttl
+        self._loaded_at = float("-inf")
+        self._generation = -1
+        self._roles: dict[tuple[str, str], frozenset[Role]] = {}
+
+    async def roles_of(self, session: AsyncSession, channel: str,
+                       external_id: str) -> frozenset[Role]:
+
+
+        if self._generation != _generation or time.monotonic() - self._loaded_at > self.ttl:
+            self._generation = _generation
+            rows = await session.execute(select(StaffRole.channel, StaffRole.external_id,
+                                                StaffRole.role))
+            grouped: dict[tuple[str, str], set[Role]] = {}
+            for ch, ext, role in rows:
+                grouped.setdefault((ch, ext), set()).add(Role(role))
+            self._roles = {key: expand(value) for key, value in grouped.items()}
+            self._loaded_at = time.monotonic()
+        return self._roles.get((channel, external_id), frozenset())
+

@@ -10,7 +10,7 @@ import asyncio
 import itertools
 import json
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +70,7 @@ class FakeTelegramAPI:
         self._new_update = asyncio.Condition()
         self.sent: list[Sent] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.method_counts: Counter[str] = Counter()
         self.callback_answers: list[dict[str, Any]] = []
         self.commands: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] | None = None
@@ -179,6 +180,7 @@ class FakeTelegramAPI:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"].lower()
         params = await self._params(request)
+        self.method_counts[method] += 1
         if self.record_calls:
             self.calls.append((method, params))
         fault = self._check_faults(method, params)

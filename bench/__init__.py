@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print numbers and compare against a baseline in the same run."""

@@ -1,0 +1,135 @@
+"""Updates per second: the real bot (polling, SQLite) against a bare aiogram echo bot.
+
+Both run as separate processes polling the same fake Bot API (tests/fakes) with the same
+update mix — residents sending /start, choosing a language, opening the menu and help — in
+waves, one update per resident per wave. Prints updates/second for both, the ratio (target
+≥ 0.5) and the peak RSS of our bot process (target ≤ 150 MB).
+
+    python -m bench.throughput [--residents 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.fakes.telegram_api import FakeTelegramAPI
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:" + "T" * 35
+
+
+def _message(user_id: int, text: str, message_id: int) -> dict[str, Any]:
+    update: dict[str, Any] = {"message": {
+        "message_id": message_id, "date": int(time.time()),
+        "chat": {"id": user_id, "type": "private"},
+        "from": {"id": user_id, "is_bot": False, "first_name": "R", "language_code": "uk"},
+        "text": text,
+    }}
+    if text.startswith("/"):
+        update["message"]["entities"] = [{"type": "bot_command", "offset": 0,
+                                          "length": len(text)}]
+    return update
+
+
+def _press(user_id: int, data: str, message_id: int) -> dict[str, Any]:
+    return {"callback_query": {
+        "id": f"{user_id}-{message_id}", "chat_instance": str(user_id), "data": data,
+        "from": {"id": user_id, "is_bot": False, "first_name": "R", "language_code": "uk"},
+        "message": {"message_id": message_id, "date": int(time.time()),
+                    "chat": {"id": user_id, "type": "private"}, "text": "menu"},
+    }}
+
+
+# One wave per step; (kind, payload). Callback data are the real bot's own factories' output.
+WAVES: list[tuple[str, str]] = [
+    ("text", "/start"),
+    ("press", "ob:lang:uk"),
+    ("text", "/menu"),
+    ("press", "m:help"),
+    ("text", "/help"),
+]
+
+
+def _peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+async def _run(kind: str, residents: int, workdir: Path) -> tuple[float, float]:
+    fake = FakeTelegramAPI()
+    fake.record_calls = False
+    await fake.start()
+    env = {**os.environ, "BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": fake.url,
+           "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / (kind + '.db')}",
+           "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+    env.pop("REDIS_URL", None)
+    if kind == "hromada":
+        subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, cwd=workdir,
+                       check=True, capture_output=True)
+        cmd = [sys.executable, "-m", "bot", "run"]
+    else:
+        cmd = [sys.executable, "-m", "bench.echo_bot"]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    try:
+        while fake.last_offset is None:
+            await asyncio.sleep(0.05)
+        total = 0.0
+        base_user = 10_000_000
+        for step, (what, payload) in enumerate(WAVES):
+            counted = ("sendmessage" if what == "text" else "answercallbackquery")
+            before = fake.method_counts[counted]
+            started = time.perf_counter()
+            for i in range(residents):
+                user = base_user + i
+                update = (_message(user, payload, step + 1) if what == "text"
+                          else _press(user, payload, 1000 + i))
+                await fake.push_update(update)
+            while fake.method_counts[counted] - before < residents:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{kind} bot exited with {proc.returncode}")
+                await asyncio.sleep(0.002)
+            total += time.perf_counter() - started
+        rate = residents * len(WAVES) / total
+        return rate, _peak_rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        await fake.stop()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--residents", type=int, default=400)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        echo_rate, echo_rss = await _run("echo", args.residents, Path(tmp))
+        ours_rate, ours_rss = await _run("hromada", args.residents, Path(tmp))
+    updates = args.residents * len(WAVES)
+    print(f"update mix: {len(WAVES)} waves x {args.residents} residents = {updates} updates")
+    print(f"echo bot (baseline): {echo_rate:8.1f} updates/s   peak RSS {echo_rss:6.1f} MB")
+    print(f"hromada bot:         {ours_rate:8.1f} updates/s   peak RSS {ours_rss:6.1f} MB")
+    ratio = ours_rate / echo_rate
+    print(f"ratio hromada/echo: {ratio:.2f} (target >= 0.5) "
+          f"{'OK' if ratio >= 0.5 else 'BELOW TARGET'}")
+    print(f"hromada peak RSS: {ours_rss:.1f} MB (target <= 150) "
+          f"{'OK' if ours_rss <= 150 else 'ABOVE TARGET'}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
