@@ -153,10 +153,13 @@ async def notify(
             }
         )
     queued = 0
-    stmt = insert_ignoring_conflicts(session, OutboxMessage.__table__)
+    # RETURNING counts the rows really inserted (executemany rowcount is -1 on asyncpg).
+    stmt = insert_ignoring_conflicts(session, OutboxMessage.__table__).returning(
+        OutboxMessage.__table__.c.id
+    )
     for start in range(0, len(rows), 1000):
         result = await session.execute(stmt, rows[start : start + 1000])
-        queued += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+        queued += len(result.all())
     return queued
 
 

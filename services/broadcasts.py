@@ -1,0 +1,356 @@
+"""Press broadcasts: audience, enqueueing in resumable chunks, progress, cancel, history.
+
+A broadcast becomes one outbox row per recipient with the dedupe key `broadcast:<id>`, written
+in chunks (each its own transaction) with a keyset cursor, so a crash while enqueueing resumes
+where it stopped and never queues anyone twice. Progress is read from the outbox statuses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services import audit, jobs, outbox
+from services.db import utcnow
+from services.errors import Conflict, InvalidInput, NotFound
+from services.i18n import Texts
+from services.models import Broadcast, ChannelIdentity, OutboxStatus, Priority, Resident
+from services.models import Subscription as Sub
+from services.models.broadcasts import BroadcastStatus, Topic
+from services.timeutil import as_utc, format_datetime
+
+START_TASK = "broadcast.start"
+PHOTO_CAPTION_MAX = 1024  # Telegram's caption limit: a longer text cannot ride with a photo
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastRules:
+    text_max: int = 3500
+    chunk: int = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    topic: Topic | None = None  # None: everyone reachable
+    district: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    total: int
+    sent: int
+    failed: int
+    blocked: int
+    cancelled: int
+    remaining: int
+
+    @property
+    def finished(self) -> bool:
+        return self.remaining == 0
+
+
+def validate_text(raw: str | None, *, has_photo: bool, rules: BroadcastRules = BroadcastRules()
+                  ) -> str:
+    if raw is None:
+        raise InvalidInput("broadcasts.text_not_text")
+    text = raw.strip()
+    if not text:
+        raise InvalidInput("broadcasts.text_empty")
+    limit = min(rules.text_max, PHOTO_CAPTION_MAX) if has_photo else rules.text_max
+    if len(text) > limit:
+        raise InvalidInput("broadcasts.text_too_long", limit=limit, length=len(text))
+    return text
+
+
+def validate_district(raw: str | None) -> str | None:
+    if raw is None:
+        raise InvalidInput("broadcasts.district_invalid")
+    district = " ".join(raw.split())
+    if district in {"", "-"}:
+        return None
+    if len(district) > 64:
+        raise InvalidInput("broadcasts.district_invalid")
+    return district
+
+
+def _audience_rows(audience: Audience) -> Select[Any]:
+    query = (
+        select(
+            Resident.id,
+            ChannelIdentity.channel,
+            ChannelIdentity.chat_id,
+            Resident.language,
+            Resident.quiet_from,
+            Resident.quiet_to,
+        )
+        .join(ChannelIdentity, ChannelIdentity.resident_id == Resident.id)
+        .where(
+            Resident.is_active.is_(True),
+            Resident.notifications_enabled.is_(True),
+            Resident.forgotten_at.is_(None),
+            ChannelIdentity.is_blocked.is_(False),
+        )
+    )
+    if audience.topic is not None:
+        query = query.where(
+            select(Sub.id)
+            .where(Sub.resident_id == Resident.id, Sub.topic == audience.topic.value)
+            .exists()
+        )
+    if audience.district:
+        query = query.where(func.lower(Resident.district) == audience.district.lower())
+    return query
+
+
+async def count_audience(session: AsyncSession, audience: Audience) -> int:
+    """How many messages a broadcast to this audience would send (one per reachable chat)."""
+    subquery = _audience_rows(audience).subquery()
+    return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+
+async def create_broadcast(
+    session: AsyncSession,
+    *,
+    actor: str,
+    author_chat_id: str | None,
+    author_language: str,
+    text: str,
+    photo: str | None,
+    audience: Audience,
+    urgent: bool = False,
+    scheduled_at: datetime | None = None,
+    rules: BroadcastRules = BroadcastRules(),
+    now: datetime | None = None,
+) -> Broadcast:
+    """Store a confirmed broadcast; a scheduled one gets a job, an immediate one is `start`ed."""
+    now = now or utcnow()
+    text = validate_text(text, has_photo=bool(photo), rules=rules)
+    if await count_audience(session, audience) == 0:
+        raise InvalidInput("broadcasts.audience_empty")
+    if scheduled_at is not None and as_utc(scheduled_at) <= now:
+        raise InvalidInput("broadcasts.time_past")
+    broadcast = Broadcast(
+        author=actor,
+        author_chat_id=author_chat_id,
+        author_language=author_language,
+        text=text,
+        photo=photo,
+        topic=audience.topic.value if audience.topic else None,
+        district=audience.district,
+        urgent=urgent,
+        status=BroadcastStatus.SCHEDULED.value,
+        scheduled_at=as_utc(scheduled_at) if scheduled_at else None,
+        enqueued_up_to=0,
+        enqueue_done=False,
+        total=0,
+    )
+    session.add(broadcast)
+    await session.flush()
+    if scheduled_at is not None:
+        await jobs.schedule(session, START_TASK, as_utc(scheduled_at),
+                            {"broadcast_id": broadcast.id}, dedupe_key=_start_key(broadcast.id))
+    await audit.record(session, actor, "broadcast.create", "broadcast", broadcast.id,
+                       topic=broadcast.topic, district=broadcast.district, urgent=urgent,
+                       scheduled_at=scheduled_at.isoformat() if scheduled_at else None)
+    return broadcast
+
+
+def _start_key(broadcast_id: int) -> str:
+    return f"broadcast:{broadcast_id}:start"
+
+
+async def get_broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast:
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        raise NotFound("broadcasts.not_found")
+    return broadcast
+
+
+async def start(
+    session: AsyncSession, broadcast_id: int, rules: BroadcastRules = BroadcastRules()
+) -> int:
+    """Queue the broadcast for its whole audience, one committed chunk at a time.
+
+    Safe to call again after a crash (or twice at once): the cursor skips done chunks and the
+    dedupe key skips anyone already queued. Returns how many rows this call queued.
+    """
+    claimed = await session.execute(
+        update(Broadcast)
+        .where(
+            Broadcast.id == broadcast_id,
+            Broadcast.status.in_([BroadcastStatus.SCHEDULED.value, BroadcastStatus.SENDING.value]),
+            Broadcast.enqueue_done.is_(False),
+        )
+        .values(status=BroadcastStatus.SENDING.value,
+                started_at=func.coalesce(Broadcast.started_at, utcnow()))
+        .returning(Broadcast.id)
+    )
+    if claimed.first() is None:
+        return 0
+    await session.commit()
+    queued = 0
+    while True:
+        broadcast = await session.get(Broadcast, broadcast_id, populate_existing=True)
+        if broadcast is None or broadcast.status != BroadcastStatus.SENDING.value:
+            break
+        audience = Audience(Topic(broadcast.topic) if broadcast.topic else None,
+                            broadcast.district)
+        cursor = broadcast.enqueued_up_to
+        resident_ids = list(
+            await session.scalars(
+                _audience_rows(audience)
+                .with_only_columns(Resident.id)
+                .where(Resident.id > cursor)
+                .distinct()
+                .order_by(Resident.id)
+                .limit(rules.chunk)
+            )
+        )
+        if not resident_ids:
+            broadcast.enqueue_done = True
+            await session.commit()
+            break
+        last = resident_ids[-1]
+        rows = (
+            await session.execute(
+                _audience_rows(audience).where(Resident.id > cursor, Resident.id <= last)
+            )
+        ).all()
+        recipients = [outbox.Recipient(*row) for row in rows]
+        added = await outbox.notify(
+            session,
+            recipients,
+            _render(broadcast.text),
+            priority=Priority.URGENT if broadcast.urgent else Priority.BULK,
+            urgent=broadcast.urgent,
+            dedupe=f"broadcast:{broadcast.id}",
+            photo=broadcast.photo,
+            broadcast_id=broadcast.id,
+        )
+        await session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast.id)
+            .values(total=Broadcast.total + added, enqueued_up_to=last)
+        )
+        await session.commit()
+        queued += added
+    return queued
+
+
+def _render(text: str) -> outbox.Render:
+    def render(tr: Texts) -> str:
+        return tr("broadcasts.message", text=text)
+
+    return render
+
+
+@jobs.task(START_TASK)
+async def _start_job(session: AsyncSession, payload: dict[str, Any]) -> None:
+    await start(session, int(payload["broadcast_id"]))
+
+
+async def progress(session: AsyncSession, broadcast_id: int) -> Progress:
+    counts = await outbox.status_counts(session, broadcast_id)
+    return Progress(
+        total=sum(counts.values()),
+        sent=counts.get(OutboxStatus.SENT.value, 0),
+        failed=counts.get(OutboxStatus.FAILED.value, 0),
+        blocked=counts.get(OutboxStatus.BLOCKED.value, 0),
+        cancelled=counts.get(OutboxStatus.CANCELLED.value, 0),
+        remaining=counts.get(OutboxStatus.PENDING.value, 0),
+    )
+
+
+async def cancel(session: AsyncSession, broadcast_id: int, *, actor: str) -> Progress:
+    """Stop a scheduled or running broadcast: whatever is still queued is not sent."""
+    broadcast = await get_broadcast(session, broadcast_id)
+    if broadcast.status not in (BroadcastStatus.SCHEDULED.value, BroadcastStatus.SENDING.value):
+        raise Conflict("broadcasts.not_running")
+    broadcast.status = BroadcastStatus.CANCELLED.value
+    broadcast.finished_at = utcnow()
+    await jobs.cancel(session, _start_key(broadcast_id))
+    await outbox.cancel_broadcast_rows(session, broadcast_id)
+    await session.flush()
+    figures = await progress(session, broadcast_id)
+    _store(broadcast, figures)
+    await audit.record(session, actor, "broadcast.cancel", "broadcast", broadcast_id,
+                       sent=figures.sent, cancelled=figures.cancelled)
+    return figures
+
+
+def _store(broadcast: Broadcast, figures: Progress) -> None:
+    broadcast.sent = figures.sent
+    broadcast.failed = figures.failed
+    broadcast.blocked = figures.blocked
+    broadcast.cancelled = figures.cancelled
+
+
+async def history(
+    session: AsyncSession, *, offset: int = 0, limit: int = 5
+) -> tuple[list[Broadcast], int]:
+    total = await session.scalar(select(func.count()).select_from(Broadcast)) or 0
+    rows = await session.scalars(
+        select(Broadcast).order_by(Broadcast.id.desc()).offset(offset).limit(limit)
+    )
+    return list(rows), int(total)
+
+
+def report_text(tr: Texts, broadcast: Broadcast, figures: Progress) -> str:
+    """The figures of one broadcast, in the staff member's language."""
+    return tr(
+        "broadcasts.report",
+        id=broadcast.id,
+        status=tr(f"broadcasts.status.{broadcast.status}"),
+        total=figures.total,
+        sent=figures.sent,
+        failed=figures.failed,
+        blocked=figures.blocked,
+        cancelled=figures.cancelled,
+        remaining=figures.remaining,
+        when=format_datetime(broadcast.started_at or broadcast.scheduled_at
+                             or broadcast.created_at),
+    )
+
+
+@jobs.periodic("broadcasts.finish", jobs.every_tick)
+async def finish_broadcasts(session: AsyncSession, now: datetime) -> None:
+    """Close broadcasts with nothing left to send and queue the final report to the author."""
+    running = list(
+        await session.scalars(
+            select(Broadcast).where(
+                Broadcast.status == BroadcastStatus.SENDING.value,
+                Broadcast.enqueue_done.is_(True),
+            )
+        )
+    )
+    for broadcast in running:
+        figures = await progress(session, broadcast.id)
+        if not figures.finished:
+            continue
+        won = await session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast.id,
+                   Broadcast.status == BroadcastStatus.SENDING.value)
+            .values(status=BroadcastStatus.DONE.value, finished_at=now, sent=figures.sent,
+                    failed=figures.failed, blocked=figures.blocked,
+                    cancelled=figures.cancelled)
+            .returning(Broadcast.id)
+        )
+        if won.first() is None or not broadcast.author_chat_id:
+            continue
+        broadcast.status = BroadcastStatus.DONE.value
+        author = outbox.Recipient(0, "telegram", broadcast.author_chat_id,
+                                  broadcast.author_language, None, None)
+        await outbox.notify(session, [author], _final_report(broadcast, figures), urgent=True,
+                            dedupe=f"broadcast:{broadcast.id}:report")
+
+
+def _final_report(broadcast: Broadcast, figures: Progress) -> outbox.Render:
+    def render(tr: Texts) -> str:
+        return tr("broadcasts.final") + "\n\n" + report_text(tr, broadcast, figures)
+
+    return render
