@@ -819,6 +819,26 @@ async def mark_simple(
     return appeal
 
 
+def check_extension(
+    appeal: Appeal, rules: AppealRules, new_deadline: date | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Can this appeal be extended (to `new_deadline`)? Raises the reason why not."""
+    _open(appeal)
+    if appeal.extended:
+        raise Conflict("appeals.error.already_extended", number=appeal.number)
+    if not can_move(appeal.status, AppealStatus.EXTENDED):
+        raise Conflict("appeals.error.transition", number=appeal.number)
+    if new_deadline is None:
+        return
+    cap = latest_deadline(appeal, rules)
+    if new_deadline > cap:
+        raise InvalidInput("appeals.error.extend_cap", max_date=format_date(cap),
+                           days=rules.max_days)
+    if new_deadline <= appeal.deadline or new_deadline < today_kyiv(now):
+        raise InvalidInput("appeals.error.extend_not_later", deadline=format_date(appeal.deadline))
+
+
 async def extend(
     session: AsyncSession,
     rules: AppealRules,
@@ -831,16 +851,8 @@ async def extend(
 ) -> Appeal:
     """Art. 20: extend once, with a reason, never past 45 days after registration."""
     appeal = await get(session, appeal_id)
-    _open(appeal)
-    if appeal.extended:
-        raise Conflict("appeals.error.already_extended", number=appeal.number)
+    check_extension(appeal, rules, new_deadline, now)
     reason = validate_reason(rules, reason)
-    cap = latest_deadline(appeal, rules)
-    if new_deadline > cap:
-        raise InvalidInput("appeals.error.extend_cap", max_date=format_date(cap),
-                           days=rules.max_days)
-    if new_deadline <= appeal.deadline or new_deadline < today_kyiv(now):
-        raise InvalidInput("appeals.error.extend_not_later", deadline=format_date(appeal.deadline))
     _move(appeal, AppealStatus.EXTENDED)
     appeal.extended = True
     appeal.extension_reason = reason
@@ -850,6 +862,14 @@ async def extend(
     await audit.record(session, actor, "appeal.extend", "appeal", appeal.id,
                        deadline=new_deadline.isoformat(), reason=reason)
     return appeal
+
+
+def check_returnable(appeal: Appeal, rules: AppealRules, now: datetime | None = None) -> None:
+    """Art. 5: only an appeal not yet in work, and within `return_days` of registration."""
+    if not can_move(appeal.status, AppealStatus.RETURNED):
+        raise Conflict("appeals.error.transition", number=appeal.number)
+    if (today_kyiv(now) - to_kyiv(appeal.registered_at).date()).days > rules.return_days:
+        raise Conflict("appeals.error.return_late", days=rules.return_days)
 
 
 async def return_appeal(
@@ -862,11 +882,8 @@ async def return_appeal(
 ) -> Appeal:
     """Art. 5: a non-compliant appeal goes back to its author with the reason, within 10 days."""
     appeal = await get(session, appeal_id)
+    check_returnable(appeal, rules, now)
     reason = validate_reason(rules, reason)
-    if AppealStatus(appeal.status) in OPEN_STATUSES and (
-        today_kyiv(now) - to_kyiv(appeal.registered_at).date()
-    ).days > rules.return_days:
-        raise Conflict("appeals.error.return_late", days=rules.return_days)
     _move(appeal, AppealStatus.RETURNED)
     appeal.returned_reason = reason
     appeal.closed_at = now or utcnow()
