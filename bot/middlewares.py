@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from services import residents, roles
+from services.db import has_writes
 from services.i18n import Translator, normalize_language
 from services.models import Channel
 
@@ -38,7 +39,8 @@ class DbSessionMiddleware(BaseMiddleware):
             except BaseException:
                 await session.rollback()
                 raise
-            await session.commit()
+            if has_writes(session):
+                await session.commit()
             return result
 
 

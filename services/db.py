@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 
 # A fixed naming convention keeps Alembic's batch mode on SQLite and diffs on PostgreSQL stable.
 NAMING_CONVENTION = {
@@ -58,8 +58,28 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+class TrackingSession(Session):
+    """A session that remembers whether it wrote anything, so read-only work skips COMMIT."""
+
+
+@event.listens_for(TrackingSession, "do_orm_execute")
+def _note_statement_write(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True
+
+
+@event.listens_for(TrackingSession, "after_flush")
+def _note_flush_write(session: Session, _context: Any) -> None:
+    session.info["wrote"] = True
+
+
+def has_writes(session: AsyncSession) -> bool:
+    sync = session.sync_session
+    return bool(sync.info.get("wrote") or sync.new or sync.dirty or sync.deleted)
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=TrackingSession)
 
 
 @asynccontextmanager
