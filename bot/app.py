@@ -41,6 +41,8 @@ def feature_routers() -> list[Router]:
     # Features add one line each below (kept in this order).
     from handlers import appeals, appeals_admin
     routers += [appeals.router, appeals_admin.router]
+    from handlers import petitions, petitions_admin
+    routers += [petitions.router, petitions_admin.router]
     return routers
 
 

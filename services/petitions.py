@@ -348,6 +348,21 @@ async def moderation_queue(
 # ---- residents' actions -------------------------------------------------------------------
 
 
+async def check_can_file(
+    session: AsyncSession, rules: PetitionRules, author: Resident | None
+) -> Resident:
+    """The author may file now: a complete profile and room under the pending limit."""
+    author = _require_complete(author)
+    pending = await session.scalar(
+        select(func.count()).where(
+            Petition.author_id == author.id, Petition.status == PetitionStatus.MODERATION
+        )
+    )
+    if (pending or 0) >= rules.max_pending_per_author:
+        raise Conflict("petition.error.too_many_pending", limit=rules.max_pending_per_author)
+    return author
+
+
 async def create(
     session: AsyncSession,
     rules: PetitionRules,
@@ -359,18 +374,11 @@ async def create(
     now: datetime | None = None,
 ) -> Petition:
     """File a petition; it waits for moderation. The author may have only a few waiting."""
-    author = _require_complete(author)
+    author = await check_can_file(session, rules, author)
     now = now or utcnow()
     clean_title = validate_title(title, rules)
     clean_text = validate_text(text, rules)
     clean_category = validate_category(category, rules)
-    pending = await session.scalar(
-        select(func.count()).where(
-            Petition.author_id == author.id, Petition.status == PetitionStatus.MODERATION
-        )
-    )
-    if (pending or 0) >= rules.max_pending_per_author:
-        raise Conflict("petition.error.too_many_pending", limit=rules.max_pending_per_author)
     petition = Petition(
         title=clean_title,
         text=clean_text,

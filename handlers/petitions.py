@@ -1,0 +1,584 @@
+"""E-petitions for residents: browse, search, open a card, sign, withdraw, share, file one."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from aiogram import Bot, F, Router
+from aiogram.filters import CommandObject, CommandStart, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from handlers.menu import MenuCB, menu_button
+from handlers.onboarding import on_resume, require_profile
+from handlers.ui import show
+from services import petitions
+from services.errors import Conflict, DomainError, NotFound
+from services.i18n import Raw, Texts
+from services.models import Petition, PetitionStatus, Resident
+from services.petitions import ListKind, PetitionCard, PetitionRules
+from services.timeutil import format_date
+
+router = Router(name="petitions")
+
+BAR_CELLS = 10
+MESSAGE_MAX = 4096
+LABEL_MAX = 48
+NOT_COMMAND = ~F.text.startswith("/")
+
+
+class PetListCB(CallbackData, prefix="pl"):
+    kind: str
+    page: int = 0
+
+
+class PetCB(CallbackData, prefix="pc"):
+    action: str  # open | sign | withdraw
+    id: int
+    kind: str = ""  # the list to go back to ("" = the petitions section)
+    page: int = 0
+
+
+class PetNewCB(CallbackData, prefix="pn"):
+    action: str  # start | cat | submit | restart | cancel
+    value: str = ""
+
+
+class PetitionCreate(StatesGroup):
+    title = State()
+    text = State()
+    category = State()
+    preview = State()
+
+
+class PetitionSearch(StatesGroup):
+    query = State()
+
+
+def rules_from_settings(settings: Settings) -> PetitionRules:
+    """The council's numbers, handed to the services as plain values."""
+    return PetitionRules(
+        threshold=settings.petition_threshold,
+        period_days=settings.petition_period_days,
+        title_min=settings.petition_title_min,
+        title_max=settings.petition_title_max,
+        text_min=settings.petition_text_min,
+        text_max=settings.petition_text_max,
+        answer_max=settings.petition_answer_max,
+        max_pending_per_author=settings.petition_max_pending_per_author,
+        moderation_working_days=settings.petition_moderation_working_days,
+        answer_working_days=settings.petition_answer_working_days,
+        categories=tuple(settings.petition_categories),
+        holidays=petitions.parse_holidays(settings.public_holidays),
+        council_channel_id=settings.council_channel_id,
+    )
+
+
+# ---- rendering ----------------------------------------------------------------------------
+
+
+def progress_bar(count: int, threshold: int | None) -> str:
+    if not threshold:
+        return ""
+    filled = min(BAR_CELLS, count * BAR_CELLS // threshold)
+    return "▓" * filled + "░" * (BAR_CELLS - filled)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def petition_label(p: Petition) -> str:
+    prefix = f"№{p.number} " if p.number else "🕓 "
+    return prefix + _clip(p.title, LABEL_MAX)
+
+
+def _progress(tr: Texts, p: Petition) -> str:
+    if not p.threshold:
+        return ""
+    percent = min(100, p.signature_count * 100 // p.threshold)
+    return tr(
+        "petition.card.progress",
+        bar=progress_bar(p.signature_count, p.threshold),
+        count=Raw(tr.plural("petition.signatures", p.signature_count)),
+        threshold=p.threshold,
+        percent=percent,
+    )
+
+
+def render_card(tr: Texts, view: PetitionCard, *, body_limit: int | None = None) -> str:
+    """The card: number, title, author's public name, text, progress, time left, status, answer."""
+    p = view.petition
+    body = p.text if body_limit is None else _clip(p.text, body_limit)
+    parts = [
+        tr("petition.card.title", number=p.number) if p.number else tr("petition.card.draft"),
+        tr("petition.card.heading", title=p.title),
+        tr("petition.card.author", name=view.author_name or tr("petition.card.author_unknown")),
+    ]
+    if p.category:
+        parts.append(tr("petition.card.category", category=p.category))
+    parts += ["", tr("petition.card.body", text=body), ""]
+    if p.threshold:
+        parts.append(_progress(tr, p))
+    if view.days_left is not None and p.deadline is not None:
+        parts.append(tr.plural("petition.card.days_left", view.days_left,
+                               deadline=format_date(p.deadline)))
+    parts.append(tr("petition.card.status", status=Raw(tr(f"petition.status.{p.status}"))))
+    if p.status in (PetitionStatus.REJECTED, PetitionStatus.HIDDEN) and p.reject_reason:
+        parts.append(tr("petition.card.rejected",
+                        reason=Raw(tr(f"petition.reason.{p.reject_reason}"))))
+        if p.reject_comment:
+            parts.append(tr("petition.notify.rejected_comment", comment=p.reject_comment))
+    if p.answer_text and p.answered_at is not None:
+        parts += ["", tr("petition.card.answer", date=format_date(p.answered_at),
+                         kind=Raw(tr(f"petition.answer_kind.{p.answer_kind}")),
+                         answer=p.answer_text)]
+    if view.signed:
+        parts.append(tr("petition.card.you_signed"))
+    text = "\n".join(parts)
+    if len(text) > MESSAGE_MAX and body_limit is None:
+        return render_card(tr, view, body_limit=max(200, len(p.text) - (len(text) - MESSAGE_MAX)
+                                                   - 50))
+    return text
+
+
+async def deep_link(bot: Bot, settings: Settings, petition_id: int) -> str:
+    username = settings.bot_username or (await bot.me()).username
+    return f"https://t.me/{username}?start=petition_{petition_id}"
+
+
+def _back_to_list(tr: Texts, kind: str, page: int) -> InlineKeyboardButton:
+    if kind:
+        return InlineKeyboardButton(text=tr("petition.btn.back_list"),
+                                    callback_data=PetListCB(kind=kind, page=page).pack())
+    return InlineKeyboardButton(text=tr("petition.btn.back_section"),
+                                callback_data=MenuCB(section="petitions").pack())
+
+
+def card_markup(tr: Texts, view: PetitionCard, link: str, kind: str = "",
+                page: int = 0) -> InlineKeyboardMarkup:
+    p = view.petition
+    rows: list[list[InlineKeyboardButton]] = []
+    if view.can_sign:
+        rows.append([InlineKeyboardButton(
+            text=tr("petition.btn.sign"),
+            callback_data=PetCB(action="sign", id=p.id, kind=kind, page=page).pack())])
+    if view.can_withdraw:
+        rows.append([InlineKeyboardButton(
+            text=tr("petition.btn.withdraw"),
+            callback_data=PetCB(action="withdraw", id=p.id, kind=kind, page=page).pack())])
+    if p.status in petitions.PUBLIC:
+        share = f"https://t.me/share/url?url={quote(link, safe='')}&text={quote(p.title)}"
+        rows.append([InlineKeyboardButton(text=tr("petition.btn.share"), url=share)])
+    rows.append([_back_to_list(tr, kind, page)])
+    rows.append([menu_button(tr)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def show_card(event: Message | CallbackQuery, session: AsyncSession, bot: Bot,
+                    settings: Settings, tr: Texts, viewer_id: int | None, petition_id: int,
+                    *, kind: str = "", page: int = 0) -> None:
+    view = await petitions.card(session, petition_id, viewer_id)
+    link = await deep_link(bot, settings, petition_id)
+    await show(event, render_card(tr, view), card_markup(tr, view, link, kind, page))
+
+
+def section_markup(tr: Texts) -> InlineKeyboardMarkup:
+    def lst(kind: ListKind) -> InlineKeyboardButton:
+        return InlineKeyboardButton(text=tr(f"petition.btn.list_{kind.value}"),
+                                    callback_data=PetListCB(kind=kind.value).pack())
+
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [lst(ListKind.NEWEST), lst(ListKind.MOST_SIGNED)],
+        [lst(ListKind.ENDING_SOON), lst(ListKind.CONSIDERED)],
+        [InlineKeyboardButton(text=tr("petition.btn.search"),
+                              callback_data=PetListCB(kind="ask").pack())],
+        [InlineKeyboardButton(text=tr("petition.btn.create"),
+                              callback_data=PetNewCB(action="start").pack())],
+        [lst(ListKind.MINE), lst(ListKind.SIGNED)],
+        [menu_button(tr)],
+    ])
+
+
+def section_text(tr: Texts, settings: Settings) -> str:
+    return tr("petition.section.title",
+              threshold=Raw(tr.plural("petition.signatures", settings.petition_threshold)),
+              days=settings.petition_period_days)
+
+
+async def show_list(event: Message | CallbackQuery, session: AsyncSession, tr: Texts,
+                    resident: Resident | None, kind: ListKind, page: int,
+                    query: str | None = None) -> None:
+    result = await petitions.list_petitions(
+        session, kind, page=page, viewer_id=resident.id if resident else None, query=query
+    )
+    lines = [tr(f"petition.list.{kind.value}", query=query or "")]
+    if not result.items:
+        lines.append(tr("petition.list.empty"))
+    else:
+        lines.append(tr("petition.list.page", page=result.page + 1, pages=result.pages))
+        for p in result.items:
+            lines.append("")
+            lines.append(tr("petition.list.item", number=p.number or "—", title=p.title))
+            if p.threshold and p.status != PetitionStatus.MODERATION:
+                lines.append(_progress(tr, p))
+            if kind in (ListKind.MINE, ListKind.SIGNED, ListKind.SEARCH, ListKind.CONSIDERED):
+                lines.append(tr(f"petition.status.{p.status}"))
+    rows = [
+        [InlineKeyboardButton(
+            text=petition_label(p),
+            callback_data=PetCB(action="open", id=p.id, kind=kind.value,
+                                page=result.page).pack())]
+        for p in result.items
+    ]
+    nav = []
+    if result.has_prev:
+        nav.append(InlineKeyboardButton(
+            text=tr("petition.btn.prev"),
+            callback_data=PetListCB(kind=kind.value, page=result.page - 1).pack()))
+    if result.has_next:
+        nav.append(InlineKeyboardButton(
+            text=tr("petition.btn.next"),
+            callback_data=PetListCB(kind=kind.value, page=result.page + 1).pack()))
+    if nav:
+        rows.append(nav)
+    rows.append([_back_to_list(tr, "", 0)])
+    await show(event, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+# ---- the section, lists and search --------------------------------------------------------
+
+
+@router.callback_query(MenuCB.filter(F.section == "petitions"))
+async def section(query: CallbackQuery, state: FSMContext, tr: Texts,
+                  settings: Settings) -> None:
+    await state.set_state(None)
+    await show(query, section_text(tr, settings), section_markup(tr))
+
+
+@router.callback_query(PetListCB.filter(F.kind == "ask"))
+async def ask_search(query: CallbackQuery, state: FSMContext, tr: Texts) -> None:
+    await state.set_state(PetitionSearch.query)
+    await show(query, tr("petition.search.ask"), InlineKeyboardMarkup(
+        inline_keyboard=[[_back_to_list(tr, "", 0)]]))
+
+
+@router.message(StateFilter(PetitionSearch.query), F.text, NOT_COMMAND)
+async def search_typed(message: Message, state: FSMContext, session: AsyncSession, tr: Texts,
+                       resident: Resident | None) -> None:
+    if not petitions.search_words(message.text):
+        await message.answer(tr("petition.error.search_empty") + "\n" + tr("petition.search.ask"))
+        return
+    await state.set_state(None)
+    await state.update_data(petition_query=message.text)
+    await show_list(message, session, tr, resident, ListKind.SEARCH, 0, message.text)
+
+
+@router.message(StateFilter(PetitionSearch.query), NOT_COMMAND)
+async def search_not_text(message: Message, tr: Texts) -> None:
+    await message.answer(tr("petition.error.not_text") + "\n" + tr("petition.search.ask"))
+
+
+@router.callback_query(PetListCB.filter())
+async def list_page(query: CallbackQuery, callback_data: PetListCB, state: FSMContext,
+                    session: AsyncSession, tr: Texts, resident: Resident | None) -> None:
+    try:
+        kind = ListKind(callback_data.kind)
+    except ValueError:
+        raise NotFound("petition.error.not_found") from None
+    await state.set_state(None)
+    search: str | None = None
+    if kind == ListKind.SEARCH:
+        search = (await state.get_data()).get("petition_query")
+        if not search:
+            await ask_search(query, state, tr)
+            return
+    await show_list(query, session, tr, resident, kind, callback_data.page, search)
+
+
+# ---- the card: open, sign, withdraw, deep link --------------------------------------------
+
+
+@router.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^petition_(\d+)$")))
+async def open_by_link(message: Message, command: CommandObject, state: FSMContext,
+                       session: AsyncSession, bot: Bot, settings: Settings, tr: Texts,
+                       resident: Resident | None) -> None:
+    """A shared link opens the card for anyone, even someone who never used the bot."""
+    await state.set_state(None)
+    petition_id = int((command.args or "").split("_", 1)[1])
+    try:
+        await show_card(message, session, bot, settings, tr,
+                        resident.id if resident else None, petition_id)
+    except NotFound:
+        await message.answer(tr("petition.error.not_found"), reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[[_back_to_list(tr, "", 0)], [menu_button(tr)]]))
+
+
+@router.callback_query(PetCB.filter(F.action == "open"))
+async def open_card(query: CallbackQuery, callback_data: PetCB, session: AsyncSession,
+                    bot: Bot, settings: Settings, tr: Texts, resident: Resident | None) -> None:
+    await show_card(query, session, bot, settings, tr, resident.id if resident else None,
+                    callback_data.id, kind=callback_data.kind, page=callback_data.page)
+
+
+@router.callback_query(PetCB.filter(F.action == "sign"))
+async def sign(query: CallbackQuery, callback_data: PetCB, state: FSMContext,
+               session: AsyncSession, bot: Bot, settings: Settings, tr: Texts,
+               resident: Resident | None, callback_answer: CallbackAnswer) -> None:
+    # A stale button for a removed petition gets a clear message before any onboarding.
+    await petitions.card(session, callback_data.id, resident.id if resident else None)
+    ready = await require_profile(query, state, resident, tr,
+                                  resume=f"petition:{callback_data.id}", settings=settings)
+    if ready is None:
+        return
+    viewer_id = ready.id  # read now: a rollback below expires the loaded objects
+    try:
+        result = await petitions.sign(session, rules_from_settings(settings), callback_data.id,
+                                      ready)
+    except Conflict as err:
+        await session.rollback()
+        callback_answer.text = tr(err.message_key, **err.params)
+        callback_answer.show_alert = True
+    else:
+        await session.commit()
+        callback_answer.text = tr("petition.signed" if result.signed else "petition.already_signed")
+    await show_card(query, session, bot, settings, tr, viewer_id, callback_data.id,
+                    kind=callback_data.kind, page=callback_data.page)
+
+
+@router.callback_query(PetCB.filter(F.action == "withdraw"))
+async def withdraw(query: CallbackQuery, callback_data: PetCB, session: AsyncSession,
+                   bot: Bot, settings: Settings, tr: Texts, resident: Resident | None,
+                   callback_answer: CallbackAnswer) -> None:
+    if resident is None:
+        raise NotFound("petition.error.not_signed")
+    viewer_id = resident.id  # read now: a rollback below expires the loaded objects
+    try:
+        await petitions.withdraw(session, callback_data.id, viewer_id)
+    except Conflict as err:
+        await session.rollback()
+        callback_answer.text = tr(err.message_key, **err.params)
+        callback_answer.show_alert = True
+    else:
+        await session.commit()
+        callback_answer.text = tr("petition.withdrawn")
+    await show_card(query, session, bot, settings, tr, viewer_id, callback_data.id,
+                    kind=callback_data.kind, page=callback_data.page)
+
+
+@on_resume("petition")
+async def back_to_petition(message: Message, resident: Resident, tr: Texts, arg: str,
+                           **data: Any) -> None:
+    """After onboarding started from a card, bring the person back to that card."""
+    session: AsyncSession = data["session"]
+    settings: Settings = data["settings"]
+    bot = message.bot
+    assert bot is not None
+    try:
+        await show_card(message, session, bot, settings, tr, resident.id, int(arg))
+    except (NotFound, ValueError):
+        await message.answer(tr("petition.error.not_found"))
+
+
+# ---- filing a petition --------------------------------------------------------------------
+
+
+def _total_steps(rules: PetitionRules) -> int:
+    return 4 if rules.categories else 3
+
+
+def _step(tr: Texts, n: int, rules: PetitionRules) -> str:
+    return tr("petition.new.step", n=n, total=_total_steps(rules))
+
+
+def _cancel_markup(tr: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+        text=tr("petition.btn.cancel"), callback_data=PetNewCB(action="cancel").pack())]])
+
+
+async def _ask_title(target: Message | CallbackQuery, state: FSMContext, tr: Texts,
+                     rules: PetitionRules) -> None:
+    await state.set_state(PetitionCreate.title)
+    await show(target, _step(tr, 1, rules) + "\n" + tr("petition.new.ask_title",
+                                                      min=rules.title_min, max=rules.title_max),
+               _cancel_markup(tr))
+
+
+@router.callback_query(PetNewCB.filter(F.action == "start"))
+async def new_start(query: CallbackQuery, state: FSMContext, session: AsyncSession, tr: Texts,
+                    settings: Settings, resident: Resident | None) -> None:
+    ready = await require_profile(query, state, resident, tr, resume="petition_new:",
+                                  settings=settings)
+    if ready is None:
+        return
+    rules = rules_from_settings(settings)
+    await petitions.check_can_file(session, rules, ready)
+    await state.update_data(petition_draft={})
+    await _ask_title(query, state, tr, rules)
+
+
+@on_resume("petition_new")
+async def resume_new(message: Message, resident: Resident, tr: Texts, arg: str,
+                     **data: Any) -> None:
+    settings: Settings = data["settings"]
+    state: FSMContext = data["state"]
+    session: AsyncSession = data["session"]
+    rules = rules_from_settings(settings)
+    try:
+        await petitions.check_can_file(session, rules, resident)
+    except DomainError as err:
+        await message.answer(tr(err.message_key, **err.params))
+        return
+    await state.update_data(petition_draft={})
+    await _ask_title(message, state, tr, rules)
+
+
+@router.message(StateFilter(PetitionCreate.title), NOT_COMMAND)
+async def new_title(message: Message, state: FSMContext, tr: Texts, settings: Settings) -> None:
+    rules = rules_from_settings(settings)
+    try:
+        title = petitions.validate_title(message.text, rules)
+    except DomainError as err:
+        await message.answer(tr(err.message_key, **err.params) + "\n\n" + _step(tr, 1, rules)
+                             + "\n" + tr("petition.new.ask_title", min=rules.title_min,
+                                         max=rules.title_max),
+                             reply_markup=_cancel_markup(tr))
+        return
+    await state.update_data(petition_draft={"title": title})
+    await state.set_state(PetitionCreate.text)
+    await message.answer(_step(tr, 2, rules) + "\n" + tr("petition.new.ask_text",
+                                                        min=rules.text_min, max=rules.text_max),
+                         reply_markup=_cancel_markup(tr))
+
+
+@router.message(StateFilter(PetitionCreate.text), NOT_COMMAND)
+async def new_text(message: Message, state: FSMContext, tr: Texts, settings: Settings,
+                   session: AsyncSession, resident: Resident | None) -> None:
+    rules = rules_from_settings(settings)
+    try:
+        text = petitions.validate_text(message.text, rules)
+    except DomainError as err:
+        await message.answer(tr(err.message_key, **err.params) + "\n\n" + _step(tr, 2, rules)
+                             + "\n" + tr("petition.new.ask_text", min=rules.text_min,
+                                         max=rules.text_max),
+                             reply_markup=_cancel_markup(tr))
+        return
+    draft = dict((await state.get_data()).get("petition_draft") or {})
+    draft["text"] = text
+    await state.update_data(petition_draft=draft)
+    if rules.categories:
+        await _ask_category(message, state, tr, rules)
+        return
+    await _preview(message, state, tr, rules, resident)
+
+
+async def _ask_category(target: Message | CallbackQuery, state: FSMContext, tr: Texts,
+                        rules: PetitionRules) -> None:
+    await state.set_state(PetitionCreate.category)
+    rows = [[InlineKeyboardButton(text=c, callback_data=PetNewCB(action="cat", value=c).pack())]
+            for c in rules.categories]
+    rows.append([InlineKeyboardButton(text=tr("petition.btn.no_category"),
+                                      callback_data=PetNewCB(action="cat", value="").pack())])
+    rows.append([InlineKeyboardButton(text=tr("petition.btn.cancel"),
+                                      callback_data=PetNewCB(action="cancel").pack())])
+    await show(target, _step(tr, 3, rules) + "\n" + tr("petition.new.ask_category"),
+               InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@router.message(StateFilter(PetitionCreate.category), NOT_COMMAND)
+async def new_category_typed(message: Message, state: FSMContext, tr: Texts,
+                             settings: Settings) -> None:
+    await message.answer(tr("petition.error.category"))
+    await _ask_category(message, state, tr, rules_from_settings(settings))
+
+
+@router.callback_query(StateFilter(PetitionCreate.category), PetNewCB.filter(F.action == "cat"))
+async def new_category(query: CallbackQuery, callback_data: PetNewCB, state: FSMContext,
+                       tr: Texts, settings: Settings, resident: Resident | None) -> None:
+    rules = rules_from_settings(settings)
+    category = petitions.validate_category(callback_data.value or None, rules)
+    draft = dict((await state.get_data()).get("petition_draft") or {})
+    draft["category"] = category
+    await state.update_data(petition_draft=draft)
+    await _preview(query, state, tr, rules, resident)
+
+
+async def _preview(target: Message | CallbackQuery, state: FSMContext, tr: Texts,
+                   rules: PetitionRules, resident: Resident | None) -> None:
+    draft = (await state.get_data()).get("petition_draft") or {}
+    await state.set_state(PetitionCreate.preview)
+    parts = [
+        _step(tr, _total_steps(rules), rules),
+        tr("petition.new.preview"),
+        "",
+        tr("petition.card.heading", title=draft.get("title", "")),
+        tr("petition.card.author", name=(resident.full_name if resident else "") or ""),
+    ]
+    if draft.get("category"):
+        parts.append(tr("petition.card.category", category=draft["category"]))
+    parts += ["", tr("petition.card.body", text=draft.get("text", ""))]
+    markup = InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=tr("petition.btn.submit"),
+                              callback_data=PetNewCB(action="submit").pack())],
+        [InlineKeyboardButton(text=tr("petition.btn.restart"),
+                              callback_data=PetNewCB(action="restart").pack())],
+        [InlineKeyboardButton(text=tr("petition.btn.cancel"),
+                              callback_data=PetNewCB(action="cancel").pack())],
+    ])
+    await show(target, "\n".join(parts), markup)
+
+
+@router.message(StateFilter(PetitionCreate.preview), NOT_COMMAND)
+async def preview_typed(message: Message, state: FSMContext, tr: Texts, settings: Settings,
+                        resident: Resident | None) -> None:
+    await message.answer(tr("petition.new.use_buttons"))
+    await _preview(message, state, tr, rules_from_settings(settings), resident)
+
+
+@router.callback_query(StateFilter(PetitionCreate.preview), PetNewCB.filter(F.action == "submit"))
+async def new_submit(query: CallbackQuery, state: FSMContext, session: AsyncSession, tr: Texts,
+                     settings: Settings, resident: Resident | None) -> None:
+    draft = (await state.get_data()).get("petition_draft") or {}
+    petition = await petitions.create(
+        session, rules_from_settings(settings), resident, title=draft.get("title"),
+        text=draft.get("text"), category=draft.get("category"),
+    )
+    await session.commit()
+    await state.set_state(None)
+    await state.update_data(petition_draft=None)
+    await show(query, tr("petition.new.submitted", title=petition.title), InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=tr("petition.btn.list_mine"),
+                                  callback_data=PetListCB(kind=ListKind.MINE.value).pack())],
+            [_back_to_list(tr, "", 0)],
+            [menu_button(tr)],
+        ]))
+
+
+@router.callback_query(PetNewCB.filter(F.action == "restart"))
+async def new_restart(query: CallbackQuery, state: FSMContext, tr: Texts,
+                      settings: Settings) -> None:
+    await state.update_data(petition_draft={})
+    await _ask_title(query, state, tr, rules_from_settings(settings))
+
+
+@router.callback_query(PetNewCB.filter(F.action == "cancel"))
+async def new_cancel(query: CallbackQuery, state: FSMContext, tr: Texts,
+                     settings: Settings) -> None:
+    await state.set_state(None)
+    await state.update_data(petition_draft=None)
+    await show(query, tr("petition.new.cancelled") + "\n\n" + section_text(tr, settings),
+               section_markup(tr))
+
+
+@router.callback_query(PetNewCB.filter())
+async def new_stale(query: CallbackQuery, callback_answer: CallbackAnswer, tr: Texts) -> None:
+    """A dialog button pressed after the dialog ended."""
+    callback_answer.text = tr("petition.new.stale")
+    callback_answer.show_alert = True
