@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 
@@ -92,7 +91,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "web":
         from bot.webhook import run_webhook
 
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_webhook(settings))
 

@@ -46,3 +46,59 @@ async def test_scheduled_task_runs_once(sessionmaker):
     await jobs.run_tick(sessionmaker, "a")
     await jobs.run_tick(sessionmaker, "b")
     assert seen == [7]
+
+
+async def test_two_schedulers_run_each_task_once(sessionmaker):
+    import asyncio
+
+    seen: list[int] = []
+
+    @jobs.task("test.count")
+    async def count(_session, payload):
+        await asyncio.sleep(0)  # let the other scheduler interleave
+        seen.append(payload["n"])
+
+    async with sessionmaker() as session:
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        for n in range(40):
+            await jobs.schedule(session, "test.count", past, {"n": n})
+        await session.commit()
+    for _ in range(3):
+        await asyncio.gather(jobs.run_tick(sessionmaker, "a"), jobs.run_tick(sessionmaker, "b"))
+    assert sorted(seen) == list(range(40))
+
+
+async def test_daily_job_runs_once_per_day_across_processes(sessionmaker):
+    import asyncio
+
+    runs: list[str] = []
+
+    @jobs.periodic("test.daily", jobs.daily_at(0))
+    async def daily(_session, now):
+        runs.append(now.date().isoformat())
+
+    try:
+        await asyncio.gather(*(jobs.run_tick(sessionmaker, f"w{i}") for i in range(3)))
+        await jobs.run_tick(sessionmaker, "later")
+        assert len(runs) == 1
+    finally:
+        jobs._periodic.pop("test.daily", None)
+
+
+async def test_forgotten_resident_keeps_no_identity(session):
+    r = await _resident(session, "77")
+    await residents.forget(session, r)
+    await session.commit()
+    assert await residents.by_identity(session, "telegram", "77") is None
+
+
+async def test_quiet_hours_delay_until_morning_kyiv():
+    from services.timeutil import quiet_hours_end, to_kyiv
+
+    late = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)  # 23:30 in Kyiv
+    until = quiet_hours_end(late, 22, 8)
+    assert to_kyiv(until).hour == 8 and to_kyiv(until).day == 24
+    noon = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    assert quiet_hours_end(noon, 22, 8) == noon
+    early = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 05:00 in Kyiv
+    assert to_kyiv(quiet_hours_end(early, 22, 8)).day == 23
