@@ -181,13 +181,10 @@ async def start_background(rt: Runtime) -> None:
 
         rt.background.append(asyncio.create_task(stop_scheduler()))
     if rt.settings.delivery_enabled:
-        try:
-            from bot.delivery import start_sender
-        except ImportError:  # pragma: no cover - the engine ships with the broadcasts feature
-            log.warning("delivery engine not available; notifications stay queued")
-            return
-        rt.background.append(start_sender(rt.bot, rt.sessionmaker, rt.settings, rt.stop,
-                                          worker_id=worker_name()))
+        from bot.delivery import start_delivery
+
+        rt.background.append(start_delivery(rt.bot, rt.sessionmaker, rt.settings, rt.stop,
+                                            worker_id=worker_name()))
 
 
 async def run_polling(settings: Settings) -> None:
