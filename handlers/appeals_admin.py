@@ -419,9 +419,12 @@ async def answer_text(message: Message, state: FSMContext, tr: Texts,
     await state.set_state(StaffAppealForm.answer_file)
     await state.update_data(staff_answer=text)
     await message.answer(tr("appeals.admin.ask_answer_file"),
-                         reply_markup=_markup([_button(tr("appeals.admin.send_without_file"),
-                                                       "answer_send", appeal_id)],
-                                              _cancel_row(tr, appeal_id)))
+                         reply_markup=_answer_file_markup(tr, appeal_id))
+
+
+def _answer_file_markup(tr: Texts, appeal_id: int) -> InlineKeyboardMarkup:
+    return _markup([_button(tr("appeals.admin.send_without_file"), "answer_send", appeal_id)],
+                   _cancel_row(tr, appeal_id))
 
 
 async def _send_answer(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
@@ -461,15 +464,19 @@ async def answer_with_file(message: Message, state: FSMContext, tr: Texts,
     try:
         appeals.validate_file(rules, info)
     except InvalidInput as err:
+        appeal_id = int((await state.get_data()).get("staff_appeal") or 0)
         await message.answer(tr(err.message_key, **err.params) + "\n"
-                             + tr("appeals.admin.ask_answer_file"))
+                             + tr("appeals.admin.ask_answer_file"),
+                             reply_markup=_answer_file_markup(tr, appeal_id))
         return
     await _send_answer(message, state, tr, session, settings, actor, info.file_id, info.kind)
 
 
 @router.message(StateFilter(StaffAppealForm.answer_file), NOT_COMMAND)
-async def answer_file_other(message: Message, tr: Texts) -> None:
-    await message.answer(tr("appeals.admin.ask_answer_file"))
+async def answer_file_other(message: Message, state: FSMContext, tr: Texts) -> None:
+    appeal_id = int((await state.get_data()).get("staff_appeal") or 0)
+    await message.answer(tr("appeals.admin.ask_answer_file"),
+                         reply_markup=_answer_file_markup(tr, appeal_id))
 
 
 # --- merge -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from services import appeals, jobs
 from services.db import utcnow
 from services.models import Resident, Role
 from services.models.appeals import Appeal, AppealDraft, AppealSupporter
+from services.timeutil import format_date
 from tests.fakes.resident import ResidentClient
 
 IN_CITY = (48.86, 37.60)
@@ -305,3 +306,164 @@ async def test_followup_no_reopens_with_the_comment_for_staff(bot_app_factory):
     async with bot_app.sessionmaker() as session:
         stored = await session.get(Appeal, appeal.id)
         assert stored is not None and stored.status == "reopened" and stored.satisfaction == 2
+
+
+# --- moderators --------------------------------------------------------------------------
+
+
+async def _registered(bot_app, author_user_id: int, text: str, category: str = "roads",
+                      days_ago: int = 0) -> Appeal:
+    rules = appeals.AppealRules()
+    async with bot_app.sessionmaker() as session:
+        resident = await session.scalar(
+            select(Resident).where(Resident.full_name.is_not(None)).order_by(Resident.id.desc())
+        )
+        appeal = await appeals.register(session, rules, resident, kind="application",
+                                        category=category, text=text,
+                                        now=utcnow() - timedelta(days=days_ago))
+        await session.commit()
+        return appeal
+
+
+async def test_staff_commands_look_unknown_to_residents(bot_app):
+    c = bot_app.resident(320)
+    await c.onboard()
+    for command in ("/appeals", "/appeals_export 01.01.2026 31.12.2026", "/stats"):
+        replies = await c.send(command)
+        assert "Невідома команда" in replies[-1].text
+
+
+async def test_staff_queue_card_assign_progress_simple_and_extend(bot_app):
+    author = bot_app.resident(321)
+    await author.onboard()
+    old = await _registered(bot_app, 321, "Зламана лавка у сквері", "other", days_ago=5)
+    road = await _registered(bot_app, 321, "Яма на вулиці Миру біля будинку 3")
+    staff = bot_app.resident(921, first_name="Мод")
+    await bot_app.make_staff(921, Role.MODERATOR)
+    await staff.send("/appeals")
+    assert "Відкрито 2 звернення" in staff.last.text
+    labels = [b["text"] for b in staff.last.buttons]
+    assert labels[0].startswith("📌 Інше") and "5 днів" in labels[0]  # the oldest first
+    await staff.press("Усі відкриті")
+    assert [b["text"].split(" · ")[0] for b in staff.last.buttons[:2]] == [old.number,
+                                                                           road.number]
+    await staff.press(road.number)
+    assert "Яма на вулиці Миру" in staff.last.text and "Коваленко Олена" in staff.last.text
+    await staff.press("Взяти собі")
+    assert "telegram:921" in staff.last.text
+    await staff.press("Взяти в роботу")
+    assert "у роботі" in staff.last.text
+    await staff.press("Позначити простим")
+    simple_deadline = format_date(appeals.deadline_for(road.registered_at, 15))
+    assert f"Строк тепер: {simple_deadline}" in staff.last.text
+    await staff.press("Продовжити строк")
+    latest = appeals.latest_deadline(road, appeals.AppealRules())
+    replies = await staff.send(format_date(latest + timedelta(days=1)))
+    assert "не може перевищувати 45 днів" in replies[-1].text
+    replies = await staff.send("колись")
+    assert "Не вдалося прочитати дату" in replies[-1].text
+    await staff.press(format_date(latest))  # edits the prompt in place
+    assert any("Тепер напишіть причину" in t for t in staff.texts())
+    await staff.send("Потрібне обстеження дорожнього покриття")
+    assert f"Строк продовжено до {format_date(latest)}" in staff.last.text
+    assert "Продовжити строк" not in [b["text"] for b in staff.last.buttons]
+    await bot_app.deliver()
+    told = author.texts()
+    assert any("взято в роботу" in t for t in told)
+    assert any("Потрібне обстеження дорожнього покриття" in t and format_date(latest) in t
+               for t in told)
+
+
+async def test_staff_return_merge_and_close(bot_app):
+    author = bot_app.resident(322)
+    await author.onboard()
+    target = await _registered(bot_app, 322, "Не вивозять сміття з двору")
+    duplicate = await _registered(bot_app, 322, "Сміття з двору не вивозять тиждень")
+    vague = await _registered(bot_app, 322, "Зробіть щось нарешті")
+    late = await _registered(bot_app, 322, "Старе звернення без суті", days_ago=11)
+    staff = bot_app.resident(922, first_name="Мод")
+    await bot_app.make_staff(922, Role.MODERATOR)
+
+    await staff.send("/appeals")
+    await staff.press("Усі відкриті")
+    await staff.press(late.number)
+    await staff.press("Повернути автору")
+    assert staff.last_callback_answers and "10 днів" in staff.last_callback_answers[-1]["text"]
+
+    await staff.send("/appeals")
+    await staff.press("Усі відкриті")
+    await staff.press(vague.number)
+    await staff.press("Повернути автору")
+    await staff.send("Не зазначено суть питання (ст. 5)")
+    assert "повернуто автору" in staff.last.text
+
+    await staff.press("Назад")
+    await staff.press(duplicate.number)
+    await staff.press("Об'єднати")
+    replies = await staff.send(duplicate.number)
+    assert "саме з собою" in replies[-1].text
+    replies = await staff.send("З-1999-000001")
+    assert "не знайдено" in replies[-1].text
+    await staff.send(target.number)
+    assert f"Об'єднано зі зверненням {target.number}" in staff.last.text
+
+    await bot_app.deliver()
+    told = author.texts()
+    assert any("Не зазначено суть питання (ст. 5)" in t for t in told)
+    assert any(duplicate.number in t and target.number in t for t in told)
+    async with bot_app.sessionmaker() as session:
+        stored = await session.get(Appeal, duplicate.id)
+        assert stored is not None and stored.merged_into_id == target.id
+        assert (await session.get(Appeal, vague.id)).status == "returned"  # type: ignore[union-attr]
+
+
+async def test_staff_answer_validation_and_close_after_answer(bot_app):
+    author = bot_app.resident(323)
+    await author.onboard()
+    appeal = await _registered(bot_app, 323, "Прохання встановити лавку біля зупинки")
+    staff = bot_app.resident(923, first_name="Мод")
+    await bot_app.make_staff(923, Role.MODERATOR)
+    await staff.send("/appeals")
+    await staff.press("Усі відкриті")
+    await staff.press(appeal.number)
+    await staff.press("Відповісти")
+    replies = await staff.send("Ок")
+    assert "закороткий" in replies[-1].text
+    await staff.send("Лавку буде встановлено до кінця місяця.")
+    replies = await staff.document("malware.exe", "application/x-msdownload")
+    assert "не підтримується" in replies[-1].text
+    await staff.press("Надіслати без файлу")
+    assert "Відповідь надіслано автору" in staff.last.text
+    await staff.press("Закрити")
+    assert "закрито" in staff.last.text
+    await bot_app.deliver()
+    assert any("Лавку буде встановлено до кінця місяця." in t for t in author.texts())
+
+
+async def test_export_csv_and_stats(bot_app):
+    author = bot_app.resident(324)
+    await author.onboard()
+    first = await _registered(bot_app, 324, "Розбите вікно у під'їзді", "utilities")
+    await _registered(bot_app, 324, "Не горить ліхтар біля школи", "safety")
+    async with bot_app.sessionmaker() as session:
+        await appeals.answer(session, appeals.AppealRules(), "telegram:924", first.id,
+                             "Вікно замінено майстрами ЖЕКу.")
+        await session.commit()
+    staff = bot_app.resident(924, first_name="Мод")
+    await bot_app.make_staff(924, Role.MODERATOR)
+    replies = await staff.send("/appeals_export вчора")
+    assert "Використання" in replies[-1].text
+    today = appeals.today_kyiv()
+    await staff.send(f"/appeals_export {format_date(today - timedelta(days=1))} "
+                     f"{today.isoformat()}")
+    document = staff.last
+    assert document.method == "sendDocument" and "2 рядків" in (document.text or "")
+    async with bot_app.sessionmaker() as session:
+        from services.models import AuditEntry
+
+        actions = list(await session.scalars(select(AuditEntry.action)))
+        assert "appeals.export" in actions
+    await staff.send("/stats")
+    text = staff.last.text
+    assert "Усього: 2" in text and "Відповіли вчасно: 100%" in text
+    assert "Медіана днів до відповіді: 0" in text
