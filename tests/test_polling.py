@@ -27,12 +27,20 @@ async def polling(bot_app) -> AsyncIterator[object]:
 def polled_resident(app, user_id: int, language_code: str = "uk") -> ResidentClient:
     """A resident whose updates go through getUpdates, and who waits for each answer."""
 
+    def activity() -> int:
+        return len(app.fake.sent) + len(app.fake.callback_answers)
+
     async def push(update: dict) -> None:
-        before = len(app.fake.sent) + len(app.fake.callback_answers)
+        before = activity()
         update_id = await app.fake.push_update(update)
-        # Done when the bot confirmed the update (offset moved past it) and answered something.
-        await wait_for(lambda: (app.fake.last_offset or 0) > update_id
-                       and len(app.fake.sent) + len(app.fake.callback_answers) > before)
+        # Done when the bot confirmed the update (offset moved past it), answered something,
+        # and then went quiet: a handler may send several messages, like a person reads them.
+        await wait_for(lambda: (app.fake.last_offset or 0) > update_id and activity() > before)
+        while True:
+            seen = activity()
+            await asyncio.sleep(0.15)
+            if activity() == seen:
+                return
 
     return ResidentClient(app.fake, push, user_id, "Олена", language_code)
 
