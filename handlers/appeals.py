@@ -211,6 +211,7 @@ async def discard(query: CallbackQuery, state: FSMContext, tr: Texts, session: A
                   resident: Resident | None) -> None:
     if resident is not None:
         await appeals.discard_draft(session, resident.id)
+        await session.commit()
     await state.set_state(None)
     await show(query, tr("appeals.draft.discarded"),
                _markup([_button(tr("appeals.section.back"), "section")], [menu_button(tr)]))
@@ -226,6 +227,7 @@ async def cancel(query: CallbackQuery, state: FSMContext, tr: Texts, session: As
 async def _start(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
                  session: AsyncSession, resident: Resident, settings: Settings) -> None:
     draft = await appeals.start_draft(session, resident.id)
+    await session.commit()
     await state.update_data(appeal_warned=[])
     await _ask(event, state, tr, session, draft, settings)
 
@@ -344,6 +346,7 @@ async def _goto(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
     if resident is None:
         raise InvalidInput("appeals.error.no_draft")
     draft = await appeals.update_draft(session, resident.id, step, **values)
+    await session.commit()  # before talking to Telegram: never hold the write lock over HTTP
     await _ask(event, state, tr, session, draft, settings)
 
 
@@ -435,6 +438,7 @@ async def add_file(message: Message, state: FSMContext, tr: Texts, session: Asyn
         raise InvalidInput("appeals.error.no_draft")
     try:
         draft, accepted = await appeals.add_draft_file(session, rules, resident.id, info)
+        await session.commit()
     except InvalidInput as err:
         draft = await _draft(session, resident)
         await _ask(message, state, tr, session, draft, settings, tr(err.message_key, **err.params))
@@ -478,7 +482,7 @@ async def files_done(query: CallbackQuery, state: FSMContext, tr: Texts, session
 # --- step 5: location --------------------------------------------------------------------
 
 
-@router.message(StateFilter(AppealForm.location), F.location)
+@router.message(StateFilter(AppealForm.location, AppealForm.location_confirm), F.location)
 async def enter_location(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
                          resident: Resident | None, settings: Settings) -> None:
     assert message.location is not None
@@ -512,7 +516,7 @@ async def location_confirmed(query: CallbackQuery, state: FSMContext, tr: Texts,
                 address=None, dups_seen=None)
 
 
-@router.message(StateFilter(AppealForm.location), F.text)
+@router.message(StateFilter(AppealForm.location, AppealForm.location_confirm), F.text)
 async def enter_address(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
                         resident: Resident | None, settings: Settings) -> None:
     draft = await _draft(session, resident)
@@ -560,6 +564,7 @@ async def support_instead(query: CallbackQuery, callback_data: AppealCB, state: 
     appeal = await appeals.get(session, callback_data.id)
     if resident is not None:
         await appeals.discard_draft(session, resident.id)
+    await session.commit()
     await state.set_state(None)
     await show(query, tr("appeals.supported", number=appeal.number),
                _markup([_button(tr("appeals.section.mine"), "list")], [menu_button(tr)]))
@@ -668,6 +673,7 @@ async def followup_yes(query: CallbackQuery, callback_data: FollowupCB, state: F
         raise InvalidInput("appeals.error.not_found")
     appeal = await appeals.followup_reply(session, rules_from_settings(settings), resident,
                                           callback_data.appeal_id, resolved=True)
+    await session.commit()
     await state.set_state(None)
     await show(query, tr("appeals.followup.thanks_yes", number=appeal.number)
                + "\n\n" + tr("appeals.followup.rate"), _rating_markup(appeal.id))
@@ -702,9 +708,11 @@ async def followup_comment(message: Message, state: FSMContext, tr: Texts,
                                               int(appeal_id), resolved=False,
                                               comment=message.text)
     except InvalidInput as err:
+        number = (await appeals.get(session, int(appeal_id))).number
         await message.answer(tr(err.message_key, **err.params) + "\n"
-                             + tr("appeals.followup.ask_comment", number=""))
+                             + tr("appeals.followup.ask_comment", number=number))
         return
+    await session.commit()
     await state.set_state(None)
     await message.answer(tr("appeals.followup.thanks_no", number=appeal.number)
                          + "\n\n" + tr("appeals.followup.rate"),
@@ -722,6 +730,7 @@ async def rate(query: CallbackQuery, callback_data: RateCB, tr: Texts, session: 
     if resident is None:
         raise InvalidInput("appeals.error.not_found")
     appeal = await appeals.rate(session, resident, callback_data.appeal_id, callback_data.score)
+    await session.commit()
     await show(query, tr("appeals.followup.rated", number=appeal.number,
                          score=callback_data.score),
                _markup([_button(tr("appeals.section.mine"), "list")], [menu_button(tr)]))

@@ -212,8 +212,8 @@ def _card_markup(tr: Texts, appeal: Appeal, back_value: str, page: int
 async def show_card(event: Message | CallbackQuery, tr: Texts, session: AsyncSession,
                     appeal_id: int, notice: str = "", back_value: str = "", page: int = 0
                     ) -> None:
+    await session.commit()  # the action before it is done; do not hold locks over HTTP
     appeal = await appeals.get(session, appeal_id)
-    await session.refresh(appeal, ["attachments"])
     events = await appeals.history(session, appeal.id)
     supporters = await appeals.supporters_count(session, appeal.id)
     text = (notice + "\n\n" if notice else "") + _card_text(tr, appeal, events, supporters)
