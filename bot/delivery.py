@@ -1,11 +1,13 @@
 """The Telegram side of the persistent outbox: claim rows, send them within the limits, record.
 
 Delivery guarantees (honest version): a row is sent only while this worker holds its lease, and
-results are written back in small batches every `record_interval` seconds (50 ms by default).
-A process killed with SIGKILL therefore re-sends at most the rows that Telegram had accepted but
-whose result was not yet committed: those in flight plus at most `record_interval` worth of
-sends (about rate × 0.05 s, e.g. ~1 message at 25/s, ~50 at 1000/s). Every other row claimed by
-the dead process is sent exactly once by whoever claims it after the lease runs out.
+results are written back in small batches every `record_interval` seconds (20 ms by default, or
+sooner after 100 results). A process killed with SIGKILL therefore re-sends at most the rows that
+Telegram had accepted but whose result was not yet committed: the requests in flight plus about
+`record_interval` worth of sends (rate × 0.02 s plus the commit time: ~1 message at 25/s, a few
+dozen at 1000/s). Every other row claimed by the dead process is sent exactly once, by whoever
+claims it after its lease runs out. Exactly-once across a crash is impossible without an
+idempotency key on the messenger's side, which the Bot API does not offer.
 
 Limits: one smooth global pace (`rate_per_second`) and at least `per_chat_interval` seconds
 between two messages to one chat, shared by every sender of the same bot in this process; a 429
@@ -151,7 +153,7 @@ class TelegramSender:
         max_attempts: int = 5,
         batch_size: int | None = None,
         lease_seconds: float = 60.0,
-        record_interval: float = 0.05,
+        record_interval: float = 0.02,
         poll_interval: float = 0.25,
         retry_base_seconds: float = 2.0,
         drain_horizon_seconds: float = 10.0,
@@ -294,7 +296,7 @@ class TelegramSender:
             else:
                 self._results.sent.append(row.id)
                 self._sent_count += 1
-            if len(self._results) >= 200:
+            if len(self._results) >= 100:
                 await self._flush()
             return
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db import insert_ignoring_conflicts, is_postgres, utcnow
@@ -331,16 +331,33 @@ async def mark_chat_blocked(session: AsyncSession, channel: str, chat_id: str) -
 async def next_due(
     session: AsyncSession, channel: str, *, now: datetime | None = None
 ) -> datetime | None:
-    """When the earliest unclaimed pending row of `channel` becomes ready (None if none)."""
+    """When the earliest pending row of `channel` can next be claimed (None if none).
+
+    A row leased by a sender counts from the end of its lease: if that sender died, this is when
+    the row becomes claimable again.
+    """
     now = now or utcnow()
+    ready_at = case(
+        (
+            and_(
+                OutboxMessage.claimed_until.is_not(None),
+                OutboxMessage.claimed_until > OutboxMessage.not_before,
+            ),
+            OutboxMessage.claimed_until,
+        ),
+        else_=OutboxMessage.not_before,
+    )
     value = await session.scalar(
-        select(func.min(OutboxMessage.not_before)).where(
+        select(func.min(ready_at)).where(
             OutboxMessage.status == OutboxStatus.PENDING.value,
             OutboxMessage.channel == channel,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         )
     )
-    return as_utc(value) if value is not None else None
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite hands back CASE results as text
+        value = datetime.fromisoformat(value)
+    return as_utc(value)
 
 
 async def status_counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
