@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.middlewares import (
     AnswerCallbacksMiddleware,
     DbSessionMiddleware,
+    OnePersonAtATimeMiddleware,
     ThrottlingMiddleware,
     UserContextMiddleware,
 )
@@ -43,6 +44,8 @@ def feature_routers() -> list[Router]:
     routers += [appeals.router, appeals_admin.router]
     from handlers import petitions, petitions_admin
     routers += [petitions.router, petitions_admin.router]
+    from handlers import press, subscriptions
+    routers += [press.router, subscriptions.router]
     return routers
 
 
@@ -94,8 +97,13 @@ def build_dispatcher(
     dp["sessionmaker"] = sessionmaker
     dp["translator"] = translator
 
+    # The FSM middleware reads the dialog state up front, so it must come after the per-person
+    # ordering: re-register it behind ours.
+    dp.update.outer_middleware.unregister(dp.fsm)
     dp.update.outer_middleware(ThrottlingMiddleware(
         translator, settings.throttle_rate, settings.throttle_burst, redis))
+    dp.update.outer_middleware(OnePersonAtATimeMiddleware())
+    dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(UserContextMiddleware(translator, settings))
     dp.callback_query.middleware(AnswerCallbacksMiddleware())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,30 @@ from services.models import Channel
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class OnePersonAtATimeMiddleware(BaseMiddleware):
+    """Handles one person's updates in the order they arrived.
+
+    Polling runs updates as concurrent tasks; without this a quick second tap could overtake
+    the first (answering step 3 before step 2 was saved). Different people still run in parallel.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject,
+                       data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None:
+            return await handler(event, data)
+        lock = self._locks.setdefault(user.id, asyncio.Lock())
+        try:
+            async with lock:
+                return await handler(event, data)
+        finally:
+            if not lock.locked() and not lock._waiters:  # nobody queued behind: forget it
+                self._locks.pop(user.id, None)
 
 
 class DbSessionMiddleware(BaseMiddleware):

@@ -73,3 +73,36 @@ async def test_a_failing_update_gets_an_apology_and_the_loop_goes_on(polling):
         await session.commit()
     await c.send("/start")
     assert "Step 1 of 6" in c.last.text
+
+
+async def test_quick_taps_are_handled_in_order(polling):
+    """A whole onboarding sent at once (no waiting between steps) still lands step by step."""
+    app = polling
+    sent_at_once: list[dict] = []
+
+    async def collect(update: dict) -> None:
+        sent_at_once.append(update)
+
+    c = ResidentClient(app.fake, collect, 7003, "Олена", "uk")
+    await c.send("/start")
+    for update in sent_at_once:
+        await app.fake.push_update(update)
+    await wait_for(lambda: any(b["text"].startswith("🇺🇦") for m in c.sent for b in m.buttons))
+    language_message = c.last
+    sent_at_once.clear()
+    # Every remaining step, pushed back to back before the bot answered any of them.
+    await c.press("Українська", language_message)
+    await c._deliver({"callback_query": {
+        "id": "consent", "from": c.user, "chat_instance": "x", "data": "ob:consent:yes",
+        "message": {"message_id": language_message.message_id, "date": 0,
+                    "chat": {"id": 7003, "type": "private"}, "text": "?"}}})
+    await c.contact("+380501230003")
+    await c.send("Коваленко Олена")
+    await c.send("вул. Миру")
+    await c.send("5")
+    for update in sent_at_once:
+        await app.fake.push_update(update)
+    await wait_for(lambda: any("Профіль збережено" in t for t in c.texts()), within=10)
+    async with app.sessionmaker() as session:
+        resident = await session.scalar(select(Resident))
+        assert resident is not None and resident.address == "вул. Миру, 5"
