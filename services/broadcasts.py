@@ -102,7 +102,10 @@ def _audience_rows(audience: Audience) -> Select[Any]:
             .exists()
         )
     if audience.district:
-        query = query.where(func.lower(Resident.district) == audience.district.lower())
+        # SQLite's lower() knows ASCII only, so match the usual spellings of a Cyrillic name.
+        d = audience.district
+        query = query.where(Resident.district.in_({d, d.lower(), d.capitalize(), d.title(),
+                                                   d.upper()}))
     return query
 
 

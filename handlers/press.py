@@ -1,0 +1,603 @@
+"""Press service: events (create, edit, cancel) and broadcasts (compose, send, follow, stop).
+
+Everything here is for staff with the press role (admins included); anyone else falls through
+to the fallback handler, exactly as for an unknown command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.filters import HasRole
+from handlers.menu import menu_button
+from handlers.subscriptions import EventCB, event_card, topic_name
+from handlers.ui import show
+from services import broadcasts, events, subscriptions
+from services.db import utcnow
+from services.errors import InvalidInput
+from services.i18n import Raw, Texts, Translator
+from services.models import Broadcast, Event, Role, Topic
+from services.models.broadcasts import BroadcastStatus, EventKind
+from services.timeutil import format_datetime, to_kyiv
+
+log = logging.getLogger(__name__)
+
+router = Router(name="press")
+router.message.filter(HasRole(Role.PRESS))
+router.callback_query.filter(HasRole(Role.PRESS))
+
+PAGE_SIZE = 5
+PROGRESS_EVERY_SECONDS = 3.0
+PROGRESS_FOR_AT_MOST = timedelta(hours=6)
+_trackers: set[asyncio.Task[None]] = set()
+
+
+class PressCB(CallbackData, prefix="pr"):
+    action: str
+    value: str = ""
+    id: int = 0
+    page: int = 0
+
+
+class EventForm(StatesGroup):
+    kind = State()
+    title = State()
+    starts_at = State()
+    stream_url = State()
+    place = State()
+    edit = State()
+
+
+class BroadcastForm(StatesGroup):
+    text = State()
+    audience = State()
+    district = State()
+    confirm = State()
+    schedule = State()
+
+
+def _b(text: str, action: str, value: str = "", id_: int = 0, page: int = 0
+       ) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=PressCB(action=action, value=value,
+                                                                 id=id_, page=page).pack())
+
+
+def _abort_markup(tr: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[_b(tr("press.abort"), "abort")]])
+
+
+def event_rules(settings: Settings) -> events.EventRules:
+    return events.EventRules(reminder_hours=settings.event_reminder_hours)
+
+
+def broadcast_rules(settings: Settings) -> broadcasts.BroadcastRules:
+    return broadcasts.BroadcastRules(text_max=settings.announcement_max)
+
+
+def _example_time() -> str:
+    tomorrow = to_kyiv(utcnow()) + timedelta(days=1)
+    return tomorrow.strftime("%d.%m.%Y") + " 18:00"
+
+
+@router.callback_query(PressCB.filter(F.action == "abort"))
+async def abort(query: CallbackQuery, state: FSMContext, tr: Texts) -> None:
+    await state.clear()
+    await show(query, tr("press.aborted"), InlineKeyboardMarkup(inline_keyboard=[
+        [menu_button(tr)]]))
+
+
+# ==== events ==================================================================================
+def manage_buttons(tr: Texts, items: list[Event]) -> list[list[InlineKeyboardButton]]:
+    """Extra rows for press staff under the public event list: open one to edit or cancel."""
+    return [[_b(tr("press.event.manage_button", title=e.title[:28]), "ev_manage", id_=e.id)]
+            for e in items]
+
+
+@router.message(Command("event_new"))
+async def event_new(message: Message, state: FSMContext, tr: Texts) -> None:
+    await state.clear()
+    await state.set_state(EventForm.kind)
+    await message.answer(tr("press.event.kind_ask"), reply_markup=InlineKeyboardMarkup(
+        inline_keyboard=[[_b(tr(f"events.kind.{kind.value}"), "ev_kind", kind.value)]
+                         for kind in EventKind] + [[_b(tr("press.abort"), "abort")]]))
+
+
+@router.callback_query(StateFilter(EventForm.kind), PressCB.filter(F.action == "ev_kind"))
+async def event_kind(query: CallbackQuery, callback_data: PressCB, state: FSMContext,
+                     tr: Texts) -> None:
+    kind = events.parse_kind(callback_data.value)
+    await state.update_data(kind=kind.value)
+    await state.set_state(EventForm.title)
+    await show(query, tr("press.event.title_ask", limit=events.EventRules().title_max),
+               _abort_markup(tr))
+
+
+@router.message(StateFilter(EventForm.title))
+async def event_title(message: Message, state: FSMContext, tr: Texts) -> None:
+    try:
+        title = events.validate_title(message.text)
+    except InvalidInput as err:
+        await _again(message, tr, err, "press.event.title_ask",
+                     limit=events.EventRules().title_max)
+        return
+    await state.update_data(title=title)
+    await state.set_state(EventForm.starts_at)
+    await message.answer(tr("press.event.time_ask", example=_example_time()),
+                         reply_markup=_abort_markup(tr))
+
+
+@router.message(StateFilter(EventForm.starts_at))
+async def event_time(message: Message, state: FSMContext, tr: Texts) -> None:
+    try:
+        starts_at = events.parse_starts_at(message.text)
+    except InvalidInput as err:
+        await _again(message, tr, err, "press.event.time_ask", example=_example_time())
+        return
+    await state.update_data(starts_at=starts_at.isoformat())
+    await state.set_state(EventForm.stream_url)
+    await message.answer(tr("press.event.url_ask"), reply_markup=_abort_markup(tr))
+
+
+@router.message(StateFilter(EventForm.stream_url))
+async def event_url(message: Message, state: FSMContext, tr: Texts) -> None:
+    try:
+        url = events.validate_url(message.text)
+    except InvalidInput as err:
+        await _again(message, tr, err, "press.event.url_ask")
+        return
+    await state.update_data(stream_url=url)
+    await state.set_state(EventForm.place)
+    await message.answer(tr("press.event.place_ask"), reply_markup=_abort_markup(tr))
+
+
+@router.message(StateFilter(EventForm.place))
+async def event_place(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
+                      actor: str, settings: Settings) -> None:
+    try:
+        place = events.validate_place(message.text)
+    except InvalidInput as err:
+        await _again(message, tr, err, "press.event.place_ask")
+        return
+    data = await state.get_data()
+    rules = event_rules(settings)
+    try:
+        event = await events.create_event(
+            session, actor=actor, kind=EventKind(data["kind"]), title=data["title"],
+            starts_at=datetime.fromisoformat(data["starts_at"]), stream_url=data["stream_url"],
+            place=place, rules=rules,
+        )
+    except InvalidInput as err:  # the start time passed while the dialog went on
+        await state.set_state(EventForm.starts_at)
+        await _again(message, tr, err, "press.event.time_ask", example=_example_time())
+        return
+    await state.clear()
+    await message.answer(
+        tr("press.event.created", card=Raw(event_card(tr, event)), hours=rules.reminder_hours),
+        reply_markup=_event_markup(tr, event),
+    )
+
+
+async def _again(message: Message, tr: Texts, err: InvalidInput, ask_key: str,
+                 **ask: Any) -> None:
+    """A polite reason and the same question again."""
+    await message.answer(tr(err.message_key, **err.params) + "\n\n" + tr(ask_key, **ask),
+                         reply_markup=_abort_markup(tr))
+
+
+def _event_markup(tr: Texts, event: Event) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [_b(tr("press.event.edit_title"), "ev_edit", "title", event.id),
+         _b(tr("press.event.edit_time"), "ev_edit", "starts_at", event.id)],
+        [_b(tr("press.event.edit_url"), "ev_edit", "stream_url", event.id),
+         _b(tr("press.event.edit_place"), "ev_edit", "place", event.id)],
+        [_b(tr("press.event.cancel_button"), "ev_cancel", id_=event.id)],
+        [InlineKeyboardButton(text=tr("press.back"),
+                              callback_data=EventCB(action="list").pack()), menu_button(tr)],
+    ])
+
+
+@router.callback_query(PressCB.filter(F.action == "ev_manage"))
+async def event_manage(query: CallbackQuery, callback_data: PressCB, session: AsyncSession,
+                       state: FSMContext, tr: Texts) -> None:
+    await state.set_state(None)
+    event = await events.get_event(session, callback_data.id)
+    await show(query, event_card(tr, event), _event_markup(tr, event))
+
+
+_EDIT_PROMPTS = {
+    "title": "press.event.title_ask",
+    "starts_at": "press.event.time_ask",
+    "stream_url": "press.event.url_ask",
+    "place": "press.event.place_ask",
+}
+
+
+def _edit_prompt(tr: Texts, field: str) -> str:
+    return tr("press.event.edit_ask") + "\n" + tr(
+        _EDIT_PROMPTS[field], limit=events.EventRules().title_max, example=_example_time())
+
+
+@router.callback_query(PressCB.filter(F.action == "ev_edit"))
+async def event_edit(query: CallbackQuery, callback_data: PressCB, session: AsyncSession,
+                     state: FSMContext, tr: Texts) -> None:
+    if callback_data.value not in _EDIT_PROMPTS:
+        raise InvalidInput("events.not_found")
+    await events.get_event(session, callback_data.id)
+    await state.set_state(EventForm.edit)
+    await state.update_data(event_id=callback_data.id, field=callback_data.value)
+    await show(query, _edit_prompt(tr, callback_data.value), _abort_markup(tr))
+
+
+@router.message(StateFilter(EventForm.edit))
+async def event_edit_value(message: Message, state: FSMContext, tr: Texts,
+                           session: AsyncSession, actor: str, settings: Settings) -> None:
+    data = await state.get_data()
+    field = str(data.get("field"))
+    try:
+        value: Any
+        if field == "starts_at":
+            value = events.parse_starts_at(message.text)
+        elif field == "stream_url":
+            value = events.validate_url(message.text)
+        elif field == "place":
+            value = events.validate_place(message.text)
+        else:
+            value = events.validate_title(message.text)
+        event = await events.update_event(session, int(data["event_id"]), actor=actor,
+                                          rules=event_rules(settings), **{field: value})
+    except InvalidInput as err:
+        await message.answer(tr(err.message_key, **err.params) + "\n\n"
+                             + _edit_prompt(tr, field), reply_markup=_abort_markup(tr))
+        return
+    await state.clear()
+    await message.answer(tr("press.event.updated", card=Raw(event_card(tr, event))),
+                         reply_markup=_event_markup(tr, event))
+
+
+@router.callback_query(PressCB.filter(F.action == "ev_cancel"))
+async def event_cancel_ask(query: CallbackQuery, callback_data: PressCB, session: AsyncSession,
+                           tr: Texts) -> None:
+    event = await events.get_event(session, callback_data.id)
+    await show(query, tr("press.event.cancel_confirm", title=event.title),
+               InlineKeyboardMarkup(inline_keyboard=[
+                   [_b(tr("press.event.cancel_yes"), "ev_cancel_yes", id_=event.id)],
+                   [_b(tr("press.back"), "ev_manage", id_=event.id)],
+               ]))
+
+
+@router.callback_query(PressCB.filter(F.action == "ev_cancel_yes"))
+async def event_cancel(query: CallbackQuery, callback_data: PressCB, session: AsyncSession,
+                       tr: Texts, actor: str) -> None:
+    await events.cancel_event(session, callback_data.id, actor=actor)
+    await show(query, tr("press.event.cancelled_done"), InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=tr("press.back"),
+                              callback_data=EventCB(action="list").pack()), menu_button(tr)]]))
+
+
+# ==== broadcasts ==============================================================================
+@router.message(Command("broadcast"))
+async def broadcast_new(message: Message, state: FSMContext, tr: Texts,
+                        settings: Settings) -> None:
+    await state.clear()
+    await state.set_state(BroadcastForm.text)
+    await message.answer(tr("press.bc.text_ask", limit=settings.announcement_max),
+                         reply_markup=_abort_markup(tr))
+
+
+@router.message(StateFilter(BroadcastForm.text))
+async def broadcast_text(message: Message, state: FSMContext, tr: Texts,
+                         settings: Settings) -> None:
+    rules = broadcast_rules(settings)
+    try:
+        if message.photo:
+            photo: str | None = message.photo[-1].file_id
+            text = broadcasts.validate_text(message.caption or "", has_photo=True, rules=rules)
+        elif message.text is not None:
+            photo = None
+            text = broadcasts.validate_text(message.text, has_photo=False, rules=rules)
+        else:  # a document, sticker, video...: not something an announcement can carry
+            raise InvalidInput("press.bc.photo_wrong")
+    except InvalidInput as err:
+        await _again(message, tr, err, "press.bc.text_ask", limit=settings.announcement_max)
+        return
+    await state.update_data(text=text, photo=photo, urgent=False, scheduled_at=None)
+    await state.set_state(BroadcastForm.audience)
+    await message.answer(tr("press.bc.audience_ask"), reply_markup=_audience_markup(tr))
+
+
+def _audience_markup(tr: Texts) -> InlineKeyboardMarkup:
+    rows = [[_b(topic_name(tr, topic), "bc_topic", topic.value)]
+            for topic in subscriptions.ALL_TOPICS]
+    rows.append([_b(tr("press.bc.everyone"), "bc_topic", "")])
+    rows.append([_b(tr("press.abort"), "abort")])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+@router.callback_query(StateFilter(BroadcastForm.audience, BroadcastForm.confirm),
+                       PressCB.filter(F.action == "bc_topic"))
+async def broadcast_topic(query: CallbackQuery, callback_data: PressCB, state: FSMContext,
+                          tr: Texts) -> None:
+    topic = subscriptions.parse_topic(callback_data.value) if callback_data.value else None
+    await state.update_data(topic=topic.value if topic else None, district=None)
+    await state.set_state(BroadcastForm.district)
+    await show(query, tr("press.bc.district_ask"), InlineKeyboardMarkup(inline_keyboard=[
+        [_b(tr("press.bc.all_districts"), "bc_all_districts")],
+        [_b(tr("press.abort"), "abort")],
+    ]))
+
+
+@router.callback_query(StateFilter(BroadcastForm.district),
+                       PressCB.filter(F.action == "bc_all_districts"))
+async def broadcast_all_districts(query: CallbackQuery, state: FSMContext, tr: Texts,
+                                  session: AsyncSession) -> None:
+    await state.update_data(district=None)
+    await _summary(query, state, tr, session)
+
+
+@router.message(StateFilter(BroadcastForm.district))
+async def broadcast_district(message: Message, state: FSMContext, tr: Texts,
+                             session: AsyncSession) -> None:
+    try:
+        district = broadcasts.validate_district(message.text)
+    except InvalidInput as err:
+        await message.answer(tr(err.message_key) + "\n\n" + tr("press.bc.district_ask"),
+                             reply_markup=InlineKeyboardMarkup(inline_keyboard=[
+                                 [_b(tr("press.bc.all_districts"), "bc_all_districts")],
+                                 [_b(tr("press.abort"), "abort")]]))
+        return
+    await state.update_data(district=district)
+    await _summary(message, state, tr, session)
+
+
+def _audience_of(data: dict[str, Any]) -> broadcasts.Audience:
+    topic = data.get("topic")
+    return broadcasts.Audience(Topic(topic) if topic else None, data.get("district"))
+
+
+def _audience_label(tr: Texts, topic: str | None, district: str | None) -> str:
+    name = topic_name(tr, Topic(topic)) if topic else tr("press.bc.audience_all")
+    return tr("press.bc.audience_district", topic=name, district=district) if district else name
+
+
+async def _summary(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
+                   session: AsyncSession) -> None:
+    """Step 4: audience size, preview and the choices before sending."""
+    data = await state.get_data()
+    count = await broadcasts.count_audience(session, _audience_of(data))
+    if count == 0:
+        await state.set_state(BroadcastForm.audience)
+        await show(event, tr("broadcasts.audience_empty") + "\n\n" + tr("press.bc.audience_ask"),
+                   _audience_markup(tr))
+        return
+    await state.set_state(BroadcastForm.confirm)
+    scheduled = data.get("scheduled_at")
+    when = format_datetime(datetime.fromisoformat(scheduled)) if scheduled else tr(
+        "press.bc.when_now")
+    preview = (tr("press.bc.with_photo") if data.get("photo") else "") + tr(
+        "broadcasts.message", text=data["text"])
+    text = tr(
+        "press.bc.summary",
+        audience=_audience_label(tr, data.get("topic"), data.get("district")),
+        count=count,
+        urgent=tr("press.bc.yes" if data.get("urgent") else "press.bc.no"),
+        when=when,
+        preview=Raw(preview),
+    )
+    send = (_b(tr("press.bc.confirm_scheduled", when=when), "bc_send") if scheduled
+            else _b(tr("press.bc.send_now"), "bc_send"))
+    await show(event, text, InlineKeyboardMarkup(inline_keyboard=[
+        [send],
+        [_b(tr("press.bc.schedule"), "bc_schedule"),
+         _b(tr("press.bc.urgent_toggle",
+               value=tr("press.bc.yes" if data.get("urgent") else "press.bc.no")), "bc_urgent")],
+        [_b(tr("press.abort"), "abort")],
+    ]))
+
+
+@router.callback_query(StateFilter(BroadcastForm.confirm), PressCB.filter(F.action == "bc_urgent"))
+async def broadcast_urgent(query: CallbackQuery, state: FSMContext, tr: Texts,
+                           session: AsyncSession) -> None:
+    data = await state.get_data()
+    await state.update_data(urgent=not data.get("urgent"))
+    await _summary(query, state, tr, session)
+
+
+@router.callback_query(StateFilter(BroadcastForm.confirm),
+                       PressCB.filter(F.action == "bc_schedule"))
+async def broadcast_schedule(query: CallbackQuery, state: FSMContext, tr: Texts) -> None:
+    await state.set_state(BroadcastForm.schedule)
+    await show(query, tr("press.bc.schedule_ask", example=_example_time()), _abort_markup(tr))
+
+
+@router.message(StateFilter(BroadcastForm.schedule))
+async def broadcast_schedule_time(message: Message, state: FSMContext, tr: Texts,
+                                  session: AsyncSession) -> None:
+    try:
+        when = events.parse_starts_at(message.text)
+    except InvalidInput as err:
+        await _again(message, tr, err, "press.bc.schedule_ask", example=_example_time())
+        return
+    await state.update_data(scheduled_at=when.isoformat())
+    await _summary(message, state, tr, session)
+
+
+@router.callback_query(StateFilter(BroadcastForm.confirm), PressCB.filter(F.action == "bc_send"))
+async def broadcast_send(query: CallbackQuery, state: FSMContext, tr: Texts,
+                         session: AsyncSession, actor: str, settings: Settings,
+                         translator: Translator, bot: Bot,
+                         sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    data = await state.get_data()
+    scheduled = data.get("scheduled_at")
+    chat_id = query.message.chat.id if query.message else (query.from_user.id)
+    try:
+        broadcast = await broadcasts.create_broadcast(
+            session, actor=actor, author_chat_id=str(chat_id), author_language=tr.language,
+            text=data["text"], photo=data.get("photo"), audience=_audience_of(data),
+            urgent=bool(data.get("urgent")),
+            scheduled_at=datetime.fromisoformat(scheduled) if scheduled else None,
+            rules=broadcast_rules(settings),
+        )
+    except InvalidInput as err:
+        if err.message_key == "broadcasts.time_past":
+            await state.set_state(BroadcastForm.schedule)
+            await show(query, tr(err.message_key) + "\n\n" + tr(
+                "press.bc.schedule_ask", example=_example_time()), _abort_markup(tr))
+            return
+        await state.set_state(BroadcastForm.audience)
+        await show(query, tr(err.message_key) + "\n\n" + tr("press.bc.audience_ask"),
+                   _audience_markup(tr))
+        return
+    await state.clear()
+    broadcast_id = broadcast.id
+    if scheduled:
+        count = await broadcasts.count_audience(session, _audience_of(data))
+        await show(query, tr("press.bc.scheduled", id=broadcast_id,
+                             when=format_datetime(broadcast.scheduled_at or broadcast.created_at),
+                             count=count),
+                   _progress_markup(tr, broadcast_id, running=True))
+        return
+    await session.commit()  # the broadcast exists before anything is queued or shown
+    await broadcasts.start(session, broadcast_id, broadcast_rules(settings))
+    message = await show(query, await _progress_text(session, tr, broadcast_id),
+                         _progress_markup(tr, broadcast_id, running=True))
+    if message is not None and settings.delivery_enabled:
+        task = asyncio.create_task(_track(bot, sessionmaker, translator, tr.language,
+                                          message.chat.id, message.message_id, broadcast_id))
+        _trackers.add(task)
+        task.add_done_callback(_trackers.discard)
+
+
+def _progress_markup(tr: Texts, broadcast_id: int, *, running: bool) -> InlineKeyboardMarkup:
+    rows = []
+    if running:
+        rows.append([_b(tr("press.bc.refresh"), "bc_refresh", id_=broadcast_id),
+                     _b(tr("press.bc.cancel"), "bc_cancel", id_=broadcast_id)])
+    rows.append([menu_button(tr)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def _progress_text(session: AsyncSession, tr: Texts, broadcast_id: int) -> str:
+    broadcast = await broadcasts.get_broadcast(session, broadcast_id)
+    figures = await broadcasts.progress(session, broadcast_id)
+    if _running(broadcast, figures):
+        return tr("press.bc.progress", id=broadcast_id, sent=figures.sent, failed=figures.failed,
+                  blocked=figures.blocked, remaining=figures.remaining, total=figures.total)
+    return broadcasts.report_text(tr, broadcast, figures)
+
+
+def _running(broadcast: Broadcast, figures: broadcasts.Progress) -> bool:
+    if broadcast.status == BroadcastStatus.SCHEDULED.value:
+        return True
+    return broadcast.status == BroadcastStatus.SENDING.value and (
+        not broadcast.enqueue_done or not figures.finished)
+
+
+async def _track(bot: Bot, sessionmaker: async_sessionmaker[AsyncSession],
+                 translator: Translator, language: str, chat_id: int, message_id: int,
+                 broadcast_id: int) -> None:
+    """Edit the progress message in place until the broadcast is over (cosmetic; the durable
+    final report goes through the outbox)."""
+    tr = translator.for_language(language)
+    deadline = asyncio.get_running_loop().time() + PROGRESS_FOR_AT_MOST.total_seconds()
+    last = ""
+    while asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(PROGRESS_EVERY_SECONDS)
+        try:
+            async with sessionmaker() as session:
+                broadcast = await broadcasts.get_broadcast(session, broadcast_id)
+                figures = await broadcasts.progress(session, broadcast_id)
+                running = _running(broadcast, figures)
+                text = await _progress_text(session, tr, broadcast_id)
+            if text != last:
+                await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id,
+                                            reply_markup=_progress_markup(tr, broadcast_id,
+                                                                          running=running))
+                last = text
+            if not running:
+                return
+        except TelegramAPIError as exc:
+            log.info("progress of broadcast %s not updated: %s", broadcast_id, exc)
+        except Exception:
+            log.exception("progress tracking of broadcast %s stopped", broadcast_id)
+            return
+
+
+@router.callback_query(PressCB.filter(F.action == "bc_refresh"))
+async def broadcast_refresh(query: CallbackQuery, callback_data: PressCB, session: AsyncSession,
+                            tr: Texts) -> None:
+    broadcast = await broadcasts.get_broadcast(session, callback_data.id)
+    figures = await broadcasts.progress(session, broadcast.id)
+    await show(query, await _progress_text(session, tr, broadcast.id),
+               _progress_markup(tr, broadcast.id, running=_running(broadcast, figures)))
+
+
+@router.callback_query(PressCB.filter(F.action == "bc_cancel"))
+async def broadcast_cancel(query: CallbackQuery, callback_data: PressCB, session: AsyncSession,
+                           tr: Texts, actor: str) -> None:
+    figures = await broadcasts.cancel(session, callback_data.id, actor=actor)
+    await show(query, tr("press.bc.cancelled", id=callback_data.id, sent=figures.sent,
+                         cancelled=figures.cancelled),
+               _progress_markup(tr, callback_data.id, running=False))
+
+
+# ---- history --------------------------------------------------------------------------------
+async def show_history(event: Message | CallbackQuery, session: AsyncSession, tr: Texts,
+                       page: int) -> None:
+    items, total = await broadcasts.history(session, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    if not items:
+        await show(event, tr("press.bc.history_empty"),
+                   InlineKeyboardMarkup(inline_keyboard=[[menu_button(tr)]]))
+        return
+    pages = max(1, -(-total // PAGE_SIZE))
+    blocks = []
+    rows: list[list[InlineKeyboardButton]] = []
+    for b in items:
+        figures = await broadcasts.progress(session, b.id)
+        blocks.append(broadcasts.report_text(tr, b, figures) + "\n"
+                      + _audience_label(tr, b.topic, b.district))
+        if _running(b, figures):
+            rows.append([_b(tr("press.bc.refresh") + f" #{b.id}", "bc_refresh", id_=b.id),
+                         _b(tr("press.bc.cancel") + f" #{b.id}", "bc_cancel", id_=b.id)])
+    nav = []
+    if page > 0:
+        nav.append(_b(tr("events.page_prev"), "bc_history", page=page - 1))
+    if page + 1 < pages:
+        nav.append(_b(tr("events.page_next"), "bc_history", page=page + 1))
+    if nav:
+        rows.append(nav)
+    rows.append([menu_button(tr)])
+    text = tr("press.bc.history_title", page=page + 1, pages=pages) + "\n\n" + "\n\n".join(blocks)
+    await show(event, Raw(text), InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@router.message(Command("broadcasts"))
+async def broadcasts_command(message: Message, session: AsyncSession, tr: Texts) -> None:
+    await show_history(message, session, tr, 0)
+
+
+@router.callback_query(PressCB.filter(F.action == "bc_history"))
+async def broadcasts_page(query: CallbackQuery, callback_data: PressCB, session: AsyncSession,
+                          tr: Texts) -> None:
+    await show_history(query, session, tr, max(callback_data.page, 0))
+
+
+async def stop_trackers() -> None:
+    """Cancel progress trackers (process shutdown, tests)."""
+    for task in list(_trackers):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
