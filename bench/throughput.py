@@ -101,7 +101,10 @@ async def _run(kind: str, residents: int, workdir: Path) -> tuple[float, float]:
                 if proc.poll() is not None:
                     raise RuntimeError(f"{kind} bot exited with {proc.returncode}")
                 await asyncio.sleep(0.002)
-            total += time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            total += elapsed
+            if os.environ.get("BENCH_VERBOSE"):
+                print(f"  {kind} wave {payload}: {residents / elapsed:.0f} updates/s")
         rate = residents * len(WAVES) / total
         return rate, _peak_rss_mb(proc.pid)
     finally:

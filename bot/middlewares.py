@@ -79,6 +79,8 @@ class UserContextMiddleware(BaseMiddleware):
         self.translator = translator
         self.settings = settings
         self.role_cache = roles.RoleCache()
+        # One process owns a SQLite file, so its own writes are all the cache must notice.
+        self.profiles = residents.ProfileCache(enabled=settings.is_sqlite)
 
     async def __call__(self, handler: Handler, event: TelegramObject,
                        data: dict[str, Any]) -> Any:
@@ -89,7 +91,7 @@ class UserContextMiddleware(BaseMiddleware):
         language = self.settings.default_language
         if user is not None and not user.is_bot:
             external_id = str(user.id)
-            resident = await residents.by_identity(session, Channel.TELEGRAM, external_id)
+            resident = await self.profiles.lookup(session, Channel.TELEGRAM, external_id)
             account_roles = await self.role_cache.roles_of(session, Channel.TELEGRAM, external_id)
             if resident is not None:
                 language = resident.language

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached, selectinload
 
-from services.db import utcnow
+from services.db import TrackingSession, utcnow
 from services.errors import InvalidInput, NotFound
 from services.i18n import LANGUAGES
 from services.models import ChannelIdentity, Resident
@@ -225,7 +227,9 @@ async def forget(session: AsyncSession, resident: Resident) -> None:
 
 async def with_identities(session: AsyncSession, resident_id: int) -> Resident | None:
     return await session.scalar(
-        select(Resident).options(selectinload(Resident.identities)).where(Resident.id == resident_id)
+        select(Resident)
+        .options(selectinload(Resident.identities))
+        .where(Resident.id == resident_id)
     )
 
 
@@ -254,3 +258,87 @@ async def set_reachable(session: AsyncSession, channel: str, external_id: str,
             )
             resident.is_active = others is not None
     await session.flush()
+
+
+# ---- a per-process cache of who is behind a messenger account --------------------------------
+#
+# Every update starts by asking "which resident is this?". On SQLite each query costs several
+# thread hops (aiosqlite), more than the rest of handling a menu tap, while profiles change
+# rarely. The cache keeps the loaded columns and re-attaches a copy to the update's session
+# without SQL. Any write to residents or identities in this process (ORM flush or bulk
+# statement) bumps a generation that invalidates every entry, and a commit bumps it again so
+# a copy read while that write was in flight is dropped too.
+
+_PROFILE_TABLES = frozenset({"residents", "channel_identities"})
+_generation = 0
+
+
+def _bump(session: Session) -> None:
+    global _generation
+    _generation += 1
+    session.info["profiles_touched"] = True
+
+
+@event.listens_for(TrackingSession, "after_flush")
+def _profiles_flushed(session: Session, _context: Any) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Resident | ChannelIdentity):
+            _bump(session)
+            return
+
+
+@event.listens_for(TrackingSession, "do_orm_execute")
+def _profiles_written(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in _PROFILE_TABLES:
+            _bump(state.session)
+
+
+@event.listens_for(TrackingSession, "after_commit")
+def _profiles_committed(session: Session) -> None:
+    if session.info.pop("profiles_touched", False):
+        global _generation
+        _generation += 1
+
+
+_COLUMNS = tuple(attr.key for attr in Resident.__mapper__.column_attrs)
+
+
+class ProfileCache:
+    """`by_identity` with a per-process memory; only for one-process (SQLite) deployments."""
+
+    def __init__(self, enabled: bool = True, max_entries: int = 50_000, ttl: float = 60.0) -> None:
+        self.enabled = enabled
+        self.max_entries = max_entries
+        self.ttl = ttl
+        self._entries: dict[tuple[str, str], tuple[int, float, dict[str, Any] | None]] = {}
+
+    async def lookup(self, session: AsyncSession, channel: str,
+                     external_id: str) -> Resident | None:
+        if not self.enabled:
+            return await by_identity(session, channel, external_id)
+        key = (channel, external_id)
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == _generation and now - entry[1] < self.ttl:
+            return _attach(session, entry[2])
+        generation = _generation
+        resident = await by_identity(session, channel, external_id)
+        values = None if resident is None else {c: getattr(resident, c) for c in _COLUMNS}
+        if generation == _generation:
+            self._entries.pop(key, None)
+            self._entries[key] = (generation, now, values)
+            if len(self._entries) > self.max_entries:
+                self._entries.pop(next(iter(self._entries)))
+        return resident
+
+
+def _attach(session: AsyncSession, values: dict[str, Any] | None) -> Resident | None:
+    """A persistent copy in this session, as if just loaded, without asking the database."""
+    if values is None:
+        return None
+    resident = Resident(**values)
+    make_transient_to_detached(resident)
+    session.add(resident)
+    return resident
