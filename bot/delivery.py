@@ -9,19 +9,23 @@ dozen at 1000/s). Every other row claimed by the dead process is sent exactly on
 claims it after its lease runs out. Exactly-once across a crash is impossible without an
 idempotency key on the messenger's side, which the Bot API does not offer.
 
-Limits: one smooth global pace (`rate_per_second`) and at least `per_chat_interval` seconds
-between two messages to one chat, shared by every sender of the same bot in this process; a 429
-pauses all of them for `retry_after`. Another process learns of a 429 from its own next call.
+Limits: a global token bucket (`rate_per_second`, burst 1% of that) served urgent-first, and at
+least `per_chat_interval` seconds between two messages to one chat, shared by every sender of
+the same bot in this process; a 429 pauses all of them for `retry_after`. Another process learns
+of a 429 from its own next call. Run several processes only with rates that add up to the limit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import logging
 import os
 import socket
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -69,17 +73,26 @@ def build_markup(buttons: list[list[dict[str, Any]]] | None) -> InlineKeyboardMa
 
 
 class Throttle:
-    """The global pace and the per-chat spacing of one bot, shared by its senders in a process."""
+    """The global pace and the per-chat spacing of one bot, shared by its senders in a process.
+
+    A token bucket refilled at `rate` with a burst of 1% of a second's worth: after an event-loop
+    stall at most that burst goes out at once, so even a fixed one-second window on the server
+    never sees more than rate × 1.01. Waiters are served by priority (urgent first), then FIFO.
+    """
 
     def __init__(self, rate_per_second: float, per_chat_interval: float) -> None:
-        self.interval = 1.0 / max(rate_per_second, 0.001)
-        self.per_chat_interval = per_chat_interval
-        self._next = 0.0
+        self.configure(rate_per_second, per_chat_interval)
         self.paused_until = 0.0
+        self._tokens = 0.0
+        self._stamp = time.monotonic()
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._pump: asyncio.Task[None] | None = None
         self._chat_next: dict[str, float] = {}
 
     def configure(self, rate_per_second: float, per_chat_interval: float) -> None:
-        self.interval = 1.0 / max(rate_per_second, 0.001)
+        self.rate = max(rate_per_second, 0.001)
+        self.burst = max(1.0, self.rate * 0.01)
         self.per_chat_interval = per_chat_interval
 
     def chat_free_at(self, chat_id: str) -> float:
@@ -94,31 +107,47 @@ class Throttle:
             self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
         return slot
 
-    async def acquire(self) -> None:
-        """Wait for the next global slot (no bursts: a fixed-window limiter never sees spikes)."""
-        while True:
+    async def acquire(self, priority: int = Priority.NORMAL) -> None:
+        """Wait for a send token."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._order), future))
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.create_task(self._release_tokens())
+        await future
+
+    async def _release_tokens(self) -> None:
+        while self._waiters:
             now = time.monotonic()
-            start = max(now, self._next, self.paused_until)
-            self._next = start + self.interval
-            if start > now:
-                await asyncio.sleep(start - now)
-            if time.monotonic() >= self.paused_until:
-                return
-            # A 429 arrived while we waited: queue up again after the pause.
+            if now < self.paused_until:
+                await asyncio.sleep(self.paused_until - now)
+                self._tokens, self._stamp = 0.0, time.monotonic()
+                continue
+            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            while self._waiters and self._tokens >= 1.0:
+                _, _, future = heapq.heappop(self._waiters)
+                if not future.done():
+                    future.set_result(None)
+                    self._tokens -= 1.0
+            if self._waiters:
+                await asyncio.sleep(max((1.0 - self._tokens) / self.rate, 0.001))
 
     def pause(self, seconds: float) -> None:
+        """A 429: nobody sends until `seconds` from now."""
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
-        self._next = max(self._next, self.paused_until)
 
 
-_throttles: dict[str, Throttle] = {}
+# One throttle per bot token and event loop (futures and tasks belong to a loop).
+_throttles: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Throttle]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def throttle_for(bot: Bot, rate_per_second: float, per_chat_interval: float) -> Throttle:
-    key = bot.token
-    throttle = _throttles.get(key)
+    by_token = _throttles.setdefault(asyncio.get_running_loop(), {})
+    throttle = by_token.get(bot.token)
     if throttle is None:
-        throttle = _throttles[key] = Throttle(rate_per_second, per_chat_interval)
+        throttle = by_token[bot.token] = Throttle(rate_per_second, per_chat_interval)
     else:
         throttle.configure(rate_per_second, per_chat_interval)
     return throttle
@@ -171,7 +200,8 @@ class TelegramSender:
         self.retry_base_seconds = retry_base_seconds
         self.drain_horizon_seconds = drain_horizon_seconds
         self.allow_paid_broadcast = allow_paid_broadcast
-        self.throttle = throttle_for(bot, rate_per_second, per_chat_interval)
+        self.rate_per_second = rate_per_second
+        self.per_chat_interval = per_chat_interval
         self._results = _Results()
         self._flush_lock = asyncio.Lock()
         self._sent_count = 0
@@ -196,6 +226,7 @@ class TelegramSender:
     # ---- the loop --------------------------------------------------------------------------
     async def _work(self, stop: asyncio.Event, *, drain: bool) -> int:
         self._sent_count = 0
+        self.throttle = throttle_for(self.bot, self.rate_per_second, self.per_chat_interval)
         inflight: set[asyncio.Task[None]] = set()
         recorder = asyncio.create_task(self._record_loop())
         try:
@@ -269,7 +300,7 @@ class TelegramSender:
             delay = slot - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            await throttle.acquire()
+            await throttle.acquire(row.priority)
             if time.monotonic() >= deadline:
                 # The lease is nearly over: give the row back untried rather than race a reclaim.
                 self._results.deferred.append((row.id, 0.0))

@@ -44,6 +44,8 @@ PAGE_SIZE = 5
 PROGRESS_EVERY_SECONDS = 3.0
 PROGRESS_FOR_AT_MOST = timedelta(hours=6)
 _trackers: set[asyncio.Task[None]] = set()
+# A command typed mid-dialog (/menu, /help) is not an answer to the question.
+NOT_A_COMMAND = ~F.text.startswith("/")
 
 
 class PressCB(CallbackData, prefix="pr"):
@@ -126,7 +128,7 @@ async def event_kind(query: CallbackQuery, callback_data: PressCB, state: FSMCon
                _abort_markup(tr))
 
 
-@router.message(StateFilter(EventForm.title))
+@router.message(StateFilter(EventForm.title), NOT_A_COMMAND)
 async def event_title(message: Message, state: FSMContext, tr: Texts) -> None:
     try:
         title = events.validate_title(message.text)
@@ -140,7 +142,7 @@ async def event_title(message: Message, state: FSMContext, tr: Texts) -> None:
                          reply_markup=_abort_markup(tr))
 
 
-@router.message(StateFilter(EventForm.starts_at))
+@router.message(StateFilter(EventForm.starts_at), NOT_A_COMMAND)
 async def event_time(message: Message, state: FSMContext, tr: Texts) -> None:
     try:
         starts_at = events.parse_starts_at(message.text)
@@ -152,7 +154,7 @@ async def event_time(message: Message, state: FSMContext, tr: Texts) -> None:
     await message.answer(tr("press.event.url_ask"), reply_markup=_abort_markup(tr))
 
 
-@router.message(StateFilter(EventForm.stream_url))
+@router.message(StateFilter(EventForm.stream_url), NOT_A_COMMAND)
 async def event_url(message: Message, state: FSMContext, tr: Texts) -> None:
     try:
         url = events.validate_url(message.text)
@@ -164,7 +166,7 @@ async def event_url(message: Message, state: FSMContext, tr: Texts) -> None:
     await message.answer(tr("press.event.place_ask"), reply_markup=_abort_markup(tr))
 
 
-@router.message(StateFilter(EventForm.place))
+@router.message(StateFilter(EventForm.place), NOT_A_COMMAND)
 async def event_place(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
                       actor: str, settings: Settings) -> None:
     try:
@@ -242,7 +244,7 @@ async def event_edit(query: CallbackQuery, callback_data: PressCB, session: Asyn
     await show(query, _edit_prompt(tr, callback_data.value), _abort_markup(tr))
 
 
-@router.message(StateFilter(EventForm.edit))
+@router.message(StateFilter(EventForm.edit), NOT_A_COMMAND)
 async def event_edit_value(message: Message, state: FSMContext, tr: Texts,
                            session: AsyncSession, actor: str, settings: Settings) -> None:
     data = await state.get_data()
@@ -298,7 +300,7 @@ async def broadcast_new(message: Message, state: FSMContext, tr: Texts,
                          reply_markup=_abort_markup(tr))
 
 
-@router.message(StateFilter(BroadcastForm.text))
+@router.message(StateFilter(BroadcastForm.text), NOT_A_COMMAND)
 async def broadcast_text(message: Message, state: FSMContext, tr: Texts,
                          settings: Settings) -> None:
     rules = broadcast_rules(settings)
@@ -348,7 +350,7 @@ async def broadcast_all_districts(query: CallbackQuery, state: FSMContext, tr: T
     await _summary(query, state, tr, session)
 
 
-@router.message(StateFilter(BroadcastForm.district))
+@router.message(StateFilter(BroadcastForm.district), NOT_A_COMMAND)
 async def broadcast_district(message: Message, state: FSMContext, tr: Texts,
                              session: AsyncSession) -> None:
     try:
@@ -423,7 +425,7 @@ async def broadcast_schedule(query: CallbackQuery, state: FSMContext, tr: Texts)
     await show(query, tr("press.bc.schedule_ask", example=_example_time()), _abort_markup(tr))
 
 
-@router.message(StateFilter(BroadcastForm.schedule))
+@router.message(StateFilter(BroadcastForm.schedule), NOT_A_COMMAND)
 async def broadcast_schedule_time(message: Message, state: FSMContext, tr: Texts,
                                   session: AsyncSession) -> None:
     try:
