@@ -99,7 +99,7 @@ async def test_every_step_with_back_and_bad_input(bot_app):
     assert "Крок 6 з 6" in c.last.text
     summary = c.last.text
     assert "вул. Соборна, 3" in summary and "Коваленко Олена Петрівна" in summary
-    assert "&lt;b&gt;на&lt;/b&gt;" in summary or "<b>на</b>" not in summary
+    assert "&lt;b&gt;на&lt;/b&gt;" in summary  # user text is escaped
     assert await _count(bot_app, Appeal) == 0  # nothing registered before "Submit"
     await c.press("Подати звернення")
     year = utcnow().year
@@ -467,3 +467,36 @@ async def test_export_csv_and_stats(bot_app):
     text = staff.last.text
     assert "Усього: 2" in text and "Відповіли вчасно: 100%" in text
     assert "Медіана днів до відповіді: 0" in text
+
+
+async def test_english_dialog_and_a_new_point_instead_of_the_far_one(bot_app):
+    c = bot_app.resident(325, language_code="en")
+    await c.onboard(language="en", name="Kovalenko Olena")
+    await c.send("/menu")
+    await c.press("Appeals")
+    await c.press("New appeal")
+    assert "Step 1 of 6" in c.last.text
+    await c.press("Proposal")
+    await c.press("Ecology")
+    await c.send("Plant trees along the river embankment, please")
+    await c.press("No files")
+    await c.location(*FAR_AWAY)
+    assert "outside the city" in c.last.text
+    await c.location(*IN_CITY)  # sends a better point instead of confirming
+    assert "Step 6 of 6" in c.last.text and "48.86000" in c.last.text
+    await c.press("Submit the appeal")
+    assert "The appeal is registered" in c.last.text
+
+
+async def test_daily_digest_reaches_moderators(bot_app):
+    author = bot_app.resident(326)
+    await author.onboard()
+    overdue = await _registered(bot_app, 326, "Прострочене звернення щодо освітлення",
+                                days_ago=31)
+    await bot_app.make_staff(926, Role.MODERATOR)
+    async with bot_app.sessionmaker() as session:
+        assert await appeals.send_digest(session) == 1
+        await session.commit()
+    await bot_app.deliver()
+    digest = [s.text or "" for s in bot_app.fake.to_chat(926)]
+    assert len(digest) == 1 and overdue.number in digest[0] and "Прострочено: 1" in digest[0]
