@@ -92,7 +92,8 @@ class Throttle:
 
     def configure(self, rate_per_second: float, per_chat_interval: float) -> None:
         self.rate = max(rate_per_second, 0.001)
-        self.burst = max(1.0, self.rate * 0.01)
+        # A quarter token of slack keeps what accrues while the timer wakes us late.
+        self.burst = max(1.0, self.rate * 0.01) + 0.25
         self.per_chat_interval = per_chat_interval
 
     def chat_free_at(self, chat_id: str) -> float:

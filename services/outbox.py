@@ -179,7 +179,7 @@ async def claim_batch(
     lease: timedelta = timedelta(seconds=60),
     now: datetime | None = None,
 ) -> list[OutboxMessage]:
-    """Atomically take up to `limit` ready rows for `worker`, urgent first, oldest first.
+    """Atomically take up to `limit` ready rows for `worker`, urgent first, longest-due first.
 
     PostgreSQL locks the candidates with `FOR UPDATE SKIP LOCKED` in a materialized CTE, so two
     processes never take the same row; SQLite runs the single `UPDATE .. RETURNING` under its one
@@ -195,7 +195,9 @@ async def claim_batch(
     ready = (
         select(OutboxMessage.id)
         .where(claimable)
-        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        # (priority, not_before, id) walks ix_outbox_ready in order and stops at the limit;
+        # ordering by (priority, id) would sort every pending row on each claim.
+        .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)
         .limit(limit)
     )
     if is_postgres(session):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from aiogram import Bot
@@ -23,6 +25,7 @@ from services.timeutil import to_kyiv
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 TOKEN = "123456:" + "A" * 35
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -255,3 +258,23 @@ async def test_two_senders_deliver_each_row_once(fake, database_url, sessionmake
     workers = Counter((await session.execute(select(OutboxMessage.claimed_by))).scalars().all())
     assert set(workers) == {"proc-0", "proc-1"}
     assert await statuses(session) == Counter({OutboxStatus.SENT.value: count})
+
+
+async def test_two_sender_processes_deliver_each_row_once(fake, database_url, session):
+    """Two real OS processes (the bench's sender entry point) drain one database together."""
+    count = 300
+    ids = await make_residents(session, 2000, count)
+    await enqueue(session, ids)
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.broadcast", "--sender", "--db", database_url,
+            "--api", fake.url, "--rate", "100", "--worker", f"os-proc-{i}", cwd=str(ROOT),
+        )
+        for i in range(2)
+    ]
+    codes = [await asyncio.wait_for(p.wait(), 60) for p in procs]
+    assert codes == [0, 0]
+    assert Counter(s.chat_id for s in fake.sent) == Counter(range(2000, 2000 + count))
+    assert await statuses(session) == Counter({OutboxStatus.SENT.value: count})
+    workers = Counter((await session.execute(select(OutboxMessage.claimed_by))).scalars().all())
+    assert set(workers) == {"os-proc-0", "os-proc-1"}, workers
