@@ -19,7 +19,10 @@ RESIDENT_COMMANDS: tuple[str, ...] = (
 )
 # Which staff commands each role adds; features list their commands here.
 STAFF_COMMANDS: dict[Role, tuple[str, ...]] = {
-    Role.MODERATOR: ("petitions_queue", "appeals", "stats"),
+    Role.MODERATOR: (
+        "petitions_queue", "petition_manage", "petition_export", "appeals", "appeals_export",
+        "stats",
+    ),
     Role.PRESS: ("broadcast", "broadcasts", "event_new"),
     Role.ADMIN: ("grant", "revoke", "staff"),
 }
