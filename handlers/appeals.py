@@ -22,6 +22,7 @@ from handlers.menu import MenuCB, menu_button
 from handlers.onboarding import on_resume, require_profile
 from handlers.ui import show
 from services import appeals
+from services.residents import redact_contacts
 from services.errors import InvalidInput
 from services.i18n import Raw, Texts
 from services.models import Resident
@@ -299,7 +300,9 @@ async def _ask_confirm(event: Message | CallbackQuery, state: FSMContext, tr: Te
             await state.set_state(AppealForm.confirm)
             lines = [
                 tr("appeals.dups.item", number=a.number, date=format_date(a.registered_at),
-                   status=appeals.status_label(tr, a.status), text=_snippet(a.text))
+                   status=appeals.status_label(tr, a.status),
+                   # Someone else's words: their phone or e-mail never reaches this resident.
+                   text=_snippet(redact_contacts(a.text)))
                 for a in similar
             ]
             rows = [[_button(tr("appeals.dups.support", number=a.number), "support", id=a.id)]

@@ -118,6 +118,15 @@ async def verify_phone(
     return resident
 
 
+_PHONE_RE = re.compile(r"\+?\d[\d\s\-()]{6,}\d")
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+
+
+def redact_contacts(text: str) -> str:
+    """Hide phone numbers and e-mail addresses before showing a text to other residents."""
+    return _EMAIL_RE.sub("…", _PHONE_RE.sub("…", text))
+
+
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     return " ".join(text.split())

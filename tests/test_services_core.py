@@ -102,3 +102,10 @@ async def test_quiet_hours_delay_until_morning_kyiv():
     assert quiet_hours_end(noon, 22, 8) == noon
     early = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 05:00 in Kyiv
     assert to_kyiv(quiet_hours_end(early, 22, 8)).day == 23
+
+
+def test_contacts_are_redacted_from_texts_shown_to_others():
+    text = "Дзвоніть +38 (050) 123-45-67, пишіть olena@mail.ua; яма біля будинку 12, 2024 рік"
+    shown = residents.redact_contacts(text)
+    assert "123-45-67" not in shown and "olena@mail.ua" not in shown
+    assert "будинку 12" in shown and "2024" in shown
