@@ -22,11 +22,11 @@ from handlers.menu import MenuCB, menu_button
 from handlers.onboarding import on_resume, require_profile
 from handlers.ui import show
 from services import appeals
-from services.residents import redact_contacts
 from services.errors import InvalidInput
 from services.i18n import Raw, Texts
 from services.models import Resident
 from services.models.appeals import Appeal, AppealDraft, AppealType, AttachmentKind
+from services.residents import redact_contacts
 from services.timeutil import format_date, format_datetime
 
 router = Router(name="appeals")
