@@ -331,22 +331,27 @@ async def open_card(query: CallbackQuery, callback_data: PetCB, session: AsyncSe
 async def sign(query: CallbackQuery, callback_data: PetCB, state: FSMContext,
                session: AsyncSession, bot: Bot, settings: Settings, tr: Texts,
                resident: Resident | None, callback_answer: CallbackAnswer) -> None:
-    # A stale button for a removed petition gets a clear message before any onboarding.
-    await petitions.card(session, callback_data.id, resident.id if resident else None)
+    if resident is None or not resident.is_complete:
+        # A stale button for a removed petition gets a clear message before any onboarding.
+        await petitions.card(session, callback_data.id, resident.id if resident else None)
     ready = await require_profile(query, state, resident, tr,
                                   resume=f"petition:{callback_data.id}", settings=settings)
     if ready is None:
         return
     viewer_id = ready.id  # read now: a rollback below expires the loaded objects
     try:
-        result = await petitions.sign(session, rules_from_settings(settings), callback_data.id,
-                                      ready)
+        async with petitions.write_turn(session):
+            try:
+                result = await petitions.sign(session, rules_from_settings(settings),
+                                              callback_data.id, ready)
+            except Conflict:
+                await session.rollback()
+                raise
+            await session.commit()
     except Conflict as err:
-        await session.rollback()
         callback_answer.text = tr(err.message_key, **err.params)
         callback_answer.show_alert = True
     else:
-        await session.commit()
         callback_answer.text = tr("petition.signed" if result.signed else "petition.already_signed")
     await show_card(query, session, bot, settings, tr, viewer_id, callback_data.id,
                     kind=callback_data.kind, page=callback_data.page)
