@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -233,23 +233,26 @@ async def card(
 ) -> PetitionCard:
     """What the card shows: never the author's phone or address, only their public name."""
     now = now or utcnow()
-    petition = await get(session, petition_id)
-    if not _visible(petition, viewer_id, is_staff):
-        raise NotFound("petition.error.not_found")
-    author_name = None
-    if petition.author_id is not None:
-        author_name = await session.scalar(
-            select(Resident.full_name).where(Resident.id == petition.author_id)
+    # One round trip: the petition (fresh, not a cached copy), the author's name, and whether
+    # the viewer has signed.
+    signed_by_viewer = (
+        select(Signature.id)
+        .where(Signature.petition_id == Petition.id, Signature.resident_id == viewer_id)
+        .exists()
+        if viewer_id is not None
+        else literal(False)
+    )
+    row = (
+        await session.execute(
+            select(Petition, Resident.full_name, signed_by_viewer)
+            .outerjoin(Resident, Resident.id == Petition.author_id)
+            .where(Petition.id == petition_id)
+            .execution_options(populate_existing=True)
         )
-    signed = False
-    if viewer_id is not None:
-        signed = (
-            await session.scalar(
-                select(Signature.id).where(
-                    Signature.petition_id == petition_id, Signature.resident_id == viewer_id
-                )
-            )
-        ) is not None
+    ).first()
+    if row is None or not _visible(row[0], viewer_id, is_staff):
+        raise NotFound("petition.error.not_found")
+    petition, author_name, signed = row[0], row[1], bool(row[2])
     open_now = is_open(petition, now)
     return PetitionCard(
         petition=petition,
@@ -274,7 +277,7 @@ async def list_petitions(
 ) -> Page:
     """One page of a public list, of the viewer's own petitions, or of those they signed."""
     now = now or utcnow()
-    stmt = select(Petition)
+    stmt = select(Petition.id)
     order: tuple[Any, ...]
     if kind in (ListKind.NEWEST, ListKind.MOST_SIGNED, ListKind.ENDING_SOON):
         stmt = stmt.where(Petition.status.in_(OPEN_FOR_SIGNING), Petition.deadline > now)
@@ -310,8 +313,12 @@ async def list_petitions(
     total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, math.ceil(total / page_size))
     page = min(max(page, 0), pages - 1)
-    items = await session.scalars(stmt.order_by(*order).offset(page * page_size).limit(page_size))
-    return Page(list(items), page, pages, total)
+    # Two steps: a page of ids from the indexes, then just those rows with their texts.
+    ids = list(
+        await session.scalars(stmt.order_by(*order).offset(page * page_size).limit(page_size))
+    )
+    rows = {p.id: p for p in await session.scalars(select(Petition).where(Petition.id.in_(ids)))}
+    return Page([rows[i] for i in ids if i in rows], page, pages, total)
 
 
 def search_words(query: str | None) -> list[str]:
