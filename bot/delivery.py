@@ -9,7 +9,7 @@ dozen at 1000/s). Every other row claimed by the dead process is sent exactly on
 claims it after its lease runs out. Exactly-once across a crash is impossible without an
 idempotency key on the messenger's side, which the Bot API does not offer.
 
-Limits: a global token bucket (`rate_per_second`, burst 1% of that) served urgent-first, and at
+Limits: a global token bucket (`rate_per_second`, burst 2% of that) served urgent-first, and at
 least `per_chat_interval` seconds between two messages to one chat, shared by every sender of
 the same bot in this process; a 429 pauses all of them for `retry_after`. Another process learns
 of a 429 from its own next call. Run several processes only with rates that add up to the limit.
@@ -44,7 +44,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services import outbox
 from services.db import utcnow
-from services.models import OutboxMessage, OutboxStatus, Priority
+from services.models import OutboxStatus, Priority
+from services.outbox import Claimed
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -75,9 +76,10 @@ def build_markup(buttons: list[list[dict[str, Any]]] | None) -> InlineKeyboardMa
 class Throttle:
     """The global pace and the per-chat spacing of one bot, shared by its senders in a process.
 
-    A token bucket refilled at `rate` with a burst of 1% of a second's worth: after an event-loop
+    A token bucket refilled at `rate` with a burst of 2% of a second's worth: after an event-loop
     stall at most that burst goes out at once, so even a fixed one-second window on the server
-    never sees more than rate × 1.01. Waiters are served by priority (urgent first), then FIFO.
+    never sees more than rate × 1.02 (+1). Waiters are served by priority (urgent first), then
+    FIFO.
     """
 
     def __init__(self, rate_per_second: float, per_chat_interval: float) -> None:
@@ -93,7 +95,7 @@ class Throttle:
     def configure(self, rate_per_second: float, per_chat_interval: float) -> None:
         self.rate = max(rate_per_second, 0.001)
         # A quarter token of slack keeps what accrues while the timer wakes us late.
-        self.burst = max(1.0, self.rate * 0.01) + 0.25
+        self.burst = max(1.0, self.rate * 0.02) + 0.25
         self.per_chat_interval = per_chat_interval
 
     def chat_free_at(self, chat_id: str) -> float:
@@ -193,8 +195,9 @@ class TelegramSender:
         self.sessionmaker = sessionmaker
         self.worker_id = worker_id
         self.max_attempts = max_attempts
-        # About half a second of sending per claim keeps the lease short and urgent rows close.
-        self.batch_size = batch_size or max(10, min(500, int(rate_per_second / 2)))
+        # Small claims, often: building a claim's rows runs on the event loop, and a long one
+        # would stall sending. One to two claims are kept in hand.
+        self.batch_size = batch_size or max(10, min(200, int(rate_per_second / 5)))
         self.lease_seconds = lease_seconds
         self.record_interval = record_interval
         self.poll_interval = poll_interval
@@ -205,6 +208,9 @@ class TelegramSender:
         self.per_chat_interval = per_chat_interval
         self._results = _Results()
         self._flush_lock = asyncio.Lock()
+        # Claims and result writes take turns: on SQLite two writers of one process would
+        # otherwise meet in the busy handler, which sleeps in steps of up to 100 ms.
+        self._write_lock = asyncio.Lock()
         self._sent_count = 0
 
     # ---- public ----------------------------------------------------------------------------
@@ -232,10 +238,11 @@ class TelegramSender:
         recorder = asyncio.create_task(self._record_loop())
         try:
             while not stop.is_set():
-                if len(inflight) > self.batch_size // 2:
+                # Keep between one and two batches in hand, so sending never waits for a claim.
+                if len(inflight) > self.batch_size:
                     await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                     continue
-                rows = await self._claim(self.batch_size - len(inflight))
+                rows = await self._claim(2 * self.batch_size - len(inflight))
                 if rows:
                     deadline = time.monotonic() + self._safe_lease()
                     for row in rows:
@@ -278,10 +285,10 @@ class TelegramSender:
             return None if delay > self.drain_horizon_seconds else max(delay, 0.02)
         return min(max(delay, 0.02), self.poll_interval)
 
-    async def _claim(self, limit: int) -> list[OutboxMessage]:
+    async def _claim(self, limit: int) -> list[Claimed]:
         if limit <= 0:
             return []
-        async with self.sessionmaker() as session:
+        async with self._write_lock, self.sessionmaker() as session:
             rows = await outbox.claim_batch(
                 session, self.worker_id, channel=CHANNEL, limit=limit,
                 lease=timedelta(seconds=self.lease_seconds),
@@ -290,7 +297,7 @@ class TelegramSender:
         return rows
 
     # ---- one row ---------------------------------------------------------------------------
-    async def _deliver(self, row: OutboxMessage, deadline: float) -> None:
+    async def _deliver(self, row: Claimed, deadline: float) -> None:
         throttle = self.throttle
         while True:
             slot = throttle.chat_free_at(row.chat_id)
@@ -332,7 +339,7 @@ class TelegramSender:
                 await self._flush()
             return
 
-    async def _send(self, row: OutboxMessage) -> None:
+    async def _send(self, row: Claimed) -> None:
         chat_id: int | str = int(row.chat_id) if row.chat_id.lstrip("-").isdigit() else row.chat_id
         markup = build_markup(row.buttons)
         extra: dict[str, Any] = {}
@@ -390,7 +397,7 @@ class TelegramSender:
     async def _write(self, results: _Results) -> None:
         now = utcnow()
         worker = self.worker_id
-        async with self.sessionmaker() as session:
+        async with self._write_lock, self.sessionmaker() as session:
             await outbox.mark_sent(session, results.sent, worker, now)
             if results.blocked:
                 await outbox.mark_final(

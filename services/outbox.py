@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import Table, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db import insert_ignoring_conflicts, is_postgres, utcnow
@@ -170,6 +170,26 @@ async def notify_residents(
     return await notify(session, await recipients_for(session, resident_ids), render, **kwargs)
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """What a sender needs of one claimed row (plain values: no ORM cost on the hot path)."""
+
+    id: int
+    channel: str
+    chat_id: str
+    resident_id: int | None
+    text: str
+    photo: str | None
+    document: str | None
+    buttons: list[list[dict[str, Any]]] | None
+    priority: int
+    attempts: int
+    broadcast_id: int | None
+
+
+_CLAIMED_COLUMNS = [OutboxMessage.__table__.c[name] for name in Claimed.__slots__]
+
+
 async def claim_batch(
     session: AsyncSession,
     worker: str,
@@ -178,7 +198,7 @@ async def claim_batch(
     limit: int,
     lease: timedelta = timedelta(seconds=60),
     now: datetime | None = None,
-) -> list[OutboxMessage]:
+) -> list[Claimed]:
     """Atomically take up to `limit` ready rows for `worker`, urgent first, longest-due first.
 
     PostgreSQL locks the candidates with `FOR UPDATE SKIP LOCKED` in a materialized CTE, so two
@@ -205,18 +225,18 @@ async def claim_batch(
         chosen: Any = OutboxMessage.id.in_(select(cte.c.id))
     else:
         chosen = OutboxMessage.id.in_(ready.scalar_subquery())
+    table = cast(Table, OutboxMessage.__table__)
     stmt = (
-        update(OutboxMessage)
+        update(table)
         .where(chosen, claimable)
         .values(
             claimed_by=worker,
             claimed_until=now + lease,
-            attempts=OutboxMessage.attempts + 1,
+            attempts=table.c.attempts + 1,
         )
-        .returning(OutboxMessage)
-        .execution_options(synchronize_session=False)
+        .returning(*_CLAIMED_COLUMNS)
     )
-    claimed = list((await session.execute(stmt)).scalars().all())
+    claimed = [Claimed(*row) for row in (await session.execute(stmt)).all()]
     claimed.sort(key=lambda m: (m.priority, m.id))
     return claimed
 
