@@ -878,11 +878,15 @@ async def _notify_channel(
 async def close_expired(session: AsyncSession, now: datetime | None = None) -> list[int]:
     """Collection over without the threshold: close, tell the author, hand to moderators."""
     now = now or utcnow()
+    expired = (Petition.status == PetitionStatus.COLLECTING, Petition.deadline <= now)
+    # A read first: on most ticks nothing expired, and then nothing is written.
+    if await session.scalar(select(Petition.id).where(*expired).limit(1)) is None:
+        return []
     closed = list(
         (
             await session.execute(
                 update(Petition)
-                .where(Petition.status == PetitionStatus.COLLECTING, Petition.deadline <= now)
+                .where(*expired)
                 .values(status=PetitionStatus.NOT_ENOUGH_SIGNATURES, closed_at=now)
                 .returning(Petition.id, Petition.number, Petition.title, Petition.author_id,
                            Petition.signature_count, Petition.threshold)
@@ -914,15 +918,22 @@ async def close_expired(session: AsyncSession, now: datetime | None = None) -> l
 async def warn_moderation_overdue(session: AsyncSession, now: datetime | None = None) -> int:
     """Tell moderators, once per petition, that one has waited past the moderation deadline."""
     now = now or utcnow()
+    overdue = (
+        Petition.status == PetitionStatus.MODERATION,
+        Petition.moderation_due_at < now,
+        Petition.moderation_warned_at.is_(None),
+    )
+    if await session.scalar(select(Petition.id).where(*overdue).limit(1)) is None:
+        return 0
     rows = list(
         await session.execute(
-            select(Petition.id, Petition.title, Petition.created_at).where(
-                Petition.status == PetitionStatus.MODERATION, Petition.moderation_due_at < now
-            )
+            update(Petition)
+            .where(*overdue)
+            .values(moderation_warned_at=now)
+            .returning(Petition.id, Petition.title, Petition.created_at)
+            .execution_options(synchronize_session=False)
         )
     )
-    if not rows:
-        return 0
     staff = await outbox.staff_recipients(session, Role.MODERATOR)
     queued = 0
     for pid, title, created_at in rows:

@@ -175,6 +175,23 @@ async def test_deep_link_to_missing_or_hidden_petition(bot_app):
     assert "Петицію не знайдено" in replies[-1].text
 
 
+async def test_stale_button_for_a_removed_petition(bot_app):
+    await onboarded(bot_app, 11)
+    pid = await publish(bot_app, 11)
+    c = await onboarded(bot_app, 12, "Петренко Іван")
+    await c.send(f"/start petition_{pid}")
+    card = copy.deepcopy(c.last)
+    async with bot_app.sessionmaker() as session:
+        await session.delete(await session.get(Petition, pid))
+        await session.commit()
+    await c.press("Підписати", card)
+    assert "Петицію не знайдено" in c.last_callback_answers[-1]["text"]
+    await c.press("До петицій", card)
+    assert "Електронні петиції" in c.last.text
+    async with bot_app.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Signature)) == 0
+
+
 # ---- signing ------------------------------------------------------------------------------
 
 

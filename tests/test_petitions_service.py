@@ -564,3 +564,14 @@ async def test_moderation_overdue_warns_once(session):
     assert await petitions.warn_moderation_overdue(session, monday + timedelta(days=1)) == 0
     assert await petitions.warn_moderation_overdue(session, monday + timedelta(days=3)) == 1
     assert await petitions.warn_moderation_overdue(session, monday + timedelta(days=4)) == 0
+
+
+def test_signature_plurals_in_both_languages():
+    from services.i18n import Translator
+
+    t = Translator()
+    uk = [t.ngettext("uk", "petition.signatures", n) for n in (1, 2, 5, 11, 21, 22, 25)]
+    assert uk == ["1 підпис", "2 підписи", "5 підписів", "11 підписів", "21 підпис",
+                  "22 підписи", "25 підписів"]
+    assert [t.ngettext("en", "petition.signatures", n) for n in (1, 2)] == [
+        "1 signature", "2 signatures"]

@@ -71,6 +71,7 @@ class Petition(Base):
     reject_comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     moderation_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    moderation_warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     threshold: Mapped[int | None] = mapped_column(Integer)
