@@ -77,6 +77,7 @@ def rules_from_settings(settings: Settings) -> PetitionRules:
         categories=tuple(settings.petition_categories),
         holidays=petitions.parse_holidays(settings.public_holidays),
         council_channel_id=settings.council_channel_id,
+        bot_username=settings.bot_username,
     )
 
 

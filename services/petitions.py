@@ -13,7 +13,7 @@ import io
 import math
 import unicodedata
 import weakref
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -77,6 +77,8 @@ class PetitionRules:
     categories: tuple[str, ...] = ()
     holidays: tuple[date, ...] = ()
     council_channel_id: int | None = None
+    # For an "open the petition" link under notifications (a deep link to the card).
+    bot_username: str | None = None
 
 
 class ListKind(StrEnum):
@@ -527,6 +529,7 @@ async def _cross_threshold(
         lambda tr: tr("petition.notify.threshold", number=number, title=title,
                       count=Raw(tr.plural("petition.signatures", count))),
         dedupe=dedupe,
+        buttons=_open_button(rules, petition.id),
         now=now,
     )
     await outbox.notify(
@@ -643,6 +646,7 @@ async def approve(
                           deadline=deadline,
                           threshold=Raw(tr.plural("petition.signatures", rules.threshold))),
             dedupe=f"petition:{petition_id}:published",
+            buttons=_open_button(rules, petition_id),
             now=now,
         )
     await _notify_channel(
@@ -797,7 +801,8 @@ async def publish_answer(
                   kind=Raw(tr(f"petition.answer_kind.{answer_kind.value}")), answer=answer)
 
     await outbox.notify_residents(
-        session, residents, render, dedupe=f"petition:{petition_id}:answer", now=now
+        session, residents, render, dedupe=f"petition:{petition_id}:answer",
+        buttons=_open_button(rules, petition_id), now=now,
     )
     await _notify_channel(session, rules, render, f"petition:{petition_id}:answer:channel", now)
     return petition
@@ -832,6 +837,16 @@ async def export_signatures(
 
 
 # ---- helpers ------------------------------------------------------------------------------
+
+
+def _open_button(
+    rules: PetitionRules, petition_id: int
+) -> Callable[[Texts], list[list[dict[str, Any]]]] | None:
+    """A link button that opens the petition's card in the bot (any channel that has URLs)."""
+    if not rules.bot_username:
+        return None
+    url = f"https://t.me/{rules.bot_username}?start=petition_{petition_id}"
+    return lambda tr: [[{"text": tr("petition.btn.open"), "url": url}]]
 
 
 def _render(key: str, **params: Any) -> outbox.Render:

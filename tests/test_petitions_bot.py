@@ -511,3 +511,6 @@ async def test_end_to_end_threshold_message_once_for_everyone(bot_app_factory):
         assert len(threshold_messages(s)) == 1
     assert threshold_messages(signers[3]) == []  # signed after the threshold was reached
     assert "3 підписи" in threshold_messages(author)[0]
+    note = next(m for m in author.sent if "набрала" in (m.text or ""))
+    assert note.button("Відкрити петицію")["url"] == (
+        f"https://t.me/{BOT_USERNAME}?start=petition_{pid}")
