@@ -241,11 +241,14 @@ async def claim_batch(
     return claimed
 
 
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+
+
 def _held_by(ids: Sequence[int], worker: str | None, *statuses: OutboxStatus) -> Any:
     allowed = [s.value for s in statuses or (OutboxStatus.PENDING,)]
-    condition = and_(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(allowed))
+    condition = and_(_OUTBOX.c.id.in_(ids), _OUTBOX.c.status.in_(allowed))
     if worker is not None:
-        condition = and_(condition, OutboxMessage.claimed_by == worker)
+        condition = and_(condition, _OUTBOX.c.claimed_by == worker)
     return condition
 
 
@@ -255,12 +258,11 @@ async def mark_sent(
     """Record delivery of rows this worker still holds (also if cancelled while in flight)."""
     for start in range(0, len(ids), 500):
         await session.execute(
-            update(OutboxMessage)
+            update(_OUTBOX)
             .where(_held_by(ids[start : start + 500], worker, OutboxStatus.PENDING,
                             OutboxStatus.CANCELLED))
             .values(status=OutboxStatus.SENT.value, sent_at=now or utcnow(), claimed_until=None,
                     error=None)
-            .execution_options(synchronize_session=False)
         )
 
 
@@ -274,10 +276,9 @@ async def mark_final(
     """Close rows for good (failed, blocked, cancelled) with the reason."""
     for start in range(0, len(ids), 500):
         await session.execute(
-            update(OutboxMessage)
+            update(_OUTBOX)
             .where(_held_by(ids[start : start + 500], worker))
             .values(status=status.value, error=(error or "")[:500] or None, claimed_until=None)
-            .execution_options(synchronize_session=False)
         )
 
 
@@ -303,13 +304,12 @@ async def release(
     if error is not None:
         values["error"] = error[:500]
     if not count_attempt:
-        values["attempts"] = OutboxMessage.attempts - 1
+        values["attempts"] = _OUTBOX.c.attempts - 1
     for start in range(0, len(ids), 500):
         await session.execute(
-            update(OutboxMessage)
+            update(_OUTBOX)
             .where(_held_by(ids[start : start + 500], worker))
             .values(**values)
-            .execution_options(synchronize_session=False)
         )
 
 
