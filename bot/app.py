@@ -108,8 +108,11 @@ def build_dispatcher(
     dp.update.outer_middleware(UserContextMiddleware(translator, settings))
     dp.callback_query.middleware(AnswerCallbacksMiddleware())
 
-    for router in (common.router, *feature_routers(), onboarding.router,
-                   settings_handlers.router, staff.router, menu.router, common.fallback_router):
+    # The busiest routes (menu, onboarding steps, settings) come first so a tap does not walk
+    # every feature's filters; the catch-alls come last.
+    for router in (common.router, menu.router, onboarding.router, settings_handlers.router,
+                   staff.router, *feature_routers(), onboarding.start_router,
+                   menu.sections_fallback_router, common.fallback_router):
         _detach(router)
         dp.include_router(router)
     return dp

@@ -13,6 +13,8 @@ from services.i18n import Texts
 from services.models import Resident
 
 router = Router(name="menu")
+# Sections whose feature is not built yet; included last, after every feature's section.
+sections_fallback_router = Router(name="menu-fallback")
 
 SECTIONS: tuple[str, ...] = (
     "appeals", "petitions", "polls", "votes", "subscriptions", "settings", "help",
@@ -73,7 +75,7 @@ async def menu_help(query: CallbackQuery, tr: Texts) -> None:
                InlineKeyboardMarkup(inline_keyboard=[[menu_button(tr)]]))
 
 
-@router.callback_query(MenuCB.filter())
+@sections_fallback_router.callback_query(MenuCB.filter())
 async def menu_not_ready(query: CallbackQuery, callback_data: MenuCB, tr: Texts) -> None:
     """A section whose feature is not built yet says so politely and offers the way back."""
     await show(

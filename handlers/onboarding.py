@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from handlers.menu import menu_button, show_main_menu
-from handlers.ui import drop_keyboard, show
+from handlers.ui import show
 from services import residents
 from services.errors import InvalidInput
 from services.i18n import LANGUAGES, Texts, Translator
@@ -37,6 +37,9 @@ from services.models import Channel, Resident
 
 log = logging.getLogger(__name__)
 router = Router(name="onboarding")
+# The plain `/start`, included after the features so their deep links (`/start petition_12`)
+# are tried first.
+start_router = Router(name="start")
 
 TOTAL_STEPS = 6
 ResumeHandler = Callable[..., Awaitable[Any]]
@@ -148,7 +151,7 @@ async def require_profile(event: Message | CallbackQuery, state: FSMContext,
     return None
 
 
-@router.message(CommandStart())
+@start_router.message(CommandStart())
 async def start(message: Message, state: FSMContext, tr: Texts,
                 resident: Resident | None, settings: Settings) -> None:
     data = await state.get_data()
@@ -310,4 +313,4 @@ async def _after_onboarding(message: Message, tr: Texts, resident: Resident,
     await show_main_menu(message, tr, resident)
 
 
-__all__ = ["Onboarding", "drop_keyboard", "on_resume", "require_profile", "router"]
+__all__ = ["Onboarding", "on_resume", "require_profile", "router", "start_router"]
