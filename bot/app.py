@@ -204,4 +204,5 @@ async def run_polling(settings: Settings) -> None:
         await on_startup(rt.bot, settings, get_translator(), rt.sessionmaker)
         await start_background(rt)
         log.info("polling started")
-        await rt.dp.start_polling(rt.bot, handle_signals=True, close_bot_session=False)
+        await rt.dp.start_polling(rt.bot, handle_signals=True, close_bot_session=False,
+                                  tasks_concurrency_limit=settings.polling_concurrency)

@@ -47,6 +47,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine for SQLite (WAL, busy timeout, foreign keys) or PostgreSQL."""
     if url.startswith("sqlite"):
+        # SQLite has one writer, so a few connections (each a thread under aiosqlite) serve
+        # as well as many and keep memory down.
+        kwargs.setdefault("pool_size", 4)
+        kwargs.setdefault("max_overflow", 2)
         engine = create_async_engine(url, connect_args={"timeout": 15}, **kwargs)
         # aiosqlite's default (pysqlite) mode starts a transaction at the first write only, so
         # reads never hold a snapshot and writers queue on busy_timeout instead of deadlocking.

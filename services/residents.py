@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,9 +278,15 @@ async def set_reachable(session: AsyncSession, channel: str, external_id: str,
 # without SQL. Any write to residents or identities in this process (ORM flush or bulk
 # statement) bumps a generation that invalidates every entry, and a commit bumps it again so
 # a copy read while that write was in flight is dropped too.
+#
+# It also keeps the set of accounts that have a profile at all, so a stranger's first /start
+# costs no query. New identities flushed in this process are added as they appear; a bulk
+# insert or update of identities makes every cache reload the set.
 
 _PROFILE_TABLES = frozenset({"residents", "channel_identities"})
 _generation = 0
+_accounts_generation = 0
+_live_caches: weakref.WeakSet[ProfileCache] = weakref.WeakSet()
 
 
 def _bump(session: Session) -> None:
@@ -290,18 +297,27 @@ def _bump(session: Session) -> None:
 
 @event.listens_for(TrackingSession, "after_flush")
 def _profiles_flushed(session: Session, _context: Any) -> None:
+    touched = False
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Resident | ChannelIdentity):
-            _bump(session)
-            return
+            touched = True
+        if isinstance(obj, ChannelIdentity) and obj in session.new:
+            for cache in _live_caches:
+                cache.note_account(obj.channel, obj.external_id)
+    if touched:
+        _bump(session)
 
 
 @event.listens_for(TrackingSession, "do_orm_execute")
 def _profiles_written(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in _PROFILE_TABLES:
+        name = getattr(table, "name", None)
+        if name in _PROFILE_TABLES:
             _bump(state.session)
+        if name == "channel_identities" and not state.is_delete:
+            global _accounts_generation
+            _accounts_generation += 1
 
 
 @event.listens_for(TrackingSession, "after_commit")
@@ -322,12 +338,41 @@ class ProfileCache:
         self.max_entries = max_entries
         self.ttl = ttl
         self._entries: dict[tuple[str, str], tuple[int, float, dict[str, Any] | None]] = {}
+        self._accounts: set[tuple[str, str]] | None = None
+        self._accounts_loaded_at = -1
+        self._added_while_loading: set[tuple[str, str]] | None = None
+        _live_caches.add(self)
+
+    def note_account(self, channel: str, external_id: str) -> None:
+        key = (channel, external_id)
+        if self._accounts is not None:
+            self._accounts.add(key)
+        if self._added_while_loading is not None:
+            self._added_while_loading.add(key)
+
+    async def _has_account(self, session: AsyncSession, key: tuple[str, str]) -> bool:
+        """False only when the account surely has no profile; True means "look it up"."""
+        if self._accounts is None or self._accounts_loaded_at != _accounts_generation:
+            generation = _accounts_generation
+            self._added_while_loading = set()
+            rows = await session.execute(
+                select(ChannelIdentity.channel, ChannelIdentity.external_id))
+            loaded = {(channel, external_id) for channel, external_id in rows}
+            if generation != _accounts_generation:  # a bulk write raced the load: no verdict
+                self._accounts, self._added_while_loading = None, None
+                return True
+            self._accounts = loaded | self._added_while_loading
+            self._added_while_loading = None
+            self._accounts_loaded_at = generation
+        return key in self._accounts
 
     async def lookup(self, session: AsyncSession, channel: str,
                      external_id: str) -> Resident | None:
         if not self.enabled:
             return await by_identity(session, channel, external_id)
         key = (channel, external_id)
+        if not await self._has_account(session, key):
+            return None
         now = time.monotonic()
         entry = self._entries.get(key)
         if entry is not None and entry[0] == _generation and now - entry[1] < self.ttl:

@@ -62,14 +62,14 @@ async def test_a_failing_update_gets_an_apology_and_the_loop_goes_on(polling):
     app.expect_errors = True
     c = polled_resident(app, 7002, language_code="en")
     async with app.sessionmaker() as session:
-        await session.execute(text("ALTER TABLE residents RENAME TO residents_away"))
+        await session.execute(text("ALTER TABLE channel_identities RENAME TO identities_away"))
         await session.commit()
     await c.send("/start")
     assert "Sorry, something went wrong" in c.last.text
     assert app.errors.records, "the failure was logged"
     assert "update" in app.errors.records[0].getMessage()
     async with app.sessionmaker() as session:
-        await session.execute(text("ALTER TABLE residents_away RENAME TO residents"))
+        await session.execute(text("ALTER TABLE identities_away RENAME TO channel_identities"))
         await session.commit()
     await c.send("/start")
     assert "Step 1 of 6" in c.last.text

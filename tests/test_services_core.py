@@ -109,3 +109,37 @@ def test_contacts_are_redacted_from_texts_shown_to_others():
     shown = residents.redact_contacts(text)
     assert "123-45-67" not in shown and "olena@mail.ua" not in shown
     assert "будинку 12" in shown and "2024" in shown
+
+
+async def test_profile_cache_sees_new_accounts_and_bulk_inserts(sessionmaker):
+    from sqlalchemy import insert
+
+    from services.models import ChannelIdentity, Resident
+
+    cache = residents.ProfileCache()
+    async with sessionmaker() as session:
+        assert await cache.lookup(session, "telegram", "501") is None  # loads the account set
+        await _resident(session, "501")  # an ORM flush in this process
+        await session.commit()
+    async with sessionmaker() as session:
+        found = await cache.lookup(session, "telegram", "501")
+        assert found is not None and found.language == "uk"
+        resident_id = found.id
+    async with sessionmaker() as session:
+        # A bulk insert (as an import script would do) makes the cache reload its account set.
+        await session.execute(insert(ChannelIdentity).values(
+            resident_id=resident_id, channel="telegram", external_id="502", chat_id="502"))
+        await session.commit()
+    async with sessionmaker() as session:
+        assert (await cache.lookup(session, "telegram", "502")).id == resident_id
+        # A profile change is seen at once; the copy is attached to this session.
+        resident = await session.get(Resident, resident_id)
+        resident.language = "en"
+        await session.commit()
+    async with sessionmaker() as session:
+        again = await cache.lookup(session, "telegram", "501")
+        assert again.language == "en"
+        again.full_name = "Нове Імʼя"
+        await session.commit()
+    async with sessionmaker() as session:
+        assert (await session.get(Resident, resident_id)).full_name == "Нове Імʼя"
