@@ -118,3 +118,24 @@ async def test_no_events_yet(bot_app):
     c = bot_app.resident(506)
     await c.command("/events")
     assert "поки немає" in (c.last.text or "")
+
+
+async def test_blocking_the_bot_removes_from_the_audience_and_unblocking_restores(bot_app):
+    from services import broadcasts
+
+    rid = await consent(bot_app, 507)
+    async with bot_app.sessionmaker() as session:
+        await subscriptions.subscribe(session, rid, [Topic.CITY_NEWS])
+        await session.commit()
+    audience = broadcasts.Audience(Topic.CITY_NEWS)
+    c = bot_app.resident(507)
+
+    async def reachable() -> int:
+        async with bot_app.sessionmaker() as session:
+            return await broadcasts.count_audience(session, audience)
+
+    assert await reachable() == 1
+    await c.block_bot()
+    assert await reachable() == 0
+    await c.block_bot(blocked=False)
+    assert await reachable() == 1
