@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import unicodedata
@@ -341,6 +342,7 @@ class ProfileCache:
         self._accounts: set[tuple[str, str]] | None = None
         self._accounts_loaded_at = -1
         self._added_while_loading: set[tuple[str, str]] | None = None
+        self._load_lock = asyncio.Lock()  # one load at a time, however many updates ask
         _live_caches.add(self)
 
     def note_account(self, channel: str, external_id: str) -> None:
@@ -353,17 +355,27 @@ class ProfileCache:
     async def _has_account(self, session: AsyncSession, key: tuple[str, str]) -> bool:
         """False only when the account surely has no profile; True means "look it up"."""
         if self._accounts is None or self._accounts_loaded_at != _accounts_generation:
-            generation = _accounts_generation
-            self._added_while_loading = set()
+            async with self._load_lock:
+                return await self._load_accounts(session, key)
+        return key in self._accounts
+
+    async def _load_accounts(self, session: AsyncSession, key: tuple[str, str]) -> bool:
+        if self._accounts is not None and self._accounts_loaded_at == _accounts_generation:
+            return key in self._accounts  # another update loaded it while this one waited
+        generation = _accounts_generation
+        added: set[tuple[str, str]] = set()
+        self._added_while_loading = added
+        try:
             rows = await session.execute(
                 select(ChannelIdentity.channel, ChannelIdentity.external_id))
             loaded = {(channel, external_id) for channel, external_id in rows}
-            if generation != _accounts_generation:  # a bulk write raced the load: no verdict
-                self._accounts, self._added_while_loading = None, None
-                return True
-            self._accounts = loaded | self._added_while_loading
+        finally:
             self._added_while_loading = None
-            self._accounts_loaded_at = generation
+        if generation != _accounts_generation:  # a bulk write raced the load: no verdict
+            self._accounts = None
+            return True
+        self._accounts = loaded | added
+        self._accounts_loaded_at = generation
         return key in self._accounts
 
     async def lookup(self, session: AsyncSession, channel: str,

@@ -143,3 +143,21 @@ async def test_profile_cache_sees_new_accounts_and_bulk_inserts(sessionmaker):
         await session.commit()
     async with sessionmaker() as session:
         assert (await session.get(Resident, resident_id)).full_name == "Нове Імʼя"
+
+
+async def test_profile_cache_loads_once_under_concurrent_lookups(sessionmaker):
+    import asyncio
+
+    async with sessionmaker() as session:
+        for ext in ("601", "602"):
+            await _resident(session, ext)
+        await session.commit()
+    cache = residents.ProfileCache()
+
+    async def look(ext: str):
+        async with sessionmaker() as session:
+            found = await cache.lookup(session, "telegram", ext)
+            return None if found is None else found.id
+
+    results = await asyncio.gather(*(look(str(600 + i % 5)) for i in range(30)))
+    assert [r is not None for r in results[:5]] == [False, True, True, False, False]
