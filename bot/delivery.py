@@ -266,8 +266,7 @@ class TelegramSender:
                 if inflight:
                     # Nothing more to claim now: look again after a while, not after every send.
                     look_again = time.monotonic() + self.poll_interval
-                    while (inflight and len(inflight) > self.batch_size // 2
-                           and time.monotonic() < look_again and not stop.is_set()):
+                    while inflight and time.monotonic() < look_again and not stop.is_set():
                         await until_progress(look_again - time.monotonic())
                     continue
                 await self._flush()
