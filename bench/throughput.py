@@ -58,6 +58,12 @@ WAVES: list[tuple[str, str]] = [
 ]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process: steadier than wall time on a busy machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _peak_rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -68,7 +74,7 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def _run(kind: str, residents: int, workdir: Path) -> tuple[float, float, int]:
+async def _run(kind: str, residents: int, workdir: Path) -> tuple[float, float, float, int]:
     fake = FakeTelegramAPI()
     fake.record_calls = False
     await fake.start()
@@ -91,8 +97,10 @@ async def _run(kind: str, residents: int, workdir: Path) -> tuple[float, float, 
         # A short unmeasured round first: both bots build their lazy models (pydantic
         # validators for keyboards, edits, answers) once, as a long-running bot has.
         await _waves(fake, proc, kind, 30, base_user=9_000_000, verbose=False)
+        cpu_before = _cpu_seconds(proc.pid)
         total = await _waves(fake, proc, kind, residents, base_user=10_000_000,
                              verbose=bool(os.environ.get("BENCH_VERBOSE")))
+        cpu_ms = (_cpu_seconds(proc.pid) - cpu_before) * 1000 / (residents * len(WAVES))
         rate = residents * len(WAVES) / total
         peak = _peak_rss_mb(proc.pid)
     finally:
@@ -105,7 +113,7 @@ async def _run(kind: str, residents: int, workdir: Path) -> tuple[float, float, 
         await fake.stop()
     # An update that failed still gets an apology, which would count as an answer: count them.
     failures = sum(" failed" in line for line in log_path.read_text().splitlines())
-    return rate, peak, failures
+    return rate, peak, cpu_ms, failures
 
 
 async def _waves(fake: FakeTelegramAPI, proc: subprocess.Popen[bytes], kind: str,
@@ -137,12 +145,14 @@ async def main() -> None:
     parser.add_argument("--residents", type=int, default=1000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        echo_rate, echo_rss, _ = await _run("echo", args.residents, Path(tmp))
-        ours_rate, ours_rss, failures = await _run("hromada", args.residents, Path(tmp))
+        echo_rate, echo_rss, echo_cpu, _ = await _run("echo", args.residents, Path(tmp))
+        ours_rate, ours_rss, ours_cpu, failures = await _run("hromada", args.residents, Path(tmp))
     updates = args.residents * len(WAVES)
     print(f"update mix: {len(WAVES)} waves x {args.residents} residents = {updates} updates")
-    print(f"echo bot (baseline): {echo_rate:8.1f} updates/s   peak RSS {echo_rss:6.1f} MB")
-    print(f"hromada bot:         {ours_rate:8.1f} updates/s   peak RSS {ours_rss:6.1f} MB")
+    print(f"echo bot (baseline): {echo_rate:8.1f} updates/s   {echo_cpu:5.2f} ms CPU/update"
+          f"   peak RSS {echo_rss:6.1f} MB")
+    print(f"hromada bot:         {ours_rate:8.1f} updates/s   {ours_cpu:5.2f} ms CPU/update"
+          f"   peak RSS {ours_rss:6.1f} MB")
     ratio = ours_rate / echo_rate
     print(f"ratio hromada/echo: {ratio:.2f} (target >= 0.5) "
           f"{'OK' if ratio >= 0.5 else 'BELOW TARGET'}")
