@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -169,6 +170,9 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
         yield rt
     finally:
         rt.stop.set()
+        from handlers.press import stop_trackers
+
+        await stop_trackers()
         for task in rt.background:
             task.cancel()
         for task in rt.background:
@@ -182,6 +186,10 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
 
 async def start_background(rt: Runtime) -> None:
     """The scheduler tick and the outbox sender, when enabled for this process."""
+    # Everything loaded so far lives as long as the process: keep it out of the cyclic GC,
+    # whose full passes otherwise stall the sender for ~0.1 s at a time.
+    gc.collect()
+    gc.freeze()
     if rt.settings.scheduler_enabled:
         scheduler = build_scheduler(rt.sessionmaker, rt.settings.scheduler_tick_seconds)
         scheduler.start()

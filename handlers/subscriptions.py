@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
@@ -9,7 +11,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.menu import MenuCB, menu_button
+from handlers.menu import MenuCB, menu_button, show_main_menu
+from handlers.onboarding import on_resume
 from handlers.ui import show
 from services import events, subscriptions
 from services.i18n import Raw, Texts
@@ -101,6 +104,16 @@ async def toggle_topic(query: CallbackQuery, callback_data: SubCB, session: Asyn
 # ---- the offer at the end of onboarding -------------------------------------------------------
 def _popular_names(tr: Texts) -> str:
     return ", ".join(topic_name(tr, t) for t in POPULAR_TOPICS)
+
+
+@on_resume("onboarded")
+async def after_onboarding(message: Message, resident: Resident, tr: Texts,
+                           session: AsyncSession, **_: Any) -> None:
+    """A new resident is offered the popular topics; one who already chose goes to the menu."""
+    if await subscriptions.topics_of(session, resident.id):
+        await show_main_menu(message, tr, resident)
+    else:
+        await offer_topics(message, resident, tr)
 
 
 async def offer_topics(message: Message, resident: Resident, tr: Texts) -> None:

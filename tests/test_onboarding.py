@@ -77,6 +77,9 @@ async def test_bad_names_and_addresses_get_clear_messages(bot_app):
 async def test_same_phone_from_second_account_joins_the_same_resident(bot_app):
     first = bot_app.resident(201)
     await first.onboard(phone="+380671234567")
+    # A new resident is offered the popular topics at the end; this one takes them.
+    assert "Найпопулярніші теми" in first.last.text
+    await first.press("Підписатися на популярні")
     second = bot_app.resident(202)
     await second.send("/start")
     await second.press("Українська")
@@ -84,7 +87,7 @@ async def test_same_phone_from_second_account_joins_the_same_resident(bot_app):
     await second.contact("+380671234567")
     assert await _count(bot_app.sessionmaker, Resident) == 1
     assert await _count(bot_app.sessionmaker, ChannelIdentity) == 2
-    # The joined profile is already complete, so the second account lands in the menu.
+    # The joined profile is complete and has chosen its topics: straight to the menu.
     assert "Оберіть розділ" in second.last.text
 
 

@@ -49,10 +49,11 @@ async def test_wrong_or_missing_secret_is_refused(web_server):
 
 async def test_right_secret_processes_the_update(web_server):
     url, app = web_server
-    async with aiohttp.ClientSession() as http:
-        async with http.post(url + app.settings.webhook_path, json=_start_update(2, 9002),
-                             headers={SECRET_HEADER: SECRET}) as response:
-            assert response.status == 200
+    async with aiohttp.ClientSession() as http, http.post(
+        url + app.settings.webhook_path, json=_start_update(2, 9002),
+        headers={SECRET_HEADER: SECRET},
+    ) as response:
+        assert response.status == 200
     assert "Крок 1 з 6" in (app.fake.to_chat(9002)[-1].text or "")
 
 

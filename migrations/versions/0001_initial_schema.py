@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:26:47.297219
+Create Date: 2026-11-23 12:33:14.345435
 """
 
 from collections.abc import Sequence
@@ -283,6 +283,7 @@ def upgrade() -> None:
     sa.Column('reject_comment', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('moderation_due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('moderation_warned_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('deadline', sa.DateTime(timezone=True), nullable=True),
     sa.Column('threshold', sa.Integer(), nullable=True),
@@ -299,9 +300,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('petitions', schema=None) as batch_op:
         batch_op.create_index('ix_petitions_author_status', ['author_id', 'status'], unique=False)
-        batch_op.create_index('ix_petitions_status_deadline', ['status', 'deadline'], unique=False)
-        batch_op.create_index('ix_petitions_status_published', ['status', 'published_at'], unique=False)
-        batch_op.create_index('ix_petitions_status_signatures', ['status', 'signature_count'], unique=False)
+        batch_op.create_index('ix_petitions_open_newest', ['status', 'deadline', 'published_at'], unique=False)
+        batch_op.create_index('ix_petitions_open_top', ['status', 'deadline', 'signature_count'], unique=False)
+        batch_op.create_index('ix_petitions_status_reached', ['status', 'reached_at'], unique=False)
 
     op.create_table('subscriptions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -371,7 +372,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('petition_id', 'resident_id', name=op.f('uq_petition_signatures_petition_id_resident_id'))
     )
     with op.batch_alter_table('petition_signatures', schema=None) as batch_op:
-        batch_op.create_index('ix_petition_signatures_resident', ['resident_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_petition_signatures_resident', ['resident_id', 'created_at', 'petition_id'], unique=False)
 
     # ### end Alembic commands ###
 
@@ -401,9 +402,9 @@ def downgrade() -> None:
 
     op.drop_table('subscriptions')
     with op.batch_alter_table('petitions', schema=None) as batch_op:
-        batch_op.drop_index('ix_petitions_status_signatures')
-        batch_op.drop_index('ix_petitions_status_published')
-        batch_op.drop_index('ix_petitions_status_deadline')
+        batch_op.drop_index('ix_petitions_status_reached')
+        batch_op.drop_index('ix_petitions_open_top')
+        batch_op.drop_index('ix_petitions_open_newest')
         batch_op.drop_index('ix_petitions_author_status')
 
     op.drop_table('petitions')
