@@ -18,7 +18,7 @@ from services import audit, jobs, outbox
 from services.db import utcnow
 from services.errors import Conflict, InvalidInput, NotFound
 from services.i18n import Texts
-from services.models import Broadcast, ChannelIdentity, OutboxStatus, Priority, Resident
+from services.models import Broadcast, OutboxStatus, Priority, Resident
 from services.models import Subscription as Sub
 from services.models.broadcasts import BroadcastStatus, Topic
 from services.timeutil import as_utc, format_datetime
@@ -78,23 +78,7 @@ def validate_district(raw: str | None) -> str | None:
 
 
 def _audience_rows(audience: Audience) -> Select[Any]:
-    query = (
-        select(
-            Resident.id,
-            ChannelIdentity.channel,
-            ChannelIdentity.chat_id,
-            Resident.language,
-            Resident.quiet_from,
-            Resident.quiet_to,
-        )
-        .join(ChannelIdentity, ChannelIdentity.resident_id == Resident.id)
-        .where(
-            Resident.is_active.is_(True),
-            Resident.notifications_enabled.is_(True),
-            Resident.forgotten_at.is_(None),
-            ChannelIdentity.is_blocked.is_(False),
-        )
-    )
+    query = outbox.reachable_recipients()
     if audience.topic is not None:
         query = query.where(
             select(Sub.id)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, func, or_, select, update
+from sqlalchemy import Select, Table, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db import insert_ignoring_conflicts, is_postgres, utcnow
@@ -43,11 +43,9 @@ class Recipient:
     quiet_to: int | None
 
 
-async def recipients_for(
-    session: AsyncSession, resident_ids: Iterable[int] | None = None
-) -> list[Recipient]:
-    """Reachable channel identities of the given residents (all active residents if None)."""
-    query = (
+def reachable_recipients() -> Select[Any]:
+    """Rows of `Recipient`: every chat of every resident who can and wants to be told things."""
+    return (
         select(
             Resident.id,
             ChannelIdentity.channel,
@@ -60,9 +58,17 @@ async def recipients_for(
         .where(
             Resident.is_active.is_(True),
             Resident.notifications_enabled.is_(True),
+            Resident.forgotten_at.is_(None),
             ChannelIdentity.is_blocked.is_(False),
         )
     )
+
+
+async def recipients_for(
+    session: AsyncSession, resident_ids: Iterable[int] | None = None
+) -> list[Recipient]:
+    """Reachable channel identities of the given residents (all active residents if None)."""
+    query = reachable_recipients()
     if resident_ids is not None:
         ids = list(set(resident_ids))
         if not ids:
