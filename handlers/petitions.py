@@ -19,6 +19,7 @@ from handlers.menu import MenuCB, menu_button
 from handlers.onboarding import on_resume, require_profile
 from handlers.ui import show
 from services import petitions
+from services.db import write_turn
 from services.errors import Conflict, DomainError, NotFound
 from services.i18n import Raw, Texts
 from services.models import Petition, PetitionStatus, Resident
@@ -341,7 +342,7 @@ async def sign(query: CallbackQuery, callback_data: PetCB, state: FSMContext,
         return
     viewer_id = ready.id  # read now: a rollback below expires the loaded objects
     try:
-        async with petitions.write_turn(session):
+        async with write_turn(session):
             try:
                 result = await petitions.sign(session, rules_from_settings(settings),
                                               callback_data.id, ready)

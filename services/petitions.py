@@ -7,14 +7,11 @@ one threshold event per petition) rest on a unique constraint and on conditional
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import math
 import unicodedata
-import weakref
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -25,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from services import audit, jobs, outbox
-from services.db import insert_ignoring_conflicts, is_postgres, utcnow
+from services.db import insert_ignoring_conflicts, utcnow
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.i18n import Raw, Texts
 from services.models import (
@@ -468,30 +465,6 @@ async def sign(
     if status == PetitionStatus.COLLECTING and threshold is not None and count >= threshold:
         reached = await _cross_threshold(session, rules, petition, now)
     return SignResult(True, count, reached)
-
-
-_write_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-@asynccontextmanager
-async def write_turn(session: AsyncSession) -> AsyncIterator[None]:
-    """On SQLite, let one signing transaction of this process write at a time (until commit).
-
-    SQLite has one writer; concurrent writers otherwise sleep in its busy handler (1, 2, 5 …
-    100 ms), which under a rush of signatures costs far more than waiting in this queue.
-    Correctness never depends on it: the constraint and the conditional UPDATEs do that.
-    """
-    if is_postgres(session):
-        yield
-        return
-    loop = asyncio.get_running_loop()
-    lock = _write_turns.get(loop)
-    if lock is None:
-        lock = _write_turns[loop] = asyncio.Lock()
-    async with lock:
-        yield
 
 
 async def _cross_threshold(
