@@ -22,7 +22,9 @@ def _split_csv(value: object) -> object:
 class Settings(BaseSettings):
     """Every knob a council admin may turn; defaults run a small city on one machine."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty `KEY=` (as .env.example has them) means "use the default".
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      env_ignore_empty=True)
 
     bot_token: SecretStr
     telegram_api_base: str | None = None

@@ -47,3 +47,23 @@ def test_migrate_and_admin_cli_on_a_fresh_sqlite_file(tmp_path: Path):
     assert "4242" not in _run(env, "admin", "list", cwd=tmp_path).stdout
     bad = _run(env, "admin", "add", "bob", cwd=tmp_path)
     assert bad.returncode != 0 and "numeric" in bad.stderr
+
+
+def test_env_example_documents_every_setting_and_parses(tmp_path: Path, monkeypatch):
+    from bot.config import Settings
+
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    keys = {line.split("=", 1)[0].strip() for line in example.splitlines()
+            if line.strip() and not line.startswith("#")}
+    fields = {name.upper() for name in Settings.model_fields}
+    assert fields - keys == set(), "settings missing from .env.example"
+    assert keys - fields == set(), ".env.example lists settings that do not exist"
+    env_file = tmp_path / ".env"
+    env_file.write_text(example.replace("BOT_TOKEN=", "BOT_TOKEN=123456:" + "D" * 35, 1),
+                        encoding="utf-8")
+    for key in keys:
+        monkeypatch.delenv(key, raising=False)
+    settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+    defaults = Settings(_env_file=None, bot_token="123456:" + "D" * 35)  # type: ignore[call-arg]
+    # Every value written in the example is the real default.
+    assert settings.model_dump() == defaults.model_dump()
