@@ -88,12 +88,14 @@ def build_dispatcher(
     storage: BaseStorage | None = None,
     redis: Any | None = None,
     translator: Translator | None = None,
+    key_prefix: str = "hromada",
 ) -> Dispatcher:
+    """The dispatcher; `key_prefix` names this bot's keys in a shared Redis."""
     from handlers import common, menu, onboarding, staff
     from handlers import settings as settings_handlers
 
     translator = translator or get_translator()
-    dp = Dispatcher(storage=storage or build_storage(settings, redis))
+    dp = Dispatcher(storage=storage or build_storage(settings, redis, prefix=f"{key_prefix}:fsm"))
     dp["settings"] = settings
     dp["sessionmaker"] = sessionmaker
     dp["translator"] = translator
@@ -102,7 +104,7 @@ def build_dispatcher(
     # ordering: re-register it behind ours.
     dp.update.outer_middleware.unregister(dp.fsm)
     dp.update.outer_middleware(ThrottlingMiddleware(
-        translator, settings.throttle_rate, settings.throttle_burst, redis))
+        translator, settings.throttle_rate, settings.throttle_burst, redis, key_prefix))
     dp.update.outer_middleware(OnePersonAtATimeMiddleware())
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))

@@ -134,11 +134,12 @@ class ThrottlingMiddleware(BaseMiddleware):
     """
 
     def __init__(self, translator: Translator, rate: float, burst: int,
-                 redis: Any | None = None) -> None:
+                 redis: Any | None = None, key_prefix: str = "hromada") -> None:
         self.translator = translator
         self.rate = rate
         self.burst = burst
         self.redis = redis
+        self.key_prefix = key_prefix
         self._buckets: dict[int, tuple[float, float, bool]] = {}
         self._last_sweep = time.monotonic()
 
@@ -179,7 +180,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         # A fixed window of `burst` updates per burst/rate seconds; good enough across processes.
         assert self.redis is not None
         window = max(1, int(self.burst / self.rate))
-        key = f"throttle:{user_id}:{int(time.time()) // window}"
+        key = f"{self.key_prefix}:throttle:{user_id}:{int(time.time()) // window}"
         count = await self.redis.incr(key)
         if count == 1:
             await self.redis.expire(key, window + 1)

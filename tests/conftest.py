@@ -206,9 +206,12 @@ async def bot_app_factory(
     async def factory(**overrides: Any) -> BotApp:
         settings = make_test_settings(database_url, fake_api.url, redis_url, **overrides)
         redis = connect_redis(settings.redis_url)
-        storage = build_storage(settings, redis, prefix=f"fsm-{uuid.uuid4().hex[:8]}")
+        # Each app gets its own Redis keys, so tests never see each other's dialogs or buckets.
+        prefix = f"test-{uuid.uuid4().hex[:8]}"
+        storage = build_storage(settings, redis, prefix=f"{prefix}:fsm")
         bot = build_bot(settings)
-        dp = build_dispatcher(settings, sessionmaker, storage=storage, redis=redis)
+        dp = build_dispatcher(settings, sessionmaker, storage=storage, redis=redis,
+                              key_prefix=prefix)
         app = BotApp(fake_api, dp, bot, settings, sessionmaker, redis, collector)
         created.append(app)
         return app
