@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -87,12 +88,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "run":
         from bot.app import run_polling
 
-        asyncio.run(run_polling(settings))
+        _serve(settings, run_polling)
     elif args.command == "web":
         from bot.webhook import run_webhook
 
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(run_webhook(settings))
+            _serve(settings, run_webhook)
+
+
+def _serve(settings: Settings, serve: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:
+    """Run the bot; a token Telegram refuses, or no way to reach it, is one clear line."""
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
+    try:
+        asyncio.run(serve(settings))
+    except TelegramUnauthorizedError:
+        print("configuration error: Telegram does not accept BOT_TOKEN (401 Unauthorized); "
+              "copy it again from @BotFather", file=sys.stderr)
+        raise SystemExit(2) from None
+    except TelegramNetworkError as exc:
+        where = settings.telegram_api_base or "https://api.telegram.org"
+        print(f"cannot reach the Telegram Bot API at {where}: {exc.message}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -42,3 +42,30 @@ async def test_bot_process_polls_and_shuts_down_gracefully(tmp_path: Path, fake_
         _out, err = await asyncio.to_thread(proc.communicate, timeout=30)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+def _run_bot(tmp_path: Path, api_url: str, database_url: str) -> subprocess.CompletedProcess:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE"))},
+        "BOT_TOKEN": "123456:" + "C" * 35,
+        "TELEGRAM_API_BASE": api_url,
+        "DATABASE_URL": database_url,
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+async def test_a_refused_token_is_one_clear_line(tmp_path: Path, fake_api, database_url: str):
+    fake_api.fail_next("deletewebhook", 401)
+    result = await asyncio.to_thread(_run_bot, tmp_path, fake_api.url, database_url)
+    assert result.returncode == 2
+    assert "Telegram does not accept BOT_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_unreachable_telegram_is_one_clear_line(tmp_path: Path, database_url: str):
+    result = await asyncio.to_thread(_run_bot, tmp_path, "http://127.0.0.1:9", database_url)
+    assert result.returncode == 1
+    assert "cannot reach the Telegram Bot API at http://127.0.0.1:9" in result.stderr
+    assert "Traceback" not in result.stderr
