@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services import audit, jobs, outbox
 from services.db import insert_ignoring_conflicts, utcnow
@@ -686,13 +687,31 @@ def can_move(current: str, target: AppealStatus) -> bool:
     return target in TRANSITIONS[AppealStatus(current)]
 
 
-def _move(appeal: Appeal, target: AppealStatus) -> None:
-    if not can_move(appeal.status, target):
+async def _move(session: AsyncSession, appeal: Appeal, target: AppealStatus) -> None:
+    """Move the status only if nobody moved it since we read it (a double tap, two moderators).
+
+    A compare-and-set UPDATE: the loser of a race gets the same refusal as an illegal move,
+    instead of a second history entry and a second notification.
+    """
+    current = appeal.status
+    if not can_move(current, target):
         raise Conflict(
-            "appeals.error.transition", number=appeal.number, status=appeal.status,
+            "appeals.error.transition", number=appeal.number, status=current,
             target=target.value,
         )
-    appeal.status = target.value
+    moved = await session.scalar(
+        update(Appeal)
+        .where(Appeal.id == appeal.id, Appeal.status == current)
+        .values(status=target.value, updated_at=utcnow())
+        .returning(Appeal.id)
+        .execution_options(synchronize_session=False)
+    )
+    if moved is None:
+        raise Conflict(
+            "appeals.error.transition", number=appeal.number, status=current,
+            target=target.value,
+        )
+    set_committed_value(appeal, "status", target.value)
 
 
 async def _followers(session: AsyncSession, appeal: Appeal) -> list[int]:
@@ -779,7 +798,7 @@ async def assign(
     if AppealStatus(appeal.status) in (
         AppealStatus.REGISTERED, AppealStatus.ASSIGNED, AppealStatus.REOPENED
     ):
-        _move(appeal, AppealStatus.ASSIGNED)
+        await _move(session, appeal, AppealStatus.ASSIGNED)
     await _record(session, appeal, AppealStatus.ASSIGNED, actor, department=appeal.department)
     await audit.record(session, actor, "appeal.assign", "appeal", appeal.id,
                        department=appeal.department, assignee=appeal.assignee)
@@ -793,7 +812,7 @@ async def set_status(
     if status not in MANUAL_STATUSES:
         raise InvalidInput("appeals.error.use_action")
     appeal = await get(session, appeal_id)
-    _move(appeal, status)
+    await _move(session, appeal, status)
     if status is AppealStatus.CLOSED:
         appeal.closed_at = utcnow()
     await _record(session, appeal, status, actor)
@@ -853,7 +872,7 @@ async def extend(
     appeal = await get(session, appeal_id)
     check_extension(appeal, rules, new_deadline, now)
     reason = validate_reason(rules, reason)
-    _move(appeal, AppealStatus.EXTENDED)
+    await _move(session, appeal, AppealStatus.EXTENDED)
     appeal.extended = True
     appeal.extension_reason = reason
     appeal.deadline = new_deadline
@@ -884,7 +903,7 @@ async def return_appeal(
     appeal = await get(session, appeal_id)
     check_returnable(appeal, rules, now)
     reason = validate_reason(rules, reason)
-    _move(appeal, AppealStatus.RETURNED)
+    await _move(session, appeal, AppealStatus.RETURNED)
     appeal.returned_reason = reason
     appeal.closed_at = now or utcnow()
     await _record(session, appeal, AppealStatus.RETURNED, actor, reason=reason)
@@ -909,7 +928,7 @@ async def answer(
     if (file_id is None) != (file_kind is None):
         raise InvalidInput("appeals.error.file_type")
     now = now or utcnow()
-    _move(appeal, AppealStatus.ANSWERED)
+    await _move(session, appeal, AppealStatus.ANSWERED)
     appeal.answer_text = text
     appeal.answer_file_id = file_id
     appeal.answer_file_kind = file_kind.value if file_kind else None
@@ -955,7 +974,7 @@ async def merge(session: AsyncSession, actor: str, appeal_id: int, into_id: int)
     target = await get(session, into_id)
     if AppealStatus(target.status) not in OPEN_STATUSES:
         raise Conflict("appeals.error.merge_target_closed", number=target.number)
-    _move(duplicate, AppealStatus.MERGED)
+    await _move(session, duplicate, AppealStatus.MERGED)
     duplicate.merged_into_id = target.id
     duplicate.closed_at = utcnow()
     followers = [rid for rid in await _followers(session, duplicate) if rid != target.author_id]
@@ -1030,12 +1049,12 @@ async def followup_reply(
     appeal.followup_answered_at = utcnow()
     appeal.resolved = resolved
     if resolved:
-        _move(appeal, AppealStatus.CLOSED)
+        await _move(session, appeal, AppealStatus.CLOSED)
         appeal.closed_at = utcnow()
         await _record(session, appeal, AppealStatus.CLOSED, actor)
         return appeal
     appeal.followup_comment = comment
-    _move(appeal, AppealStatus.REOPENED)
+    await _move(session, appeal, AppealStatus.REOPENED)
     event = await _record(session, appeal, AppealStatus.REOPENED, actor, reason=comment)
     number = appeal.number
     staff = await outbox.staff_recipients(session, Role.MODERATOR)

@@ -372,3 +372,31 @@ async def test_digest_export_and_stats(sessionmaker):
 async def test_daily_digest_is_a_registered_periodic_job():
     assert "appeals.digest" in jobs._periodic
     assert appeals.FOLLOWUP_TASK in jobs._tasks
+
+
+async def test_a_status_change_raced_by_another_is_refused_not_repeated(sessionmaker):
+    """Two handlers read the same appeal; the second to write must not close or answer again."""
+    async with sessionmaker() as session:
+        author = await _resident(session, "1")
+        appeal = await _file(session, author)
+        await appeals.answer(session, RULES, STAFF, appeal.id, "Яму залатано 20 листопада.")
+        await session.commit()
+        appeal_id, author_id = appeal.id, author.id
+    async with sessionmaker() as slow, sessionmaker() as fast:
+        # Both taps of "yes" have loaded the answered appeal before either writes.
+        stale = await appeals.get(slow, appeal_id)
+        slow_author = await slow.get(Resident, author_id)
+        assert stale.status == AppealStatus.ANSWERED and slow_author is not None
+        fast_author = await fast.get(Resident, author_id)
+        assert fast_author is not None
+        await appeals.followup_reply(fast, RULES, fast_author, appeal_id, resolved=True)
+        await fast.commit()
+        with pytest.raises(Conflict) as err:
+            await appeals.followup_reply(slow, RULES, slow_author, appeal_id, resolved=True)
+        assert err.value.message_key == "appeals.error.transition"
+        await slow.rollback()
+    async with sessionmaker() as session:
+        statuses = [e.status for e in await appeals.history(session, appeal_id)]
+        assert statuses == ["registered", "answered", "closed"]
+        texts = await _outbox_texts(session, author_id)
+        assert len(texts) == 2  # the answer and one "closed", not two
