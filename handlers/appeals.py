@@ -614,7 +614,8 @@ async def my_list(query: CallbackQuery, callback_data: AppealCB, state: FSMConte
                _markup(*rows, pager, [_button(tr("common.back"), "section")]))
 
 
-def history_lines(tr: Texts, events: list[Any]) -> str:
+def history_lines(tr: Texts, events: list[Any], redact: bool = False) -> str:
+    """The history of a card; `redact` hides contacts in reasons shown to a non-author."""
     lines = []
     for e in events:
         line = tr("appeals.history.item", date=format_datetime(e.created_at),
@@ -625,7 +626,8 @@ def history_lines(tr: Texts, events: list[Any]) -> str:
             line += tr("appeals.history.department",
                        department=appeals.department_label(tr, e.department))
         if e.reason:
-            line += tr("appeals.history.reason", reason=_snippet(e.reason, 300))
+            reason = redact_contacts(e.reason) if redact else e.reason
+            line += tr("appeals.history.reason", reason=_snippet(reason, 300))
         lines.append(line)
     return "\n".join(lines)
 
@@ -637,6 +639,9 @@ async def my_card(query: CallbackQuery, callback_data: AppealCB, tr: Texts,
         raise InvalidInput("appeals.error.not_found")
     appeal = await appeals.get_for_author(session, callback_data.id, resident.id)
     events = await appeals.history(session, appeal.id)
+    # A supporter sees someone else's appeal: the author's phone or e-mail never reaches them.
+    supporter = appeal.author_id != resident.id
+    shown = redact_contacts(appeal.text) if supporter else appeal.text
     text = tr(
         "appeals.card",
         number=appeal.number,
@@ -645,13 +650,15 @@ async def my_card(query: CallbackQuery, callback_data: AppealCB, tr: Texts,
         date=format_date(appeal.registered_at),
         status=appeals.status_label(tr, appeal.status),
         deadline=format_date(appeal.deadline),
-        text=_snippet(appeal.text, 800),
+        text=_snippet(shown, 800),
     )
-    if appeal.author_id != resident.id:
+    if supporter:
         text += "\n" + tr("appeals.card.supporting")
     if appeal.answer_text:
-        text += "\n\n" + tr("appeals.card.answer", answer=_snippet(appeal.answer_text, 1500))
-    text += "\n\n" + tr("appeals.card.history") + "\n" + Raw(history_lines(tr, events))
+        answer = redact_contacts(appeal.answer_text) if supporter else appeal.answer_text
+        text += "\n\n" + tr("appeals.card.answer", answer=_snippet(answer, 1500))
+    text += "\n\n" + tr("appeals.card.history") + "\n" + Raw(
+        history_lines(tr, events, redact=supporter))
     await show(query, text,
                _markup([_button(tr("common.back"), "list", page=callback_data.page)],
                        [menu_button(tr)]))

@@ -500,3 +500,27 @@ async def test_daily_digest_reaches_moderators(bot_app):
     await bot_app.deliver()
     digest = [s.text or "" for s in bot_app.fake.to_chat(926)]
     assert len(digest) == 1 and overdue.number in digest[0] and "Прострочено: 1" in digest[0]
+
+
+async def test_a_supporter_never_sees_the_authors_contacts_on_the_card(bot_app):
+    first = bot_app.resident(320)
+    await first.onboard()
+    await _file_to_confirm(first, "Велика яма на дорозі по вулиці Шевченка біля школи, "
+                                  "телефонуйте +380671234567 або ivan@example.com")
+    await first.press("Подати звернення")
+    second = bot_app.resident(321)
+    await second.onboard()
+    await _file_to_confirm(second, "Яма на дорозі вулиці Шевченка, небезпечно")
+    year = utcnow().year
+    await second.press(f"Підтримати З-{year}-000001")
+    await second.press("Мої звернення")
+    await second.press(f"З-{year}-000001")
+    card = second.last.text
+    assert "Велика яма на дорозі" in card
+    assert "1234567" not in card and "ivan@example.com" not in card
+    # The author still sees their own words in full.
+    await first.send("/menu")
+    await first.press("Звернення")
+    await first.press("Мої звернення")
+    await first.press(f"З-{year}-000001")
+    assert "+380671234567" in first.last.text
