@@ -993,8 +993,15 @@ def followup_callback(appeal_id: int, answer: str) -> str:
     return f"{FOLLOWUP_PREFIX}:{appeal_id}:{answer}"
 
 
-async def ask_followup(session: AsyncSession, appeal_id: int, now: datetime | None = None) -> bool:
-    """Ask the author whether the issue was resolved (once per answer). True if asked now."""
+async def ask_followup(
+    session: AsyncSession, appeal_id: int, now: datetime | None = None,
+    event_id: int | None = None,
+) -> bool:
+    """Ask the author whether the issue was resolved (once per answer). True if asked now.
+
+    `event_id` is the answer the question belongs to: the job of an earlier answer (reopened,
+    then answered again) must not ask before four weeks have passed since the latest one.
+    """
     appeal = await session.get(Appeal, appeal_id)
     if (
         appeal is None
@@ -1003,6 +1010,15 @@ async def ask_followup(session: AsyncSession, appeal_id: int, now: datetime | No
         or appeal.author_id is None
     ):
         return False
+    if event_id is not None:
+        latest = await session.scalar(
+            select(func.max(AppealEvent.id)).where(
+                AppealEvent.appeal_id == appeal.id,
+                AppealEvent.status == AppealStatus.ANSWERED.value,
+            )
+        )
+        if latest != event_id:
+            return False
     appeal.followup_asked_at = now or utcnow()
     number = appeal.number
     await outbox.notify_residents(
@@ -1025,7 +1041,9 @@ async def ask_followup(session: AsyncSession, appeal_id: int, now: datetime | No
 
 @jobs.task(FOLLOWUP_TASK)
 async def _followup_task(session: AsyncSession, payload: dict[str, Any]) -> None:
-    await ask_followup(session, int(payload["appeal_id"]))
+    event_id = payload.get("event_id")
+    await ask_followup(session, int(payload["appeal_id"]),
+                       event_id=int(event_id) if event_id is not None else None)
 
 
 async def followup_reply(

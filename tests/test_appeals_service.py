@@ -400,3 +400,26 @@ async def test_a_status_change_raced_by_another_is_refused_not_repeated(sessionm
         assert statuses == ["registered", "answered", "closed"]
         texts = await _outbox_texts(session, author_id)
         assert len(texts) == 2  # the answer and one "closed", not two
+
+
+async def test_followup_of_an_earlier_answer_does_not_ask_early(session):
+    """Answered, reopened, answered again: the first answer's job must not ask the question."""
+    author = await _resident(session, "1")
+    appeal = await _file(session, author)
+    await appeals.answer(session, RULES, STAFF, appeal.id, "Все виконано належним чином.")
+    await appeals.followup_reply(session, RULES, author, appeal.id, resolved=False,
+                                 comment="Яма знову з'явилась")
+    await appeals.answer(session, RULES, STAFF, appeal.id, "Перекладено асфальт повністю.")
+    await session.commit()
+    tasks = list(await session.scalars(
+        select(ScheduledTask).where(ScheduledTask.kind == appeals.FOLLOWUP_TASK)
+        .order_by(ScheduledTask.id)))
+    assert len(tasks) == 2
+    await appeals._followup_task(session, tasks[0].payload)  # due four weeks after answer one
+    await session.commit()
+    assert appeal.followup_asked_at is None
+    assert not [m for m in await session.scalars(select(OutboxMessage)) if m.buttons]
+    await appeals._followup_task(session, tasks[1].payload)
+    await session.commit()
+    assert appeal.followup_asked_at is not None
+    assert len([m for m in await session.scalars(select(OutboxMessage)) if m.buttons]) == 1
