@@ -105,7 +105,7 @@ async def abort(query: CallbackQuery, state: FSMContext, tr: Texts) -> None:
 # ==== events ==================================================================================
 def manage_buttons(tr: Texts, items: list[Event]) -> list[list[InlineKeyboardButton]]:
     """Extra rows for press staff under the public event list: open one to edit or cancel."""
-    return [[_b(tr("press.event.manage_button", title=e.title[:28]), "ev_manage", id_=e.id)]
+    return [[_b(tr("press.event.manage_button", title=Raw(e.title[:28])), "ev_manage", id_=e.id)]
             for e in items]
 
 

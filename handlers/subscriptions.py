@@ -184,7 +184,8 @@ async def show_events(event: Message | CallbackQuery, session: AsyncSession, tr:
         event_card(tr, e) for e in items
     )
     rows = [
-        [InlineKeyboardButton(text=tr("events.remind_button", title=_short(e.title)),
+        # Button labels and alerts are plain text (no HTML parsing): the title goes in as is.
+        [InlineKeyboardButton(text=tr("events.remind_button", title=Raw(_short(e.title))),
                               callback_data=EventCB(action="remind", event_id=e.id,
                                                     page=page).pack())]
         for e in items
@@ -227,5 +228,5 @@ async def remind_me(query: CallbackQuery, callback_data: EventCB, session: Async
         return
     event = await events.get_event(session, callback_data.event_id)
     added = await events.remind_me(session, event.id, resident.id)
-    callback_answer.text = (tr("events.remind_set", title=event.title) if added
+    callback_answer.text = (tr("events.remind_set", title=Raw(event.title)) if added
                             else tr("events.remind_already"))

@@ -11,7 +11,7 @@ from handlers.subscriptions import offer_topics
 from services import events, residents, subscriptions
 from services.db import utcnow
 from services.i18n import get_translator
-from services.models import Topic
+from services.models import Role, Topic
 from services.models.broadcasts import EventKind
 
 
@@ -106,12 +106,20 @@ async def test_events_list_and_remind_me(bot_app):
     assert c.last.message_id == first.message_id
     assert "Сесія 5" in (c.last.text or "")
     await c.press("Назад")
+    # Buttons and alerts are plain text: the title reads as typed, not as HTML entities.
+    assert any(b["text"].endswith("Мер <про> бюджет") for b in c.last.buttons)
     await c.press("Нагадати: Мер")
     assert c.last_callback_answers[0]["text"].startswith("Нагадаю")
+    assert c.last_callback_answers[0]["text"] == "Нагадаю про «Мер <про> бюджет»."
     await c.press("Нагадати: Мер")
     assert "вже" in c.last_callback_answers[0]["text"]
     async with bot_app.sessionmaker() as session:
         assert await events.has_reminder(session, event_id, rid)
+    # The press service's manage button shows the title as typed too.
+    await bot_app.make_staff(505, Role.PRESS)
+    await c.command("/events")
+    assert any("⚙️" in b["text"] and b["text"].endswith("Мер <про> бюджет")
+               for b in c.last.buttons)
 
 
 async def test_no_events_yet(bot_app):
