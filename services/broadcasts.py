@@ -184,48 +184,72 @@ async def start(
         broadcast = await session.get(Broadcast, broadcast_id, populate_existing=True)
         if broadcast is None or broadcast.status != BroadcastStatus.SENDING.value:
             break
-        audience = Audience(Topic(broadcast.topic) if broadcast.topic else None,
-                            broadcast.district)
-        cursor = broadcast.enqueued_up_to
-        resident_ids = list(
-            await session.scalars(
-                _audience_rows(audience)
-                .with_only_columns(Resident.id)
-                .where(Resident.id > cursor)
-                .distinct()
-                .order_by(Resident.id)
-                .limit(rules.chunk)
-            )
-        )
-        if not resident_ids:
-            broadcast.enqueue_done = True
-            await session.commit()
+        added = await _enqueue_chunk(session, broadcast, rules)
+        if added is None:
             break
-        last = resident_ids[-1]
-        rows = (
-            await session.execute(
-                _audience_rows(audience).where(Resident.id > cursor, Resident.id <= last)
-            )
-        ).all()
-        recipients = [outbox.Recipient(*row) for row in rows]
-        added = await outbox.notify(
-            session,
-            recipients,
-            _render(broadcast.text),
-            priority=Priority.URGENT if broadcast.urgent else Priority.BULK,
-            urgent=broadcast.urgent,
-            dedupe=f"broadcast:{broadcast.id}",
-            photo=broadcast.photo,
-            broadcast_id=broadcast.id,
-        )
-        await session.execute(
-            update(Broadcast)
-            .where(Broadcast.id == broadcast.id)
-            .values(total=Broadcast.total + added, enqueued_up_to=last)
-        )
-        await session.commit()
         queued += added
     return queued
+
+
+async def _enqueue_chunk(
+    session: AsyncSession, broadcast: Broadcast, rules: BroadcastRules
+) -> int | None:
+    """Queue the next chunk of the audience and commit; None when there is nothing more to do.
+
+    The cursor moves only while the broadcast is still sending: if it was cancelled after we
+    read it, the chunk is rolled back instead of leaving pending rows behind the cancel.
+    """
+    audience = Audience(Topic(broadcast.topic) if broadcast.topic else None, broadcast.district)
+    cursor = broadcast.enqueued_up_to
+    resident_ids = list(
+        await session.scalars(
+            _audience_rows(audience)
+            .with_only_columns(Resident.id)
+            .where(Resident.id > cursor)
+            .distinct()
+            .order_by(Resident.id)
+            .limit(rules.chunk)
+        )
+    )
+    if not resident_ids:
+        await session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast.id,
+                   Broadcast.status == BroadcastStatus.SENDING.value)
+            .values(enqueue_done=True)
+            .execution_options(synchronize_session=False)
+        )
+        await session.commit()
+        return None
+    last = resident_ids[-1]
+    rows = (
+        await session.execute(
+            _audience_rows(audience).where(Resident.id > cursor, Resident.id <= last)
+        )
+    ).all()
+    recipients = [outbox.Recipient(*row) for row in rows]
+    added = await outbox.notify(
+        session,
+        recipients,
+        _render(broadcast.text),
+        priority=Priority.URGENT if broadcast.urgent else Priority.BULK,
+        urgent=broadcast.urgent,
+        dedupe=f"broadcast:{broadcast.id}",
+        photo=broadcast.photo,
+        broadcast_id=broadcast.id,
+    )
+    moved = await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.SENDING.value)
+        .values(total=Broadcast.total + added, enqueued_up_to=last)
+        .returning(Broadcast.id)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.first() is None:  # cancelled meanwhile: queue nothing of this chunk
+        await session.rollback()
+        return None
+    await session.commit()
+    return added
 
 
 def _render(text: str) -> outbox.Render:

@@ -242,3 +242,27 @@ async def test_scheduled_broadcast_starts_from_the_job(sessionmaker, session):
     await session.commit()
     await jobs.run_tick(sessionmaker, "t")
     assert len(await rows(session, broadcast_id=bid)) == 2
+
+
+async def test_a_chunk_built_while_the_broadcast_is_cancelled_queues_nothing(sessionmaker,
+                                                                             session):
+    """The sender read "sending", then a press officer cancelled: the chunk must not go out."""
+    await make_residents(session, 400, 5, topics=[Topic.CITY_NEWS])
+    b = await broadcasts.create_broadcast(
+        session, actor="telegram:9", author_chat_id="9", author_language="en",
+        text="Road works", photo=None, audience=broadcasts.Audience(Topic.CITY_NEWS))
+    await session.execute(update(Broadcast).where(Broadcast.id == b.id)
+                          .values(status=BroadcastStatus.SENDING.value))
+    await session.commit()
+    bid = b.id
+    async with sessionmaker() as sender, sessionmaker() as press:
+        stale = await sender.get(Broadcast, bid)
+        assert stale is not None and stale.status == BroadcastStatus.SENDING.value
+        await broadcasts.cancel(press, bid, actor="telegram:9")
+        await press.commit()
+        assert await broadcasts._enqueue_chunk(sender, stale, broadcasts.BroadcastRules()) is None
+    assert [r for r in await rows(session, broadcast_id=bid)
+            if r.status == OutboxStatus.PENDING.value] == []
+    session.expire_all()
+    after = await session.get(Broadcast, bid)
+    assert after is not None and after.status == BroadcastStatus.CANCELLED.value
