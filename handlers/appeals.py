@@ -383,8 +383,12 @@ async def choose_category(query: CallbackQuery, callback_data: AppealCB, state: 
 
 
 @router.message(StateFilter(AppealForm.type, AppealForm.category, AppealForm.confirm))
-async def expected_button(message: Message, tr: Texts) -> None:
-    await message.answer(tr("appeals.use_buttons"))
+async def expected_button(message: Message, state: FSMContext, tr: Texts,
+                          session: AsyncSession, resident: Resident | None,
+                          settings: Settings) -> None:
+    """Typed text where a button is expected: say so and ask the same question again."""
+    draft = await _draft(session, resident)
+    await _ask(message, state, tr, session, draft, settings, tr("appeals.use_buttons"))
 
 
 # --- step 3: text ------------------------------------------------------------------------

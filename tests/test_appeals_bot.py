@@ -63,6 +63,10 @@ async def test_every_step_with_back_and_bad_input(bot_app):
     await c.onboard()
     await _open_new(c)
     assert "Крок 1 з 6" in c.last.text
+    # Typed text where a button is expected: a polite word and the same question again.
+    replies = await c.send("скарга")
+    assert "кнопками" in replies[-1].text and "Крок 1 з 6" in replies[-1].text
+    assert any("Пропозиція" in b["text"] for b in replies[-1].buttons)
     await c.press("Пропозиція")
     assert "Крок 2 з 6" in c.last.text
     await c.press("Назад")
