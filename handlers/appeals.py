@@ -734,8 +734,17 @@ async def followup_comment(message: Message, state: FSMContext, tr: Texts,
 
 
 @router.message(StateFilter(FollowupForm.comment))
-async def followup_comment_not_text(message: Message, tr: Texts) -> None:
-    await message.answer(tr("appeals.error.reason_empty"))
+async def followup_comment_not_text(message: Message, state: FSMContext, tr: Texts,
+                                    session: AsyncSession) -> None:
+    """A sticker or photo instead of the comment: the reason, then the same question again."""
+    appeal_id = (await state.get_data()).get("followup_appeal")
+    if not appeal_id:
+        await state.set_state(None)
+        raise InvalidInput("appeals.error.not_found")
+    number = (await appeals.get(session, int(appeal_id))).number
+    await message.answer(tr("appeals.error.reason_empty") + "\n"
+                         + tr("appeals.followup.ask_comment", number=number),
+                         reply_markup=_markup([_button(tr("common.cancel"), "section")]))
 
 
 @router.callback_query(RateCB.filter())

@@ -301,6 +301,7 @@ async def test_followup_no_reopens_with_the_comment_for_staff(bot_app_factory):
     assert "Що саме залишилося невирішеним" in c.last.text
     await c.sticker()
     assert "причину" in c.last.text
+    assert "Що саме залишилося невирішеним" in c.last.text  # and the same question again
     await c.send("Вода знову зникла вчора")
     assert "відновлено" in c.last.text
     await c.press("2 ⭐")
