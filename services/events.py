@@ -215,16 +215,23 @@ async def update_event(
     """Change an upcoming event; whoever was already told hears about the change."""
     now = now or utcnow()
     event = await _editable(session, event_id)
+    # Only real differences count: re-sending the same value announces nothing to anyone.
     changed: dict[str, str | None] = {}
     if title is not _UNSET:
-        event.title = validate_title(title, rules)
-        changed["title"] = event.title
+        new_title = validate_title(title, rules)
+        if new_title != event.title:
+            event.title = new_title
+            changed["title"] = new_title
     if stream_url is not _UNSET:
-        event.stream_url = validate_url(stream_url, rules) if stream_url else None
-        changed["stream_url"] = event.stream_url
+        new_url = validate_url(stream_url, rules) if stream_url else None
+        if new_url != event.stream_url:
+            event.stream_url = new_url
+            changed["stream_url"] = new_url
     if place is not _UNSET:
-        event.place = validate_place(place, rules) if place else None
-        changed["place"] = event.place
+        new_place = validate_place(place, rules) if place else None
+        if new_place != event.place:
+            event.place = new_place
+            changed["place"] = new_place
     if starts_at is not _UNSET:
         if as_utc(starts_at) <= now:
             raise InvalidInput("events.time_past")
@@ -233,7 +240,7 @@ async def update_event(
             event.starts_at = as_utc(starts_at)
             event.version += 1
             await _schedule_reminders(session, event, rules, now)
-        changed["starts_at"] = as_utc(starts_at).isoformat()
+            changed["starts_at"] = as_utc(starts_at).isoformat()
     if not changed:
         return event
     event.changes += 1

@@ -123,6 +123,13 @@ async def test_event_reminders_once_each_and_change_announced(sessionmaker, sess
     assert sorted(int(r.chat_id) for r in changed) == [100, 101, 102, 300]
     tasks = await due_tasks(session)
     assert {t.payload["version"] for t in tasks} == {2}
+    # Sending the same values again changes nothing, so nobody hears about a "change".
+    stored = await events.get_event(session, event_id)
+    await events.update_event(session, event_id, actor="telegram:1",
+                              starts_at=stored.starts_at, title="Session <12>", place="Hall")
+    await session.commit()
+    assert len([r for r in await rows(session)
+                if r.dedupe_key.startswith(f"event:{event_id}:change")]) == 4
 
     # The live reminder is urgent and goes to followers and the asker only.
     await run_due(sessionmaker, session)
