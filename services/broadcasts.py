@@ -279,10 +279,18 @@ async def progress(session: AsyncSession, broadcast_id: int) -> Progress:
 async def cancel(session: AsyncSession, broadcast_id: int, *, actor: str) -> Progress:
     """Stop a scheduled or running broadcast: whatever is still queued is not sent."""
     broadcast = await get_broadcast(session, broadcast_id)
-    if broadcast.status not in (BroadcastStatus.SCHEDULED.value, BroadcastStatus.SENDING.value):
+    # Compare-and-set: a broadcast that finished (or was cancelled) since we read it stays so.
+    running = (BroadcastStatus.SCHEDULED.value, BroadcastStatus.SENDING.value)
+    won = await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.status.in_(running))
+        .values(status=BroadcastStatus.CANCELLED.value, finished_at=utcnow())
+        .returning(Broadcast.id)
+        .execution_options(synchronize_session=False)
+    )
+    if won.first() is None:
         raise Conflict("broadcasts.not_running")
-    broadcast.status = BroadcastStatus.CANCELLED.value
-    broadcast.finished_at = utcnow()
+    await session.refresh(broadcast)
     await jobs.cancel(session, _start_key(broadcast_id))
     await outbox.cancel_broadcast_rows(session, broadcast_id)
     await session.flush()

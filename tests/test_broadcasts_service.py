@@ -273,3 +273,27 @@ async def test_a_chunk_built_while_the_broadcast_is_cancelled_queues_nothing(ses
     session.expire_all()
     after = await session.get(Broadcast, bid)
     assert after is not None and after.status == BroadcastStatus.CANCELLED.value
+
+
+async def test_cancel_read_before_the_broadcast_finished_does_not_undo_it(sessionmaker,
+                                                                         session):
+    await make_residents(session, 500, 2, topics=[Topic.CITY_NEWS])
+    b = await broadcasts.create_broadcast(
+        session, actor="telegram:9", author_chat_id="9", author_language="en",
+        text="Road works", photo=None, audience=broadcasts.Audience(Topic.CITY_NEWS))
+    await session.execute(update(Broadcast).where(Broadcast.id == b.id)
+                          .values(status=BroadcastStatus.SENDING.value))
+    await session.commit()
+    bid = b.id
+    async with sessionmaker() as press:
+        stale = await press.get(Broadcast, bid)  # the press officer's screen says "sending"
+        assert stale is not None
+        await session.execute(update(Broadcast).where(Broadcast.id == bid)
+                              .values(status=BroadcastStatus.DONE.value))
+        await session.commit()  # meanwhile the last message went out and it was closed
+        with pytest.raises(Conflict):
+            await broadcasts.cancel(press, bid, actor="telegram:9")
+        await press.rollback()
+    session.expire_all()
+    after = await session.get(Broadcast, bid)
+    assert after is not None and after.status == BroadcastStatus.DONE.value
