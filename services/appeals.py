@@ -828,6 +828,7 @@ async def mark_simple(
     _open(appeal)
     if appeal.extended:
         raise Conflict("appeals.error.simple_extended")
+    before = appeal.deadline
     appeal.is_simple = simple
     appeal.deadline = deadline_for(
         appeal.registered_at, rules.simple_days if simple else rules.answer_days
@@ -835,6 +836,15 @@ async def mark_simple(
     await audit.record(session, actor, "appeal.simple", "appeal", appeal.id, simple=simple,
                        deadline=appeal.deadline.isoformat())
     await session.flush()
+    if appeal.deadline != before:
+        # The author was given a date at filing; a new one is theirs to know too.
+        number, deadline = appeal.number, format_date(appeal.deadline)
+        await outbox.notify_residents(
+            session,
+            await _followers(session, appeal),
+            lambda tr: tr("appeals.notify.deadline", number=number, deadline=deadline),
+            dedupe=f"appeal:{appeal.id}:deadline:{utcnow().isoformat()}",
+        )
     return appeal
 
 

@@ -161,6 +161,11 @@ async def test_deadline_arithmetic(session):
     await appeals.mark_simple(session, RULES, STAFF, b.id, simple=False)
     assert b.deadline == date(2026, 12, 24)
     assert appeals.latest_deadline(b, RULES) == date(2027, 1, 8)
+    # The author hears of each new date (15 days, then back to 30), in Kyiv dd.mm.yyyy.
+    await session.flush()
+    texts = await _outbox_texts(session, author.id)
+    assert len(texts) == 2
+    assert "09.12.2026" in texts[0] and b.number in texts[0] and "24.12.2026" in texts[1]
 
 
 async def test_extension_is_once_and_never_past_45_days(session):
