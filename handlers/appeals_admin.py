@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.filters import HasRole
 from handlers.appeals import history_lines, rules_from_settings
+from handlers.menu import menu_button
 from handlers.ui import show
 from services import appeals
 from services.errors import Conflict, InvalidInput, NotFound
@@ -95,6 +96,7 @@ async def show_queue(event: Message | CallbackQuery, tr: Texts, session: AsyncSe
     ]
     if groups:
         rows.append([_button(tr("appeals.admin.queue.all"), "list")])
+    rows.append([menu_button(tr)])  # no dead end: the queue is a screen like any other
     text = tr("appeals.admin.queue.title") + "\n" + (
         tr.plural("appeals.admin.queue.open", total) if total else tr("appeals.admin.queue.empty")
     )

@@ -348,6 +348,7 @@ async def test_staff_queue_card_assign_progress_simple_and_extend(bot_app):
     await staff.send("/appeals")
     assert "Відкрито 2 звернення" in staff.last.text
     labels = [b["text"] for b in staff.last.buttons]
+    assert any("Головне меню" in label for label in labels)  # the queue is no dead end
     assert labels[0].startswith("📌 Інше") and "5 днів" in labels[0]  # the oldest first
     await staff.press("Усі відкриті")
     assert [b["text"].split(" · ")[0] for b in staff.last.buttons[:2]] == [old.number,
