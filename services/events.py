@@ -111,10 +111,17 @@ def parse_starts_at(raw: str | None, now: datetime | None = None) -> datetime:
         except ValueError:
             continue
     if moment is None:
+        year = to_kyiv(now).year
         try:
-            moment = datetime.strptime(f"{text} {to_kyiv(now).year}", "%d.%m %H:%M %Y")
+            moment = datetime.strptime(f"{text} {year}", "%d.%m %H:%M %Y")
         except ValueError:
             raise InvalidInput("events.time_invalid") from None
+        # Typed in December for January: without a year, a date well behind us means next year.
+        if moment.replace(tzinfo=KYIV) < to_kyiv(now) - timedelta(days=31):
+            try:
+                moment = moment.replace(year=year + 1)
+            except ValueError:  # 29.02 with no leap year next
+                raise InvalidInput("events.time_invalid") from None
     starts_at = moment.replace(tzinfo=KYIV).astimezone(as_utc(now).tzinfo)
     if starts_at <= now:
         raise InvalidInput("events.time_past")

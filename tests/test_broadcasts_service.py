@@ -297,3 +297,14 @@ async def test_cancel_read_before_the_broadcast_finished_does_not_undo_it(sessio
     session.expire_all()
     after = await session.get(Broadcast, bid)
     assert after is not None and after.status == BroadcastStatus.DONE.value
+
+
+def test_event_date_without_a_year_rolls_into_january():
+    from datetime import UTC, datetime
+
+    december = datetime(2026, 12, 20, 12, 0, tzinfo=UTC)
+    starts = events.parse_starts_at("05.01 18:00", december)
+    assert (starts.year, starts.month, starts.day, starts.hour) == (2027, 1, 5, 16)
+    with pytest.raises(InvalidInput) as err:  # yesterday is still "in the past", not next year
+        events.parse_starts_at("19.12 10:00", december)
+    assert err.value.message_key == "events.time_past"
