@@ -821,7 +821,8 @@ async def set_status(
 
 
 async def mark_simple(
-    session: AsyncSession, rules: AppealRules, actor: str, appeal_id: int, simple: bool = True
+    session: AsyncSession, rules: AppealRules, actor: str, appeal_id: int, simple: bool = True,
+    *, now: datetime | None = None,
 ) -> Appeal:
     """Art. 20: no extra study needed → 15 days instead of 30 (not once extended)."""
     appeal = await get(session, appeal_id)
@@ -829,10 +830,14 @@ async def mark_simple(
     if appeal.extended:
         raise Conflict("appeals.error.simple_extended")
     before = appeal.deadline
-    appeal.is_simple = simple
-    appeal.deadline = deadline_for(
+    new_deadline = deadline_for(
         appeal.registered_at, rules.simple_days if simple else rules.answer_days
     )
+    if simple and new_deadline < today_kyiv(now):
+        # Past day 15 the shorter term would be overdue at once: it no longer applies.
+        raise Conflict("appeals.error.simple_too_late", days=rules.simple_days)
+    appeal.is_simple = simple
+    appeal.deadline = new_deadline
     await audit.record(session, actor, "appeal.simple", "appeal", appeal.id, simple=simple,
                        deadline=appeal.deadline.isoformat())
     await session.flush()

@@ -156,9 +156,9 @@ async def test_deadline_arithmetic(session):
     b = await _file(session, author, now=night)
     assert a.deadline == date(2026, 12, 23)
     assert b.deadline == date(2026, 12, 24)
-    await appeals.mark_simple(session, RULES, STAFF, b.id)
+    await appeals.mark_simple(session, RULES, STAFF, b.id, now=night)
     assert b.deadline == date(2026, 12, 9) and b.is_simple
-    await appeals.mark_simple(session, RULES, STAFF, b.id, simple=False)
+    await appeals.mark_simple(session, RULES, STAFF, b.id, simple=False, now=night)
     assert b.deadline == date(2026, 12, 24)
     assert appeals.latest_deadline(b, RULES) == date(2027, 1, 8)
     # The author hears of each new date (15 days, then back to 30), in Kyiv dd.mm.yyyy.
@@ -166,6 +166,12 @@ async def test_deadline_arithmetic(session):
     texts = await _outbox_texts(session, author.id)
     assert len(texts) == 2
     assert "09.12.2026" in texts[0] and b.number in texts[0] and "24.12.2026" in texts[1]
+    # Past day 15 the shorter term would be overdue at once, so it is refused.
+    with pytest.raises(Conflict) as err:
+        await appeals.mark_simple(session, RULES, STAFF, b.id,
+                                  now=night + timedelta(days=16))
+    assert err.value.message_key == "appeals.error.simple_too_late"
+    assert not b.is_simple and b.deadline == date(2026, 12, 24)
 
 
 async def test_extension_is_once_and_never_past_45_days(session):
