@@ -144,30 +144,27 @@ def _clean_text(raw: str | None) -> str:
     return text
 
 
+def _within_limits(value: str, field: str, minimum: int, maximum: int) -> str:
+    """`value` if its length fits; otherwise the field's empty / short / long error."""
+    if not value:
+        raise InvalidInput(f"petition.error.{field}_empty")
+    if len(value) < minimum:
+        raise InvalidInput(f"petition.error.{field}_short", limit=minimum)
+    if len(value) > maximum:
+        raise InvalidInput(f"petition.error.{field}_long", limit=maximum, length=len(value))
+    return value
+
+
 def validate_title(raw: str | None, rules: PetitionRules) -> str:
     if raw is None:
         raise InvalidInput("petition.error.not_text")
-    title = _clean_line(raw)
-    if not title:
-        raise InvalidInput("petition.error.title_empty")
-    if len(title) < rules.title_min:
-        raise InvalidInput("petition.error.title_short", limit=rules.title_min)
-    if len(title) > rules.title_max:
-        raise InvalidInput("petition.error.title_long", limit=rules.title_max, length=len(title))
-    return title
+    return _within_limits(_clean_line(raw), "title", rules.title_min, rules.title_max)
 
 
 def validate_text(raw: str | None, rules: PetitionRules) -> str:
     if raw is None:
         raise InvalidInput("petition.error.not_text")
-    text = _clean_text(raw)
-    if not text:
-        raise InvalidInput("petition.error.text_empty")
-    if len(text) < rules.text_min:
-        raise InvalidInput("petition.error.text_short", limit=rules.text_min)
-    if len(text) > rules.text_max:
-        raise InvalidInput("petition.error.text_long", limit=rules.text_max, length=len(text))
-    return text
+    return _within_limits(_clean_text(raw), "text", rules.text_min, rules.text_max)
 
 
 def validate_category(raw: str | None, rules: PetitionRules) -> str | None:
