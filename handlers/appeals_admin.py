@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date, datetime
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -295,6 +296,20 @@ def _cancel_row(tr: Texts, appeal_id: int) -> list[InlineKeyboardButton]:
     return [_button(tr("common.cancel"), "card", appeal_id)]
 
 
+async def _ask(query: CallbackQuery, state: FSMContext, tr: Texts, appeal: Appeal, step: State,
+               prompt_key: str, *rows: list[InlineKeyboardButton], **params: Any) -> None:
+    """Open a staff dialog step about `appeal`: remember it, ask, offer a way out."""
+    await state.set_state(step)
+    await state.update_data(staff_appeal=appeal.id)
+    await show(query, tr(prompt_key, number=appeal.number, **params),
+               _markup(*rows, _cancel_row(tr, appeal.id)))
+
+
+def _require_move(appeal: Appeal, target: AppealStatus) -> None:
+    if not appeals.can_move(appeal.status, target):
+        raise InvalidInput("appeals.error.transition", number=appeal.number)
+
+
 # --- extend (date, then reason) ----------------------------------------------------------
 
 
@@ -305,11 +320,9 @@ async def extend_start(query: CallbackQuery, callback_data: StaffAppealCB, state
     appeal = await appeals.get(session, callback_data.id)
     appeals.check_extension(appeal, rules)
     latest = format_date(appeals.latest_deadline(appeal, rules))
-    await state.set_state(StaffAppealForm.extend_date)
-    await state.update_data(staff_appeal=appeal.id)
-    await show(query, tr("appeals.admin.ask_extend_date", number=appeal.number,
-                         deadline=format_date(appeal.deadline), latest=latest),
-               _markup([_button(latest, "extend_max", appeal.id)], _cancel_row(tr, appeal.id)))
+    await _ask(query, state, tr, appeal, StaffAppealForm.extend_date,
+               "appeals.admin.ask_extend_date", [_button(latest, "extend_max", appeal.id)],
+               deadline=format_date(appeal.deadline), latest=latest)
 
 
 async def _ask_extend_reason(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
@@ -372,10 +385,8 @@ async def return_start(query: CallbackQuery, callback_data: StaffAppealCB, state
                        tr: Texts, session: AsyncSession, settings: Settings) -> None:
     appeal = await appeals.get(session, callback_data.id)
     appeals.check_returnable(appeal, rules_from_settings(settings))
-    await state.set_state(StaffAppealForm.return_reason)
-    await state.update_data(staff_appeal=appeal.id)
-    await show(query, tr("appeals.admin.ask_return_reason", number=appeal.number),
-               _markup(_cancel_row(tr, appeal.id)))
+    await _ask(query, state, tr, appeal, StaffAppealForm.return_reason,
+               "appeals.admin.ask_return_reason")
 
 
 @router.message(StateFilter(StaffAppealForm.return_reason), NOT_COMMAND)
@@ -400,12 +411,8 @@ async def return_reason(message: Message, state: FSMContext, tr: Texts, session:
 async def answer_start(query: CallbackQuery, callback_data: StaffAppealCB, state: FSMContext,
                        tr: Texts, session: AsyncSession) -> None:
     appeal = await appeals.get(session, callback_data.id)
-    if not appeals.can_move(appeal.status, AppealStatus.ANSWERED):
-        raise InvalidInput("appeals.error.transition", number=appeal.number)
-    await state.set_state(StaffAppealForm.answer_text)
-    await state.update_data(staff_appeal=appeal.id)
-    await show(query, tr("appeals.admin.ask_answer", number=appeal.number),
-               _markup(_cancel_row(tr, appeal.id)))
+    _require_move(appeal, AppealStatus.ANSWERED)
+    await _ask(query, state, tr, appeal, StaffAppealForm.answer_text, "appeals.admin.ask_answer")
 
 
 @router.message(StateFilter(StaffAppealForm.answer_text), NOT_COMMAND)
@@ -488,12 +495,8 @@ async def answer_file_other(message: Message, state: FSMContext, tr: Texts) -> N
 async def merge_start(query: CallbackQuery, callback_data: StaffAppealCB, state: FSMContext,
                       tr: Texts, session: AsyncSession) -> None:
     appeal = await appeals.get(session, callback_data.id)
-    if not appeals.can_move(appeal.status, AppealStatus.MERGED):
-        raise InvalidInput("appeals.error.transition", number=appeal.number)
-    await state.set_state(StaffAppealForm.merge_target)
-    await state.update_data(staff_appeal=appeal.id)
-    await show(query, tr("appeals.admin.ask_merge", number=appeal.number),
-               _markup(_cancel_row(tr, appeal.id)))
+    _require_move(appeal, AppealStatus.MERGED)
+    await _ask(query, state, tr, appeal, StaffAppealForm.merge_target, "appeals.admin.ask_merge")
 
 
 @router.message(StateFilter(StaffAppealForm.merge_target), NOT_COMMAND)
