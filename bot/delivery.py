@@ -22,8 +22,6 @@ import contextlib
 import heapq
 import itertools
 import logging
-import os
-import socket
 import time
 import weakref
 from collections.abc import Sequence
@@ -49,6 +47,7 @@ from services.outbox import Claimed
 
 if TYPE_CHECKING:
     from bot.config import Settings
+from bot.scheduler import worker_name
 
 log = logging.getLogger(__name__)
 
@@ -442,10 +441,6 @@ async def _release_untried(
                              count_attempt=False)
 
 
-def default_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def sender_from_settings(
     bot: Bot,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -457,7 +452,7 @@ def sender_from_settings(
     return TelegramSender(
         bot,
         sessionmaker,
-        worker_id=worker_id or default_worker_id(),
+        worker_id=worker_id or worker_name(),
         rate_per_second=settings.delivery_rate_per_second,
         per_chat_interval=settings.delivery_per_chat_interval,
         max_attempts=settings.delivery_max_attempts,
