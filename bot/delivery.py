@@ -134,6 +134,9 @@ class Throttle:
             if self._waiters:
                 await asyncio.sleep(max((1.0 - self._tokens) / self.rate, 0.001))
 
+    def paused(self) -> bool:
+        return time.monotonic() < self.paused_until
+
     def pause(self, seconds: float) -> None:
         """A 429: nobody sends until `seconds` from now."""
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
@@ -324,6 +327,10 @@ class TelegramSender:
             if delay > 0:
                 await asyncio.sleep(delay)
             await throttle.acquire(row.priority)
+            if throttle.paused():
+                # A 429 arrived while this send held a token: it must not start before the
+                # pause ends (the token is spent; take a new one after the pause).
+                continue
             if time.monotonic() >= deadline:
                 # The lease is nearly over: give the row back untried rather than race a reclaim.
                 self._results.deferred.append((row.id, 0.0))

@@ -9,14 +9,17 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramRetryAfter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import delivery
 from bot.delivery import TelegramSender
 from services import outbox, residents
 from services.db import make_engine, make_sessionmaker, utcnow
@@ -147,18 +150,71 @@ async def test_a_sender_cancelled_mid_run_loses_nothing(fake, bot, sessionmaker,
 
 
 async def test_429_pauses_and_retries(fake, bot, sessionmaker, session):
-    ids = await make_residents(session, 400, 3)
+    """The guarantee: no send *starts* after a 429 was received until `retry_after` passed.
+
+    Sends already under way when the 429 comes back may land on the server afterwards; that
+    is not under the sender's control, so the test times requests where they start, in the
+    bot's own HTTP session.
+    """
+    ids = await make_residents(session, 400, 6)
     await enqueue(session, ids)
     fake.fail_next("sendMessage", 429, retry_after=1)
-    started = time.monotonic()
-    assert await sender(bot, sessionmaker).drain() == 3
-    assert fake.count_429 == 1
-    assert Counter(s.chat_id for s in fake.sent) == Counter([400, 401, 402])
-    # Every message went out after the pause the 429 asked for (all senders wait).
-    assert min(s.at for s in fake.sent) - started >= 0.9
+    starts: list[float] = []
+    received_429: list[float] = []
+
+    async def timing(make_request, bot_, method):  # type: ignore[no-untyped-def]
+        if type(method).__name__ == "SendMessage":
+            starts.append(time.monotonic())
+        try:
+            return await make_request(bot_, method)
+        except TelegramRetryAfter:
+            received_429.append(time.monotonic())
+            raise
+
+    bot.session.middleware(timing)
+    assert await sender(bot, sessionmaker).drain() == 6
+    assert fake.count_429 == 1 and len(received_429) == 1
+    assert Counter(s.chat_id for s in fake.sent) == Counter(range(400, 406))
+    pause_end = received_429[0] + 1
+    assert [t for t in starts if received_429[0] < t < pause_end] == []
+    assert any(t >= pause_end for t in starts)  # the refused message went out after the pause
     rows = (await session.execute(select(OutboxMessage))).scalars().all()
     assert {r.status for r in rows} == {OutboxStatus.SENT.value}
     assert all(r.attempts == 1 for r in rows)  # a 429 is not a failed attempt
+
+
+async def test_a_send_holding_a_token_waits_out_a_429_that_came_meanwhile(
+        fake, bot, sessionmaker, session, monkeypatch):
+    """The edge of that guarantee: the 429 arrives between a token's grant and its send."""
+    ids = await make_residents(session, 450, 1)
+    await enqueue(session, ids)
+    s = sender(bot, sessionmaker)
+    paused_at: list[float] = []
+    starts: list[float] = []
+
+    async def timing(make_request, bot_, method):  # type: ignore[no-untyped-def]
+        starts.append(time.monotonic())
+        return await make_request(bot_, method)
+
+    bot.session.middleware(timing)
+    real_throttle_for = delivery.throttle_for
+
+    def throttle_for(*args: Any) -> delivery.Throttle:
+        throttle = real_throttle_for(*args)
+        acquire = throttle.acquire
+
+        async def acquire_then_429(priority: int = 0) -> None:
+            await acquire(priority)
+            if not paused_at:  # another sender's 429 lands right after this grant
+                paused_at.append(time.monotonic())
+                throttle.pause(0.5)
+
+        throttle.acquire = acquire_then_429  # type: ignore[method-assign]
+        return throttle
+
+    monkeypatch.setattr(delivery, "throttle_for", throttle_for)
+    assert await s.drain() == 1
+    assert len(starts) == 1 and starts[0] >= paused_at[0] + 0.5
 
 
 async def test_403_marks_resident_inactive(fake, bot, sessionmaker, session):
