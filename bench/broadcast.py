@@ -70,7 +70,8 @@ class CountingFakeAPI(FakeTelegramAPI):
 
 
 # ---- the sender process ---------------------------------------------------------------------
-async def sender_main(db: str, api: str, rate: float, worker: str) -> None:
+async def sender_main(db: str, api: str, rate: float, worker: str,
+                      wait_for_go: bool = False) -> None:
     engine = make_engine(db)
     bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api)))
     try:
@@ -83,6 +84,12 @@ async def sender_main(db: str, api: str, rate: float, worker: str) -> None:
         # The bot's own entry point benefits from the same call.
         gc.collect()
         gc.freeze()
+        if wait_for_go:
+            # Several senders start together: connect first, say so, then wait for "go".
+            async with engine.connect():
+                pass
+            print("ready", flush=True)
+            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         await sender.drain()
     finally:
         await bot.session.close()
@@ -195,9 +202,10 @@ def main() -> None:
     parser.add_argument("--api")
     parser.add_argument("--rate", type=float, default=25.0)
     parser.add_argument("--worker", default=f"bench-{os.getpid()}")
+    parser.add_argument("--wait-for-go", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sender:
-        asyncio.run(sender_main(args.db, args.api, args.rate, args.worker))
+        asyncio.run(sender_main(args.db, args.api, args.rate, args.worker, args.wait_for_go))
     else:
         asyncio.run(parent_main(args.quick))
 

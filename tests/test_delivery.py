@@ -324,10 +324,19 @@ async def test_two_sender_processes_deliver_each_row_once(fake, database_url, se
     procs = [
         await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bench.broadcast", "--sender", "--db", database_url,
-            "--api", fake.url, "--rate", "100", "--worker", f"os-proc-{i}", cwd=str(ROOT),
+            "--api", fake.url, "--rate", "100", "--worker", f"os-proc-{i}", "--wait-for-go",
+            cwd=str(ROOT), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
         for i in range(2)
     ]
+    # Both start sending together, however long each took to start on a busy machine.
+    for p in procs:
+        assert p.stdout is not None
+        assert await asyncio.wait_for(p.stdout.readline(), 60) == b"ready\n"
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write(b"go\n")
+        await p.stdin.drain()
     codes = [await asyncio.wait_for(p.wait(), 60) for p in procs]
     assert codes == [0, 0]
     assert Counter(s.chat_id for s in fake.sent) == Counter(range(2000, 2000 + count))
