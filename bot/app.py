@@ -28,7 +28,7 @@ from bot.middlewares import (
     ThrottlingMiddleware,
     UserContextMiddleware,
 )
-from bot.scheduler import build_scheduler, worker_name
+from bot.scheduler import Ticker, build_scheduler, worker_name
 from services import roles
 from services.db import make_engine, make_sessionmaker
 from services.i18n import Translator, get_translator
@@ -155,6 +155,7 @@ class Runtime:
     bot: Bot
     dp: Dispatcher
     redis: Any | None = None
+    scheduler: Ticker | None = None
     background: list[asyncio.Task[Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -172,6 +173,8 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
         yield rt
     finally:
         rt.stop.set()
+        if rt.scheduler is not None:
+            await rt.scheduler.stop()
         from handlers.press import stop_trackers
 
         await stop_trackers()
@@ -193,14 +196,8 @@ async def start_background(rt: Runtime) -> None:
     gc.collect()
     gc.freeze()
     if rt.settings.scheduler_enabled:
-        scheduler = build_scheduler(rt.sessionmaker, rt.settings.scheduler_tick_seconds)
-        scheduler.start()
-
-        async def stop_scheduler() -> None:
-            await rt.stop.wait()
-            scheduler.shutdown(wait=False)
-
-        rt.background.append(asyncio.create_task(stop_scheduler()))
+        rt.scheduler = build_scheduler(rt.sessionmaker, rt.settings.scheduler_tick_seconds)
+        rt.scheduler.start()
     if rt.settings.delivery_enabled:
         from bot.delivery import start_delivery
 
