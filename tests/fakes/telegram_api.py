@@ -117,9 +117,9 @@ class FakeTelegramAPI:
         return next(self._update_ids)
 
     def fail_next(self, method: str, code: int, retry_after: int | None = None,
-                  times: int = 1) -> None:
+                  times: int = 1, description: str = "") -> None:
         for _ in range(times):
-            self.faults[method.lower()].append(Fault(code, retry_after))
+            self.faults[method.lower()].append(Fault(code, retry_after, description))
 
     def to_chat(self, chat_id: int) -> list[Sent]:
         return [s for s in self.sent if s.chat_id == chat_id]
@@ -151,7 +151,7 @@ class FakeTelegramAPI:
         queue = self.faults.get(method)
         if queue:
             fault = queue.pop(0)
-            return self._error(fault.code, fault.retry_after)
+            return self._error(fault.code, fault.retry_after, fault.description)
         if method in SEND_METHODS:
             chat_id = int(params.get("chat_id", 0))
             if chat_id in self.blocked_chats:
@@ -165,7 +165,8 @@ class FakeTelegramAPI:
                 self._window_count += 1
         return None
 
-    def _error(self, code: int, retry_after: int | None = None) -> web.Response:
+    def _error(self, code: int, retry_after: int | None = None,
+               description: str = "") -> web.Response:
         body: dict[str, Any] = {"ok": False, "error_code": code}
         if code == 429:
             self.count_429 += 1
@@ -174,7 +175,7 @@ class FakeTelegramAPI:
         elif code == 403:
             body["description"] = "Forbidden: bot was blocked by the user"
         else:
-            body["description"] = "Bad Request: injected fault"
+            body["description"] = description or "Bad Request: injected fault"
         return web.json_response(body, status=code)
 
     async def _handle(self, request: web.Request) -> web.Response:

@@ -1,0 +1,100 @@
+"""ONE pager row: previous / optional "k/n" / next, for whatever page object a service returns.
+
+Today's pagers take three different contracts, all of them 0-based page numbers:
+
+1. appeals (services.appeals.Page): ``page``, ``pages`` (and ``total``, ``per_page``);
+   the handler works out prev = ``page > 0`` and next = ``page + 1 < pages``.
+2. petitions (services.petitions.Page): ``page``, ``pages`` and ready ``has_prev`` /
+   ``has_next``.
+3. events and broadcast history (services.events.upcoming, services.broadcasts.history):
+   a bare ``(items, total)`` from offset/limit; the handler computes
+   ``pages = max(1, ceil(total / per_page))`` and never clamps the page it was asked for.
+
+`pager_row` takes a `PageInfo`: anything with ``page`` and ``pages`` (contracts 1 and 2 as
+they are; 3 through `PageWindow.from_total`), or with ``page``, ``has_prev`` and ``has_next``
+when the total is unknown. Explicit ``has_prev`` / ``has_next`` win over the computed ones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from handlers.kit.screen import Action, Button, Translate
+
+
+@runtime_checkable
+class CountedPage(Protocol):
+    @property
+    def page(self) -> int: ...
+
+    @property
+    def pages(self) -> int: ...
+
+
+@runtime_checkable
+class OpenPage(Protocol):
+    @property
+    def page(self) -> int: ...
+
+    @property
+    def has_prev(self) -> bool: ...
+
+    @property
+    def has_next(self) -> bool: ...
+
+
+PageInfo = CountedPage | OpenPage
+
+
+@dataclass(frozen=True, slots=True)
+class PageWindow:
+    """A page of an offset/limit listing (contract 3): page number and page count."""
+
+    page: int
+    pages: int
+
+    @classmethod
+    def from_total(cls, page: int, total: int, per_page: int) -> PageWindow:
+        """As events and broadcast history count today: the page is kept as asked."""
+        return cls(page, max(1, math.ceil(total / per_page)))
+
+
+@dataclass(frozen=True, slots=True)
+class PagerTexts:
+    """Catalogue keys of the pager; appeals keep their own wording ("appeals.prev")."""
+
+    prev: str = "common.page_prev"
+    next: str = "common.page_next"
+    counter: str = "common.page_counter"
+
+
+def _bounds(page: PageInfo) -> tuple[bool, bool, int | None]:
+    pages = page.pages if isinstance(page, CountedPage) else None
+    if isinstance(page, OpenPage):
+        return page.has_prev, page.has_next, pages
+    assert pages is not None
+    return page.page > 0, page.page + 1 < pages, pages
+
+
+def pager_row(page: PageInfo, action_for_page: Callable[[int], Action], tr: Translate, *,
+              texts: PagerTexts = PagerTexts(), counter: bool = False) -> tuple[Button, ...]:
+    """The buttons to other pages; empty when everything fits on one page.
+
+    With ``counter=True`` (and a known page count) a "k/n" button sits between them; it
+    re-opens the current page, so pressing it is harmless.
+    """
+    has_prev, has_next, pages = _bounds(page)
+    if not (has_prev or has_next):
+        return ()
+    row: list[Button] = []
+    if has_prev:
+        row.append(Button(tr(texts.prev), action_for_page(page.page - 1)))
+    if counter and pages is not None:
+        row.append(Button(tr(texts.counter, page=page.page + 1, pages=pages),
+                          action_for_page(page.page)))
+    if has_next:
+        row.append(Button(tr(texts.next), action_for_page(page.page + 1)))
+    return tuple(row)

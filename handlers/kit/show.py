@@ -1,0 +1,59 @@
+"""`show(event, screen)`: hand a screen to the renderer of the channel the event came from.
+
+Channels register their renderer at start-up (bot/ does; handlers never import bot/):
+``register_renderer(bot_id, renderer)`` for one bot, or a predicate over the event. The
+newest registration that matches wins; without one, the Telegram renderer shows the screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from aiogram.types import CallbackQuery, Message
+
+from handlers.kit.render_aiogram import TelegramRenderer
+from handlers.kit.screen import Screen
+
+Event = Message | CallbackQuery
+Matcher = int | Callable[[Event], bool]
+
+
+class Renderer(Protocol):
+    async def show(self, event: Event, screen: Screen) -> Message | None: ...
+
+
+DEFAULT_RENDERER: Renderer = TelegramRenderer()
+_renderers: list[tuple[Matcher, Renderer]] = []
+
+
+def register_renderer(match: Matcher, renderer: Renderer) -> Callable[[], None]:
+    """Use `renderer` for events of bot `match` (its id) or matching it; returns an undo."""
+    entry = (match, renderer)
+    _renderers.append(entry)
+
+    def unregister() -> None:
+        for i, existing in enumerate(_renderers):
+            if existing is entry:
+                del _renderers[i]
+                return
+
+    return unregister
+
+
+def _matches(match: Matcher, event: Event) -> bool:
+    if isinstance(match, int):
+        return event.bot is not None and event.bot.id == match
+    return match(event)
+
+
+def renderer_for(event: Event) -> Renderer:
+    for match, renderer in reversed(_renderers):
+        if _matches(match, event):
+            return renderer
+    return DEFAULT_RENDERER
+
+
+async def show(event: Event, screen: Screen) -> Message | None:
+    """Edit the pressed message in place, or answer a typed message (channel permitting)."""
+    return await renderer_for(event).show(event, screen)
