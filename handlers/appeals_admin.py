@@ -34,7 +34,7 @@ from services.errors import Conflict, InvalidInput, NotFound
 from services.i18n import Raw, Texts
 from services.models import Role
 from services.models.appeals import Appeal, AppealEvent, AppealStatus, AttachmentKind
-from services.timeutil import format_date
+from services.timeutil import format_date, local_today
 
 router = Router(name="appeals_admin")
 router.message.filter(HasRole(Role.MODERATOR))
@@ -86,12 +86,12 @@ def parse_date(raw: str | None) -> date:
 
 async def show_queue(event: Message | CallbackQuery, tr: Texts, session: AsyncSession) -> None:
     groups = await appeals.queue_summary(session)
-    today = appeals.today_kyiv()
+    today = local_today()
     total = sum(g.count for g in groups)
     rows = [
         [_button(tr("appeals.admin.queue.group", category=appeals.category_label(tr, g.category),
                     count=g.count,
-                    age=tr.plural("appeals.days", (today - appeals.today_kyiv(g.oldest)).days)),
+                    age=tr.plural("appeals.days", (today - local_today(g.oldest)).days)),
                  "list", value=g.category)]
         for g in groups
     ]
@@ -124,7 +124,7 @@ async def queue_list(query: CallbackQuery, callback_data: StaffAppealCB, state: 
     await state.set_state(None)
     page = await appeals.queue(session, callback_data.value or None, callback_data.page,
                                PER_PAGE)
-    today = appeals.today_kyiv()
+    today = local_today()
     rows = [
         [_button(("⚠️ " if a.deadline < today else "")
                  + tr("appeals.list.item", number=a.number,
@@ -351,6 +351,7 @@ async def extend_date(message: Message, state: FSMContext, tr: Texts, session: A
     try:
         new_date = parse_date(message.text)
         appeals.check_extension(appeal, rules_from_settings(settings), new_date)
+        new_date = appeals.extension_deadline(new_date)
     except InvalidInput as err:
         await message.answer(tr(err.message_key, **err.params) + "\n"
                              + tr("appeals.admin.ask_extend_date_again"),

@@ -11,9 +11,9 @@ import csv
 import io
 import math
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -34,7 +34,13 @@ from services.models import (
     Role,
     Signature,
 )
-from services.timeutil import add_working_days, as_utc, format_date, to_kyiv
+from services.timeutil import (
+    as_utc,
+    end_of_day,
+    format_date,
+    statutory_deadline,
+    to_local,
+)
 
 PAGE_SIZE = 5
 
@@ -72,7 +78,6 @@ class PetitionRules:
     moderation_working_days: int = 2
     answer_working_days: int = 10
     categories: tuple[str, ...] = ()
-    holidays: tuple[date, ...] = ()
     council_channel_id: int | None = None
     # For an "open the petition" link under notifications (a deep link to the card).
     bot_username: str | None = None
@@ -354,6 +359,11 @@ async def moderation_queue(
 # ---- residents' actions -------------------------------------------------------------------
 
 
+def working_days_due(start: datetime, working_days: int) -> datetime:
+    """Art. 23-1 terms (publication, consideration): the end of the last of `working_days`."""
+    return end_of_day(statutory_deadline(start, working_days, working_days=True))
+
+
 async def check_can_file(
     session: AsyncSession, rules: PetitionRules, author: Resident | None
 ) -> Resident:
@@ -393,7 +403,7 @@ async def create(
         author_id=author.id,
         status=PetitionStatus.MODERATION,
         created_at=now,
-        moderation_due_at=add_working_days(now, rules.moderation_working_days, rules.holidays),
+        moderation_due_at=working_days_due(now, rules.moderation_working_days),
         signature_count=0,
     )
     session.add(petition)
@@ -479,7 +489,7 @@ async def _cross_threshold(
             .values(
                 status=PetitionStatus.AWAITING_ANSWER,
                 reached_at=now,
-                answer_due_at=add_working_days(now, rules.answer_working_days, rules.holidays),
+                answer_due_at=working_days_due(now, rules.answer_working_days),
             )
             .returning(Petition.id, Petition.signature_count)
             .execution_options(synchronize_session=False)
@@ -507,8 +517,7 @@ async def _cross_threshold(
         await outbox.staff_recipients(session, Role.MODERATOR),
         lambda tr: tr("petition.notify.threshold_staff", number=number, title=title,
                       count=Raw(tr.plural("petition.signatures", count)),
-                      due=format_date(add_working_days(now, rules.answer_working_days,
-                                                       rules.holidays))),
+                      due=format_date(working_days_due(now, rules.answer_working_days))),
         dedupe=dedupe,
         now=now,
     )
@@ -946,7 +955,7 @@ async def remind_answer_overdue(session: AsyncSession, now: datetime | None = No
     if not rows:
         return 0
     staff = await outbox.staff_recipients(session, Role.MODERATOR)
-    day = to_kyiv(now).date().isoformat()
+    day = to_local(now).date().isoformat()
     queued = 0
     for pid, number, title, due in rows:
         queued += await outbox.notify(
@@ -974,7 +983,3 @@ async def _job_moderation_overdue(session: AsyncSession, now: datetime) -> None:
 async def _job_answer_overdue(session: AsyncSession, now: datetime) -> None:
     await remind_answer_overdue(session, now)
 
-
-def parse_holidays(values: Iterable[str]) -> tuple[date, ...]:
-    """`2026-01-01` strings from the settings; a malformed one is a configuration error."""
-    return tuple(date.fromisoformat(v.strip()) for v in values if v.strip())
