@@ -28,11 +28,12 @@ from bot.config import Settings
 from bot.filters import HasRole
 from handlers.appeals import history_lines, rules_from_settings
 from handlers.menu import menu_button
+from handlers.petitions import PetCB
 from handlers.ui import show
 from services import appeals
 from services.errors import Conflict, InvalidInput, NotFound
 from services.i18n import Raw, Texts
-from services.models import Role
+from services.models import Petition, Role
 from services.models.appeals import Appeal, AppealEvent, AppealStatus, AttachmentKind
 from services.timeutil import format_date, local_today
 
@@ -150,7 +151,8 @@ async def queue_list(query: CallbackQuery, callback_data: StaffAppealCB, state: 
 # --- the card and its actions ------------------------------------------------------------
 
 
-def _card_text(tr: Texts, appeal: Appeal, events: list[AppealEvent], supporters: int) -> str:
+def _card_text(tr: Texts, appeal: Appeal, events: list[AppealEvent], supporters: int,
+               petition: Petition | None = None) -> str:
     if appeal.latitude is not None and appeal.longitude is not None:
         place = tr("appeals.summary.point", lat=f"{appeal.latitude:.5f}",
                    lon=f"{appeal.longitude:.5f}")
@@ -175,13 +177,16 @@ def _card_text(tr: Texts, appeal: Appeal, events: list[AppealEvent], supporters:
         supporters=supporters,
         text=appeal.text[:1500],
     )
+    if petition is not None:
+        text += "\n\n" + tr("appeals.admin.card.petition", number=petition.number or "—",
+                            title=petition.title)
     if appeal.answer_text:
         text += "\n\n" + tr("appeals.card.answer", answer=appeal.answer_text[:800])
     return text + "\n\n" + tr("appeals.card.history") + "\n" + Raw(history_lines(tr, events))
 
 
-def _card_markup(tr: Texts, appeal: Appeal, back_value: str, page: int
-                 ) -> InlineKeyboardMarkup:
+def _card_markup(tr: Texts, appeal: Appeal, back_value: str, page: int,
+                 petition: Petition | None = None) -> InlineKeyboardMarkup:
     status = AppealStatus(appeal.status)
     is_open = status in appeals.OPEN_STATUSES
     rows: list[list[InlineKeyboardButton]] = []
@@ -208,6 +213,10 @@ def _card_markup(tr: Texts, appeal: Appeal, back_value: str, page: int
     if appeal.attachments or appeal.latitude is not None:
         rows.append([_button(tr("appeals.admin.files", n=len(appeal.attachments)), "files",
                              appeal.id)])
+    if petition is not None:
+        rows.append([InlineKeyboardButton(text=tr("appeals.admin.open_petition"),
+                                          callback_data=PetCB(action="open",
+                                                              id=petition.id).pack())])
     rows.append([_button(tr("common.back"), "list", value=back_value, page=page)])
     return _markup(*rows)
 
@@ -219,8 +228,10 @@ async def show_card(event: Message | CallbackQuery, tr: Texts, session: AsyncSes
     appeal = await appeals.get(session, appeal_id)
     events = await appeals.history(session, appeal.id)
     supporters = await appeals.supporters_count(session, appeal.id)
-    text = (notice + "\n\n" if notice else "") + _card_text(tr, appeal, events, supporters)
-    await show(event, text, _card_markup(tr, appeal, back_value, page))
+    petition = await appeals.source_petition(session, appeal)
+    text = (notice + "\n\n" if notice else "") + _card_text(tr, appeal, events, supporters,
+                                                             petition)
+    await show(event, text, _card_markup(tr, appeal, back_value, page, petition))
 
 
 @router.callback_query(StaffAppealCB.filter(F.action == "card"))

@@ -27,7 +27,7 @@ from services import audit, jobs, outbox
 from services.db import insert_ignoring_conflicts, utcnow
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.i18n import Texts
-from services.models import Resident, Role
+from services.models import Petition, Resident, Role
 from services.models.appeals import (
     Appeal,
     AppealAttachment,
@@ -470,6 +470,69 @@ async def register(
     return appeal
 
 
+def _petition_category(rules: AppealRules, category: str | None) -> str:
+    """The petition's category when appeals have it too, else the catch-all (the last one)."""
+    if category in rules.categories:
+        return str(category)
+    return "other" if "other" in rules.categories else rules.categories[-1]
+
+
+async def register_from_petition(
+    session: AsyncSession,
+    rules: AppealRules,
+    *,
+    petition_id: int,
+    author: Resident | None,
+    text: str,
+    category: str | None = None,
+    now: datetime | None = None,
+) -> Appeal | None:
+    """Art. 23-1: a petition that missed its threshold is considered as an ordinary appeal.
+
+    Numbered and dated like any appeal, in the caller's transaction (the petition's closing).
+    None when the author erased themselves: Art. 8 does not consider an anonymous appeal.
+    """
+    try:
+        author = require_author(author)
+    except PermissionDenied:
+        return None
+    now = now or utcnow()
+    year = to_local(now).year
+    seq = await _next_seq(session, year)
+    appeal = Appeal(
+        number=format_number(year, seq),
+        year=year,
+        seq=seq,
+        type=AppealType.PROPOSAL.value,
+        category=_petition_category(rules, category),
+        text=text,
+        author_id=author.id,
+        author_name=author.full_name or "",
+        author_address=author.address,
+        status=AppealStatus.REGISTERED.value,
+        registered_at=now,
+        deadline=deadline_for(now, rules.answer_days),
+        is_simple=False,
+        extended=False,
+        petition_id=petition_id,
+        attachments=[],
+    )
+    session.add(appeal)
+    await session.flush()
+    session.add(
+        AppealEvent(
+            appeal_id=appeal.id,
+            status=AppealStatus.REGISTERED.value,
+            actor=f"petition:{petition_id}",
+            new_deadline=appeal.deadline,
+            created_at=now,
+        )
+    )
+    await audit.record(session, "system", "appeal.from_petition", "appeal", appeal.id,
+                       petition_id=petition_id, number=appeal.number)
+    return appeal
+
+
 async def submit_draft(
     session: AsyncSession, rules: AppealRules, resident: Resident | None,
     now: datetime | None = None,
@@ -557,6 +620,13 @@ async def get_for_author(session: AsyncSession, appeal_id: int, resident_id: int
     ):
         raise NotFound("appeals.error.not_found")
     return appeal
+
+
+async def source_petition(session: AsyncSession, appeal: Appeal) -> Petition | None:
+    """The e-petition considered as this appeal (Art. 23-1), if it came from one."""
+    if appeal.petition_id is None:
+        return None
+    return await session.get(Petition, appeal.petition_id)
 
 
 async def history(session: AsyncSession, appeal_id: int) -> list[AppealEvent]:

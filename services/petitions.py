@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from services import audit, jobs, outbox
+from services import appeals, audit, jobs, outbox
 from services.db import insert_ignoring_conflicts, utcnow
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.i18n import Raw, Texts
@@ -869,8 +869,16 @@ async def _notify_channel(
 # ---- scheduler jobs -----------------------------------------------------------------------
 
 
-async def close_expired(session: AsyncSession, now: datetime | None = None) -> list[int]:
-    """Collection over without the threshold: close, tell the author, hand to moderators."""
+async def close_expired(
+    session: AsyncSession,
+    now: datetime | None = None,
+    appeal_rules: appeals.AppealRules = appeals.AppealRules(),
+) -> list[int]:
+    """Collection over without the threshold: close, and consider it as an appeal (Art. 23-1).
+
+    The appeal is registered in the closing transaction, by whichever process wins the
+    conditional UPDATE, so it exists exactly once (a unique petition_id backs that up).
+    """
     now = now or utcnow()
     expired = (Petition.status == PetitionStatus.COLLECTING, Petition.deadline <= now)
     # A read first: on most ticks nothing expired, and then nothing is written.
@@ -882,28 +890,47 @@ async def close_expired(session: AsyncSession, now: datetime | None = None) -> l
                 update(Petition)
                 .where(*expired)
                 .values(status=PetitionStatus.NOT_ENOUGH_SIGNATURES, closed_at=now)
-                .returning(Petition.id, Petition.number, Petition.title, Petition.author_id,
-                           Petition.signature_count, Petition.threshold)
+                .returning(Petition.id, Petition.number, Petition.title, Petition.text,
+                           Petition.category, Petition.author_id, Petition.signature_count,
+                           Petition.threshold)
                 .execution_options(synchronize_session=False)
             )
         ).all()
     )
     staff = await outbox.staff_recipients(session, Role.MODERATOR) if closed else []
-    for pid, number, title, author_id, count, threshold in closed:
-        if author_id is not None:
-            await outbox.notify_residents(
-                session,
-                [author_id],
-                _render_counted("petition.notify.expired", count, number=number, title=title,
-                                threshold=threshold or 0),
-                dedupe=f"petition:{pid}:expired",
-                now=now,
+    for pid, number, title, text, category, author_id, count, threshold in closed:
+        author = await session.get(Resident, author_id) if author_id is not None else None
+        appeal = await appeals.register_from_petition(
+            session, appeal_rules, petition_id=pid, author=author, text=text,
+            category=category, now=now,
+        )
+        dedupe = f"petition:{pid}:expired"
+        if appeal is None:
+            # Art. 8: nobody to answer. Staff and the audit log say why no appeal exists.
+            await audit.record(session, "system", "petition.not_considered_anonymous",
+                               "petition", pid, number=number)
+            await outbox.notify(
+                session, staff,
+                _render_counted("petition.notify.expired_anonymous_staff", count,
+                                number=number, title=title),
+                dedupe=dedupe, now=now,
             )
+            continue
+        appeal_number, due = appeal.number, format_date(appeal.deadline)
+        await outbox.notify_residents(
+            session,
+            [author_id],
+            _render_counted("petition.notify.expired", count, number=number, title=title,
+                            threshold=threshold or 0, appeal=appeal_number, deadline=due),
+            dedupe=dedupe,
+            now=now,
+        )
         await outbox.notify(
             session,
             staff,
-            _render_counted("petition.notify.expired_staff", count, number=number, title=title),
-            dedupe=f"petition:{pid}:expired",
+            _render_counted("petition.notify.expired_staff", count, number=number, title=title,
+                            appeal=appeal_number, deadline=due),
+            dedupe=dedupe,
             now=now,
         )
     return [row[0] for row in closed]

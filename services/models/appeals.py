@@ -111,6 +111,11 @@ class Appeal(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+    # The e-petition that missed its threshold and so is considered as this appeal (Art. 23-1);
+    # unique: one appeal per petition, whatever races close it.
+    petition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("petitions.id", ondelete="SET NULL"), unique=True
+    )
 
     attachments: Mapped[list[AppealAttachment]] = relationship(
         back_populates="appeal",
