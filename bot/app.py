@@ -29,7 +29,7 @@ from bot.middlewares import (
     UserContextMiddleware,
 )
 from bot.scheduler import Ticker, build_scheduler, worker_name
-from services import roles
+from services import roles, timeutil
 from services.db import make_engine, make_sessionmaker
 from services.i18n import Translator, get_translator
 from services.models import Channel
@@ -94,6 +94,8 @@ def build_dispatcher(
     from handlers import common, menu, onboarding, staff
     from handlers import settings as settings_handlers
 
+    # Before anything runs: every date shown, "today" and deadline use the council's calendar.
+    timeutil.configure(settings.timezone, settings.extra_days_off)
     translator = translator or get_translator()
     dp = Dispatcher(storage=storage or build_storage(settings, redis, prefix=f"{key_prefix}:fsm"))
     dp["settings"] = settings

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from services.timeutil import parse_zone
 
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 
@@ -41,7 +44,10 @@ class Settings(BaseSettings):
 
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_language: str = "uk"
+    # The council's IANA zone: every date shown, every "today" and every deadline uses it.
     timezone: str = "Europe/Kyiv"
+    # Days off beyond weekends and the Ukrainian calendar's (e.g. one the Cabinet declares).
+    extra_days_off: Annotated[list[date], NoDecode] = Field(default_factory=list)
     privacy_policy_url: str = "https://example.org/privacy"
     city_name: str = "Hromada"
 
@@ -77,7 +83,6 @@ class Settings(BaseSettings):
     petition_moderation_working_days: int = 2
     petition_answer_working_days: int = 10
     petition_categories: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    public_holidays: Annotated[list[str], NoDecode] = Field(default_factory=list)
     council_channel_id: int | None = None
 
     # --- appeals (owned by the appeals feature) ---
@@ -112,12 +117,18 @@ class Settings(BaseSettings):
         return SecretStr(value.get_secret_value().strip())
 
     @field_validator(
-        "admin_ids", "petition_categories", "public_holidays", "appeal_categories",
+        "admin_ids", "petition_categories", "extra_days_off", "appeal_categories",
         "appeal_departments", mode="before",
     )
     @classmethod
     def _admin_csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        parse_zone(value)  # a ValueError names the bad value
+        return value.strip()
 
     @field_validator("default_language")
     @classmethod

@@ -28,13 +28,14 @@ from bot.config import Settings
 from bot.filters import HasRole
 from handlers.appeals import history_lines, rules_from_settings
 from handlers.menu import menu_button
+from handlers.petitions import PetCB
 from handlers.ui import show
 from services import appeals
 from services.errors import Conflict, InvalidInput, NotFound
 from services.i18n import Raw, Texts
-from services.models import Role
+from services.models import Petition, Role
 from services.models.appeals import Appeal, AppealEvent, AppealStatus, AttachmentKind
-from services.timeutil import format_date
+from services.timeutil import format_date, local_today
 
 router = Router(name="appeals_admin")
 router.message.filter(HasRole(Role.MODERATOR))
@@ -86,12 +87,12 @@ def parse_date(raw: str | None) -> date:
 
 async def show_queue(event: Message | CallbackQuery, tr: Texts, session: AsyncSession) -> None:
     groups = await appeals.queue_summary(session)
-    today = appeals.today_kyiv()
+    today = local_today()
     total = sum(g.count for g in groups)
     rows = [
         [_button(tr("appeals.admin.queue.group", category=appeals.category_label(tr, g.category),
                     count=g.count,
-                    age=tr.plural("appeals.days", (today - appeals.today_kyiv(g.oldest)).days)),
+                    age=tr.plural("appeals.days", (today - local_today(g.oldest)).days)),
                  "list", value=g.category)]
         for g in groups
     ]
@@ -124,7 +125,7 @@ async def queue_list(query: CallbackQuery, callback_data: StaffAppealCB, state: 
     await state.set_state(None)
     page = await appeals.queue(session, callback_data.value or None, callback_data.page,
                                PER_PAGE)
-    today = appeals.today_kyiv()
+    today = local_today()
     rows = [
         [_button(("⚠️ " if a.deadline < today else "")
                  + tr("appeals.list.item", number=a.number,
@@ -150,7 +151,8 @@ async def queue_list(query: CallbackQuery, callback_data: StaffAppealCB, state: 
 # --- the card and its actions ------------------------------------------------------------
 
 
-def _card_text(tr: Texts, appeal: Appeal, events: list[AppealEvent], supporters: int) -> str:
+def _card_text(tr: Texts, appeal: Appeal, events: list[AppealEvent], supporters: int,
+               petition: Petition | None = None) -> str:
     if appeal.latitude is not None and appeal.longitude is not None:
         place = tr("appeals.summary.point", lat=f"{appeal.latitude:.5f}",
                    lon=f"{appeal.longitude:.5f}")
@@ -175,13 +177,16 @@ def _card_text(tr: Texts, appeal: Appeal, events: list[AppealEvent], supporters:
         supporters=supporters,
         text=appeal.text[:1500],
     )
+    if petition is not None:
+        text += "\n\n" + tr("appeals.admin.card.petition", number=petition.number or "—",
+                            title=petition.title)
     if appeal.answer_text:
         text += "\n\n" + tr("appeals.card.answer", answer=appeal.answer_text[:800])
     return text + "\n\n" + tr("appeals.card.history") + "\n" + Raw(history_lines(tr, events))
 
 
-def _card_markup(tr: Texts, appeal: Appeal, back_value: str, page: int
-                 ) -> InlineKeyboardMarkup:
+def _card_markup(tr: Texts, appeal: Appeal, back_value: str, page: int,
+                 petition: Petition | None = None) -> InlineKeyboardMarkup:
     status = AppealStatus(appeal.status)
     is_open = status in appeals.OPEN_STATUSES
     rows: list[list[InlineKeyboardButton]] = []
@@ -208,6 +213,10 @@ def _card_markup(tr: Texts, appeal: Appeal, back_value: str, page: int
     if appeal.attachments or appeal.latitude is not None:
         rows.append([_button(tr("appeals.admin.files", n=len(appeal.attachments)), "files",
                              appeal.id)])
+    if petition is not None:
+        rows.append([InlineKeyboardButton(text=tr("appeals.admin.open_petition"),
+                                          callback_data=PetCB(action="open",
+                                                              id=petition.id).pack())])
     rows.append([_button(tr("common.back"), "list", value=back_value, page=page)])
     return _markup(*rows)
 
@@ -219,8 +228,10 @@ async def show_card(event: Message | CallbackQuery, tr: Texts, session: AsyncSes
     appeal = await appeals.get(session, appeal_id)
     events = await appeals.history(session, appeal.id)
     supporters = await appeals.supporters_count(session, appeal.id)
-    text = (notice + "\n\n" if notice else "") + _card_text(tr, appeal, events, supporters)
-    await show(event, text, _card_markup(tr, appeal, back_value, page))
+    petition = await appeals.source_petition(session, appeal)
+    text = (notice + "\n\n" if notice else "") + _card_text(tr, appeal, events, supporters,
+                                                             petition)
+    await show(event, text, _card_markup(tr, appeal, back_value, page, petition))
 
 
 @router.callback_query(StaffAppealCB.filter(F.action == "card"))
@@ -351,6 +362,7 @@ async def extend_date(message: Message, state: FSMContext, tr: Texts, session: A
     try:
         new_date = parse_date(message.text)
         appeals.check_extension(appeal, rules_from_settings(settings), new_date)
+        new_date = appeals.extension_deadline(new_date)
     except InvalidInput as err:
         await message.answer(tr(err.message_key, **err.params) + "\n"
                              + tr("appeals.admin.ask_extend_date_again"),

@@ -76,7 +76,6 @@ def rules_from_settings(settings: Settings) -> PetitionRules:
         moderation_working_days=settings.petition_moderation_working_days,
         answer_working_days=settings.petition_answer_working_days,
         categories=tuple(settings.petition_categories),
-        holidays=petitions.parse_holidays(settings.public_holidays),
         council_channel_id=settings.council_channel_id,
         bot_username=settings.bot_username,
     )

@@ -32,7 +32,7 @@ from services.errors import InvalidInput
 from services.i18n import Raw, Texts, Translator
 from services.models import Broadcast, Event, Role, Topic
 from services.models.broadcasts import BroadcastStatus, EventKind
-from services.timeutil import format_datetime, to_kyiv
+from services.timeutil import format_datetime, to_local
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def broadcast_rules(settings: Settings) -> broadcasts.BroadcastRules:
 
 
 def _example_time() -> str:
-    tomorrow = to_kyiv(utcnow()) + timedelta(days=1)
+    tomorrow = to_local(utcnow()) + timedelta(days=1)
     return tomorrow.strftime("%d.%m.%Y") + " 18:00"
 
 

@@ -27,7 +27,7 @@ from services import audit, jobs, outbox
 from services.db import insert_ignoring_conflicts, utcnow
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.i18n import Texts
-from services.models import Resident, Role
+from services.models import Petition, Resident, Role
 from services.models.appeals import (
     Appeal,
     AppealAttachment,
@@ -39,7 +39,15 @@ from services.models.appeals import (
     AppealType,
     AttachmentKind,
 )
-from services.timeutil import as_utc, format_date, to_kyiv
+from services.timeutil import (
+    as_utc,
+    first_working_day,
+    format_date,
+    local_midnight,
+    local_today,
+    statutory_deadline,
+    to_local,
+)
 
 NUMBER_PREFIX = "З"
 FOLLOWUP_TASK = "appeals.followup"
@@ -150,8 +158,13 @@ def format_number(year: int, seq: int) -> str:
 
 
 def deadline_for(registered_at: datetime, days: int) -> date:
-    """The last Kyiv calendar day to answer: the registration day plus `days`."""
-    return to_kyiv(registered_at).date() + timedelta(days=days)
+    """The last day of a term of `days` from registration (moved off a day off)."""
+    return statutory_deadline(registered_at, days)
+
+
+def extension_deadline(requested: date) -> date:
+    """A new deadline chosen on a day off ends on the next working day, like every term."""
+    return first_working_day(requested)
 
 
 def latest_deadline(appeal: Appeal, rules: AppealRules) -> date:
@@ -159,20 +172,16 @@ def latest_deadline(appeal: Appeal, rules: AppealRules) -> date:
     return deadline_for(appeal.registered_at, rules.max_days)
 
 
-def today_kyiv(now: datetime | None = None) -> date:
-    return to_kyiv(now or utcnow()).date()
-
-
 def days_taken(appeal: Appeal) -> int | None:
     if appeal.answered_at is None:
         return None
-    return (to_kyiv(appeal.answered_at).date() - to_kyiv(appeal.registered_at).date()).days
+    return (to_local(appeal.answered_at).date() - to_local(appeal.registered_at).date()).days
 
 
 def answered_on_time(appeal: Appeal) -> bool | None:
     if appeal.answered_at is None:
         return None
-    return to_kyiv(appeal.answered_at).date() <= appeal.deadline
+    return to_local(appeal.answered_at).date() <= appeal.deadline
 
 
 async def _next_seq(session: AsyncSession, year: int) -> int:
@@ -419,7 +428,7 @@ async def register(
     if location_text is not None:
         location_text = validate_address(rules, location_text)
     now = now or utcnow()
-    year = to_kyiv(now).year
+    year = to_local(now).year
     seq = await _next_seq(session, year)
     appeal = Appeal(
         number=format_number(year, seq),
@@ -458,6 +467,69 @@ async def register(
         )
     )
     await session.flush()
+    return appeal
+
+
+def _petition_category(rules: AppealRules, category: str | None) -> str:
+    """The petition's category when appeals have it too, else the catch-all (the last one)."""
+    if category in rules.categories:
+        return str(category)
+    return "other" if "other" in rules.categories else rules.categories[-1]
+
+
+async def register_from_petition(
+    session: AsyncSession,
+    rules: AppealRules,
+    *,
+    petition_id: int,
+    author: Resident | None,
+    text: str,
+    category: str | None = None,
+    now: datetime | None = None,
+) -> Appeal | None:
+    """Art. 23-1: a petition that missed its threshold is considered as an ordinary appeal.
+
+    Numbered and dated like any appeal, in the caller's transaction (the petition's closing).
+    None when the author erased themselves: Art. 8 does not consider an anonymous appeal.
+    """
+    try:
+        author = require_author(author)
+    except PermissionDenied:
+        return None
+    now = now or utcnow()
+    year = to_local(now).year
+    seq = await _next_seq(session, year)
+    appeal = Appeal(
+        number=format_number(year, seq),
+        year=year,
+        seq=seq,
+        type=AppealType.PROPOSAL.value,
+        category=_petition_category(rules, category),
+        text=text,
+        author_id=author.id,
+        author_name=author.full_name or "",
+        author_address=author.address,
+        status=AppealStatus.REGISTERED.value,
+        registered_at=now,
+        deadline=deadline_for(now, rules.answer_days),
+        is_simple=False,
+        extended=False,
+        petition_id=petition_id,
+        attachments=[],
+    )
+    session.add(appeal)
+    await session.flush()
+    session.add(
+        AppealEvent(
+            appeal_id=appeal.id,
+            status=AppealStatus.REGISTERED.value,
+            actor=f"petition:{petition_id}",
+            new_deadline=appeal.deadline,
+            created_at=now,
+        )
+    )
+    await audit.record(session, "system", "appeal.from_petition", "appeal", appeal.id,
+                       petition_id=petition_id, number=appeal.number)
     return appeal
 
 
@@ -548,6 +620,13 @@ async def get_for_author(session: AsyncSession, appeal_id: int, resident_id: int
     ):
         raise NotFound("appeals.error.not_found")
     return appeal
+
+
+async def source_petition(session: AsyncSession, appeal: Appeal) -> Petition | None:
+    """The e-petition considered as this appeal (Art. 23-1), if it came from one."""
+    if appeal.petition_id is None:
+        return None
+    return await session.get(Petition, appeal.petition_id)
 
 
 async def history(session: AsyncSession, appeal_id: int) -> list[AppealEvent]:
@@ -833,7 +912,7 @@ async def mark_simple(
     new_deadline = deadline_for(
         appeal.registered_at, rules.simple_days if simple else rules.answer_days
     )
-    if simple and new_deadline < today_kyiv(now):
+    if simple and new_deadline < local_today(now):
         # Past day 15 the shorter term would be overdue at once: it no longer applies.
         raise Conflict("appeals.error.simple_too_late", days=rules.simple_days)
     appeal.is_simple = simple
@@ -869,7 +948,9 @@ def check_extension(
     if new_deadline > cap:
         raise InvalidInput("appeals.error.extend_cap", max_date=format_date(cap),
                            days=rules.max_days)
-    if new_deadline <= appeal.deadline or new_deadline < today_kyiv(now):
+    # The cap is a working day, so a date within it stays within it when moved off a day off.
+    new_deadline = extension_deadline(new_deadline)
+    if new_deadline <= appeal.deadline or new_deadline < local_today(now):
         raise InvalidInput("appeals.error.extend_not_later", deadline=format_date(appeal.deadline))
 
 
@@ -887,6 +968,7 @@ async def extend(
     appeal = await get(session, appeal_id)
     check_extension(appeal, rules, new_deadline, now)
     reason = validate_reason(rules, reason)
+    new_deadline = extension_deadline(new_deadline)
     await _move(session, appeal, AppealStatus.EXTENDED)
     appeal.extended = True
     appeal.extension_reason = reason
@@ -902,7 +984,7 @@ def check_returnable(appeal: Appeal, rules: AppealRules, now: datetime | None = 
     """Art. 5: only an appeal not yet in work, and within `return_days` of registration."""
     if not can_move(appeal.status, AppealStatus.RETURNED):
         raise Conflict("appeals.error.transition", number=appeal.number)
-    if (today_kyiv(now) - to_kyiv(appeal.registered_at).date()).days > rules.return_days:
+    if local_today(now) > deadline_for(appeal.registered_at, rules.return_days):
         raise Conflict("appeals.error.return_late", days=rules.return_days)
 
 
@@ -1149,7 +1231,7 @@ async def due_soon(
     session: AsyncSession, rules: AppealRules, now: datetime | None = None
 ) -> tuple[list[Appeal], list[Appeal]]:
     """(overdue, due within `due_soon_days`) open appeals, earliest deadline first."""
-    today = today_kyiv(now)
+    today = local_today(now)
     rows = list(
         await session.scalars(
             select(Appeal)
@@ -1193,7 +1275,7 @@ async def send_digest(
             overdue_list=overdue_text,
             soon_list=soon_text,
         ),
-        dedupe=f"appeals:digest:{today_kyiv(now).isoformat()}",
+        dedupe=f"appeals:digest:{local_today(now).isoformat()}",
     )
 
 
@@ -1209,7 +1291,7 @@ EXPORT_COLUMNS = (
 
 
 async def export_csv(session: AsyncSession, actor: str, date_from: date, date_to: date) -> str:
-    """The register for a period (by Kyiv registration date, inclusive) as CSV; audited."""
+    """The register for a period (by the council's registration date, inclusive) as CSV; audited."""
     if date_to < date_from:
         raise InvalidInput("appeals.error.period")
     rows = [
@@ -1217,12 +1299,12 @@ async def export_csv(session: AsyncSession, actor: str, date_from: date, date_to
         for a in await session.scalars(
             select(Appeal)
             .where(
-                Appeal.registered_at >= _kyiv_midnight(date_from) - timedelta(days=1),
-                Appeal.registered_at < _kyiv_midnight(date_to) + timedelta(days=2),
+                Appeal.registered_at >= local_midnight(date_from) - timedelta(days=1),
+                Appeal.registered_at < local_midnight(date_to) + timedelta(days=2),
             )
             .order_by(Appeal.year, Appeal.seq)
         )
-        if date_from <= to_kyiv(a.registered_at).date() <= date_to
+        if date_from <= to_local(a.registered_at).date() <= date_to
     ]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -1232,9 +1314,9 @@ async def export_csv(session: AsyncSession, actor: str, date_from: date, date_to
         writer.writerow(
             [
                 a.number,
-                to_kyiv(a.registered_at).date().isoformat(),
+                to_local(a.registered_at).date().isoformat(),
                 a.deadline.isoformat(),
-                to_kyiv(a.answered_at).date().isoformat() if a.answered_at else "",
+                to_local(a.answered_at).date().isoformat() if a.answered_at else "",
                 a.type,
                 a.category,
                 a.status,
@@ -1246,14 +1328,6 @@ async def export_csv(session: AsyncSession, actor: str, date_from: date, date_to
                        date_from=date_from.isoformat(), date_to=date_to.isoformat(),
                        rows=len(rows))
     return buffer.getvalue()
-
-
-def _kyiv_midnight(day: date) -> datetime:
-    from datetime import time
-
-    from services.timeutil import KYIV
-
-    return datetime.combine(day, time(), tzinfo=KYIV)
 
 
 @dataclass(frozen=True, slots=True)

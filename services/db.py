@@ -33,7 +33,7 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    """Timezone-aware now; stored as UTC everywhere, shown in Kyiv time."""
+    """Timezone-aware now; stored as UTC everywhere, shown in the council's time zone."""
     return datetime.now(UTC)
 
 

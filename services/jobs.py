@@ -67,11 +67,11 @@ def every_tick(_now: datetime) -> str | None:
 
 
 def daily_at(hour: int) -> PeriodKey:
-    """Once a Kyiv day, from `hour` o'clock on."""
-    from services.timeutil import to_kyiv
+    """Once a day on the council's clock, from `hour` o'clock on."""
+    from services.timeutil import to_local
 
     def key(now: datetime) -> str | None:
-        local = to_kyiv(now)
+        local = to_local(now)
         return local.date().isoformat() if local.hour >= hour else None
 
     return key

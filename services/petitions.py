@@ -11,9 +11,9 @@ import csv
 import io
 import math
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from services import audit, jobs, outbox
+from services import appeals, audit, jobs, outbox
 from services.db import insert_ignoring_conflicts, utcnow
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.i18n import Raw, Texts
@@ -34,7 +34,13 @@ from services.models import (
     Role,
     Signature,
 )
-from services.timeutil import add_working_days, as_utc, format_date, to_kyiv
+from services.timeutil import (
+    as_utc,
+    end_of_day,
+    format_date,
+    statutory_deadline,
+    to_local,
+)
 
 PAGE_SIZE = 5
 
@@ -72,7 +78,6 @@ class PetitionRules:
     moderation_working_days: int = 2
     answer_working_days: int = 10
     categories: tuple[str, ...] = ()
-    holidays: tuple[date, ...] = ()
     council_channel_id: int | None = None
     # For an "open the petition" link under notifications (a deep link to the card).
     bot_username: str | None = None
@@ -354,6 +359,11 @@ async def moderation_queue(
 # ---- residents' actions -------------------------------------------------------------------
 
 
+def working_days_due(start: datetime, working_days: int) -> datetime:
+    """Art. 23-1 terms (publication, consideration): the end of the last of `working_days`."""
+    return end_of_day(statutory_deadline(start, working_days, working_days=True))
+
+
 async def check_can_file(
     session: AsyncSession, rules: PetitionRules, author: Resident | None
 ) -> Resident:
@@ -393,7 +403,7 @@ async def create(
         author_id=author.id,
         status=PetitionStatus.MODERATION,
         created_at=now,
-        moderation_due_at=add_working_days(now, rules.moderation_working_days, rules.holidays),
+        moderation_due_at=working_days_due(now, rules.moderation_working_days),
         signature_count=0,
     )
     session.add(petition)
@@ -479,7 +489,7 @@ async def _cross_threshold(
             .values(
                 status=PetitionStatus.AWAITING_ANSWER,
                 reached_at=now,
-                answer_due_at=add_working_days(now, rules.answer_working_days, rules.holidays),
+                answer_due_at=working_days_due(now, rules.answer_working_days),
             )
             .returning(Petition.id, Petition.signature_count)
             .execution_options(synchronize_session=False)
@@ -507,8 +517,7 @@ async def _cross_threshold(
         await outbox.staff_recipients(session, Role.MODERATOR),
         lambda tr: tr("petition.notify.threshold_staff", number=number, title=title,
                       count=Raw(tr.plural("petition.signatures", count)),
-                      due=format_date(add_working_days(now, rules.answer_working_days,
-                                                       rules.holidays))),
+                      due=format_date(working_days_due(now, rules.answer_working_days))),
         dedupe=dedupe,
         now=now,
     )
@@ -860,8 +869,16 @@ async def _notify_channel(
 # ---- scheduler jobs -----------------------------------------------------------------------
 
 
-async def close_expired(session: AsyncSession, now: datetime | None = None) -> list[int]:
-    """Collection over without the threshold: close, tell the author, hand to moderators."""
+async def close_expired(
+    session: AsyncSession,
+    now: datetime | None = None,
+    appeal_rules: appeals.AppealRules = appeals.AppealRules(),
+) -> list[int]:
+    """Collection over without the threshold: close, and consider it as an appeal (Art. 23-1).
+
+    The appeal is registered in the closing transaction, by whichever process wins the
+    conditional UPDATE, so it exists exactly once (a unique petition_id backs that up).
+    """
     now = now or utcnow()
     expired = (Petition.status == PetitionStatus.COLLECTING, Petition.deadline <= now)
     # A read first: on most ticks nothing expired, and then nothing is written.
@@ -873,28 +890,47 @@ async def close_expired(session: AsyncSession, now: datetime | None = None) -> l
                 update(Petition)
                 .where(*expired)
                 .values(status=PetitionStatus.NOT_ENOUGH_SIGNATURES, closed_at=now)
-                .returning(Petition.id, Petition.number, Petition.title, Petition.author_id,
-                           Petition.signature_count, Petition.threshold)
+                .returning(Petition.id, Petition.number, Petition.title, Petition.text,
+                           Petition.category, Petition.author_id, Petition.signature_count,
+                           Petition.threshold)
                 .execution_options(synchronize_session=False)
             )
         ).all()
     )
     staff = await outbox.staff_recipients(session, Role.MODERATOR) if closed else []
-    for pid, number, title, author_id, count, threshold in closed:
-        if author_id is not None:
-            await outbox.notify_residents(
-                session,
-                [author_id],
-                _render_counted("petition.notify.expired", count, number=number, title=title,
-                                threshold=threshold or 0),
-                dedupe=f"petition:{pid}:expired",
-                now=now,
+    for pid, number, title, text, category, author_id, count, threshold in closed:
+        author = await session.get(Resident, author_id) if author_id is not None else None
+        appeal = await appeals.register_from_petition(
+            session, appeal_rules, petition_id=pid, author=author, text=text,
+            category=category, now=now,
+        )
+        dedupe = f"petition:{pid}:expired"
+        if appeal is None:
+            # Art. 8: nobody to answer. Staff and the audit log say why no appeal exists.
+            await audit.record(session, "system", "petition.not_considered_anonymous",
+                               "petition", pid, number=number)
+            await outbox.notify(
+                session, staff,
+                _render_counted("petition.notify.expired_anonymous_staff", count,
+                                number=number, title=title),
+                dedupe=dedupe, now=now,
             )
+            continue
+        appeal_number, due = appeal.number, format_date(appeal.deadline)
+        await outbox.notify_residents(
+            session,
+            [author_id],
+            _render_counted("petition.notify.expired", count, number=number, title=title,
+                            threshold=threshold or 0, appeal=appeal_number, deadline=due),
+            dedupe=dedupe,
+            now=now,
+        )
         await outbox.notify(
             session,
             staff,
-            _render_counted("petition.notify.expired_staff", count, number=number, title=title),
-            dedupe=f"petition:{pid}:expired",
+            _render_counted("petition.notify.expired_staff", count, number=number, title=title,
+                            appeal=appeal_number, deadline=due),
+            dedupe=dedupe,
             now=now,
         )
     return [row[0] for row in closed]
@@ -946,7 +982,7 @@ async def remind_answer_overdue(session: AsyncSession, now: datetime | None = No
     if not rows:
         return 0
     staff = await outbox.staff_recipients(session, Role.MODERATOR)
-    day = to_kyiv(now).date().isoformat()
+    day = to_local(now).date().isoformat()
     queued = 0
     for pid, number, title, due in rows:
         queued += await outbox.notify(
@@ -974,7 +1010,3 @@ async def _job_moderation_overdue(session: AsyncSession, now: datetime) -> None:
 async def _job_answer_overdue(session: AsyncSession, now: datetime) -> None:
     await remind_answer_overdue(session, now)
 
-
-def parse_holidays(values: Iterable[str]) -> tuple[date, ...]:
-    """`2026-01-01` strings from the settings; a malformed one is a configuration error."""
-    return tuple(date.fromisoformat(v.strip()) for v in values if v.strip())

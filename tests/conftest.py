@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import services.models  # noqa: F401  (registers every table)
+from services import timeutil
 from services.db import Base, make_engine, make_sessionmaker
 
 BACKEND = os.environ.get("HROMADA_TEST_DB", "sqlite")
@@ -23,6 +24,13 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(autouse=True)
+def _default_council_calendar() -> Iterator[None]:
+    """A test may set the council's zone or extra days off (or build an app that does)."""
+    yield
+    timeutil.configure()
 
 
 @pytest.fixture(scope="session")

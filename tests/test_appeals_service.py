@@ -15,6 +15,7 @@ from services.db import utcnow
 from services.errors import Conflict, InvalidInput, PermissionDenied
 from services.models import OutboxMessage, Resident, Role, ScheduledTask
 from services.models.appeals import Appeal, AppealStatus, AttachmentKind
+from services.timeutil import local_today
 
 RULES = appeals.AppealRules(city_bbox=(48.80, 37.50, 48.93, 37.70))
 STAFF = "telegram:900"
@@ -176,31 +177,34 @@ async def test_deadline_arithmetic(session):
 
 async def test_extension_is_once_and_never_past_45_days(session):
     author = await _resident(session, "1")
-    now = utcnow()
+    # Monday 23 Nov 2026: days 45 and 46 (7 and 8 Jan 2027) are working days.
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     appeal = await _file(session, author, now=now)
-    registered = appeals.today_kyiv(now)
+    registered = local_today(now)
     with pytest.raises(InvalidInput) as err:
         await appeals.extend(session, RULES, STAFF, appeal.id,
-                             new_deadline=registered + timedelta(days=46), reason="Експертиза")
+                             new_deadline=registered + timedelta(days=46), reason="Експертиза",
+                             now=now)
     assert err.value.message_key == "appeals.error.extend_cap"
     with pytest.raises(InvalidInput) as err:
         await appeals.extend(session, RULES, STAFF, appeal.id,
-                             new_deadline=registered + timedelta(days=20), reason="Експертиза")
+                             new_deadline=registered + timedelta(days=20), reason="Експертиза",
+                             now=now)
     assert err.value.message_key == "appeals.error.extend_not_later"
     with pytest.raises(InvalidInput):
         await appeals.extend(session, RULES, STAFF, appeal.id,
-                             new_deadline=registered + timedelta(days=40), reason="")
+                             new_deadline=registered + timedelta(days=40), reason="", now=now)
     assert appeal.status == AppealStatus.REGISTERED and not appeal.extended
     await appeals.extend(session, RULES, STAFF, appeal.id,
-                         new_deadline=registered + timedelta(days=45), reason="Експертиза")
+                         new_deadline=registered + timedelta(days=45), reason="Експертиза", now=now)
     assert appeal.status == AppealStatus.EXTENDED and appeal.extended
     assert appeal.deadline == registered + timedelta(days=45)
     with pytest.raises(Conflict) as err:
         await appeals.extend(session, RULES, STAFF, appeal.id,
-                             new_deadline=registered + timedelta(days=45), reason="Ще раз")
+                             new_deadline=registered + timedelta(days=45), reason="Ще раз", now=now)
     assert err.value.message_key == "appeals.error.already_extended"
     with pytest.raises(Conflict):
-        await appeals.mark_simple(session, RULES, STAFF, appeal.id)
+        await appeals.mark_simple(session, RULES, STAFF, appeal.id, now=now)
     events = await appeals.history(session, appeal.id)
     assert [e.status for e in events] == ["registered", "extended"]
     assert events[-1].reason == "Експертиза"
@@ -262,12 +266,14 @@ async def test_status_transitions_and_illegal_ones_refused(session):
 
 async def test_return_within_ten_days_only(session):
     author = await _resident(session, "1")
-    old = await _file(session, author, now=utcnow() - timedelta(days=11))
-    fresh = await _file(session, author)
+    # Tuesday 24 Nov 2026: the old one's day 10 (Monday 23 Nov) is a working day, now past.
+    now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    old = await _file(session, author, now=now - timedelta(days=11))
+    fresh = await _file(session, author, now=now)
     with pytest.raises(Conflict) as err:
-        await appeals.return_appeal(session, RULES, STAFF, old.id, "Не вказано суть")
+        await appeals.return_appeal(session, RULES, STAFF, old.id, "Не вказано суть", now=now)
     assert err.value.message_key == "appeals.error.return_late"
-    await appeals.return_appeal(session, RULES, STAFF, fresh.id, "Не вказано суть")
+    await appeals.return_appeal(session, RULES, STAFF, fresh.id, "Не вказано суть", now=now)
     assert fresh.status == AppealStatus.RETURNED and fresh.returned_reason == "Не вказано суть"
     with pytest.raises(Conflict):
         await appeals.assign(session, RULES, STAFF, fresh.id, department="roads")
@@ -365,7 +371,7 @@ async def test_digest_export_and_stats(sessionmaker):
         assert digest is not None and overdue.number in digest and due.number in digest
         assert done.number not in digest
 
-        today = appeals.today_kyiv(now)
+        today = local_today(now)
         text = await appeals.export_csv(session, STAFF, today - timedelta(days=15), today)
         rows = list(csv.reader(io.StringIO(text)))
         assert rows[0] == list(appeals.EXPORT_COLUMNS)

@@ -24,7 +24,7 @@ from bot.delivery import TelegramSender
 from services import outbox, residents
 from services.db import make_engine, make_sessionmaker, utcnow
 from services.models import ChannelIdentity, OutboxMessage, OutboxStatus, Priority, Resident
-from services.timeutil import to_kyiv
+from services.timeutil import to_local
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 TOKEN = "123456:" + "A" * 35
@@ -256,7 +256,7 @@ async def test_other_errors_are_retried_then_failed(fake, bot, sessionmaker, ses
 
 async def test_quiet_hours_delay_non_urgent(fake, bot, sessionmaker, session):
     ids = await make_residents(session, 700, 1)
-    hour = to_kyiv(utcnow()).hour
+    hour = to_local(utcnow()).hour
     resident = await session.get(Resident, ids[0])
     assert resident is not None
     resident.quiet_from, resident.quiet_to = hour, (hour + 2) % 24

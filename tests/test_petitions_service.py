@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from services import jobs, petitions, roles
+from services import jobs, petitions, roles, timeutil
 from services.db import utcnow
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.models import (
@@ -24,7 +24,7 @@ from services.models import (
     Role,
     Signature,
 )
-from services.timeutil import KYIV, add_working_days, as_utc
+from services.timeutil import as_utc, council_zone
 
 RULES = petitions.PetitionRules(threshold=3, period_days=30, categories=("roads", "parks"))
 TITLE = "Відремонтувати дорогу на вулиці Миру"
@@ -524,19 +524,22 @@ async def test_collection_over_closes_once_and_tells_author_and_moderators(sessi
         assert keys == [f"petition:{petition.id}:expired:telegram:{c}" for c in ("1", "900")]
 
 
-async def test_answer_due_counts_working_days_and_holidays(session):
+async def test_answer_due_counts_working_days_and_extra_days_off(session):
+    timeutil.configure(extra_days_off=[date(2026, 11, 25)])
     author = await make_resident(session, 1)
     signer = await make_resident(session, 2)
-    friday = datetime(2026, 11, 20, 12, 0, tzinfo=KYIV).astimezone(UTC)
-    rules = petitions.PetitionRules(threshold=1, holidays=(date(2026, 11, 25),))
+    friday = datetime(2026, 11, 20, 12, 0, tzinfo=council_zone()).astimezone(UTC)
+    rules = petitions.PetitionRules(threshold=1)
     petition = await published(session, author, rules, now=friday)
     await petitions.sign(session, rules, petition.id, signer, now=friday)
     await session.commit()
     row = await session.get(Petition, petition.id, populate_existing=True)
-    due = as_utc(row.answer_due_at).astimezone(KYIV)
-    # 10 working days from Friday 20th, skipping two weekends and Wednesday 25th (a holiday).
-    assert due.date() == date(2026, 12, 7)
-    assert add_working_days(friday, 10).astimezone(KYIV).date() == date(2026, 12, 4)
+    due = as_utc(row.answer_due_at).astimezone(council_zone())
+    # 10 working days from Friday 20th, skipping two weekends and Wednesday 25th (a day off),
+    # due by the end of that day.
+    assert (due.date(), due.hour, due.minute) == (date(2026, 12, 7), 23, 59)
+    timeutil.configure()
+    assert timeutil.statutory_deadline(friday, 10, working_days=True) == date(2026, 12, 4)
 
 
 async def test_answer_overdue_reminds_daily(session):

@@ -10,7 +10,7 @@ from services import jobs, residents, subscriptions
 from services.db import utcnow
 from services.models import Broadcast, OutboxMessage, Role, ScheduledTask, Topic
 from services.models.broadcasts import BroadcastStatus, Event, EventStatus
-from services.timeutil import to_kyiv
+from services.timeutil import to_local
 
 PRESS = 900
 
@@ -35,7 +35,7 @@ async def press_user(bot_app):
 
 
 def kyiv(delta: timedelta) -> str:
-    return to_kyiv(utcnow() + delta).strftime("%d.%m.%Y %H:%M")
+    return to_local(utcnow() + delta).strftime("%d.%m.%Y %H:%M")
 
 
 async def test_non_press_user_gets_the_unknown_command_answer(bot_app):

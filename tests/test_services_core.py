@@ -93,15 +93,15 @@ async def test_forgotten_resident_keeps_no_identity(session):
 
 
 async def test_quiet_hours_delay_until_morning_kyiv():
-    from services.timeutil import quiet_hours_end, to_kyiv
+    from services.timeutil import quiet_hours_end, to_local
 
     late = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)  # 23:30 in Kyiv
     until = quiet_hours_end(late, 22, 8)
-    assert to_kyiv(until).hour == 8 and to_kyiv(until).day == 24
+    assert to_local(until).hour == 8 and to_local(until).day == 24
     noon = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     assert quiet_hours_end(noon, 22, 8) == noon
     early = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 05:00 in Kyiv
-    assert to_kyiv(quiet_hours_end(early, 22, 8)).day == 23
+    assert to_local(quiet_hours_end(early, 22, 8)).day == 23
 
 
 def test_contacts_are_redacted_from_texts_shown_to_others():

@@ -90,7 +90,7 @@ class Appeal(Base):
     assignee: Mapped[str | None] = mapped_column(String(80))
     is_simple: Mapped[bool] = mapped_column(Boolean, default=False)
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # A Kyiv calendar date: the answer is due by the end of that day.
+    # A calendar date in the council's zone: the answer is due by the end of that day.
     deadline: Mapped[date] = mapped_column(Date)
     extended: Mapped[bool] = mapped_column(Boolean, default=False)
     extension_reason: Mapped[str | None] = mapped_column(Text)
@@ -110,6 +110,11 @@ class Appeal(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    # The e-petition that missed its threshold and so is considered as this appeal (Art. 23-1);
+    # unique: one appeal per petition, whatever races close it.
+    petition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("petitions.id", ondelete="SET NULL"), unique=True
     )
 
     attachments: Mapped[list[AppealAttachment]] = relationship(
