@@ -160,12 +160,33 @@ async def start(message: Message, state: FSMContext, tr: Texts,
     if resident is None:
         await state.set_state(Onboarding.language)
         await message.answer(tr("onboarding.welcome", city=settings.city_name) + "\n\n"
-                             + _step(tr, 1) + "\n" + tr("onboarding.language_ask"),
-                             reply_markup=_language_markup())
+                             + _language_question(tr), reply_markup=_language_markup())
         return
     if await ask_next_step(message, state, tr, resident, settings):
         return
     await show_main_menu(message, tr, resident)
+
+
+# Anything but a button at the language or consent step gets the reason and the same question:
+# before consent there is no profile, so the main menu is not the way on. Commands pass through.
+NOT_A_COMMAND = ~F.text.startswith("/")
+
+
+def _language_question(tr: Texts) -> str:
+    return _step(tr, 1) + "\n" + tr("onboarding.language_ask")
+
+
+@router.message(StateFilter(Onboarding.language), NOT_A_COMMAND)
+async def language_not_chosen(message: Message, tr: Texts) -> None:
+    await message.answer(tr("onboarding.language_use_buttons") + "\n\n"
+                         + _language_question(tr), reply_markup=_language_markup())
+
+
+@router.message(StateFilter(Onboarding.consent), NOT_A_COMMAND)
+async def consent_not_answered(message: Message, state: FSMContext, tr: Texts,
+                               resident: Resident | None, settings: Settings) -> None:
+    await message.answer(tr("onboarding.consent_use_buttons"))
+    await ask_next_step(message, state, tr, resident, settings)
 
 
 @router.callback_query(OnboardCB.filter(F.action == "lang"))
@@ -223,7 +244,10 @@ async def phone_shared(message: Message, state: FSMContext, tr: Texts, session: 
 
 @router.message(StateFilter(Onboarding.phone))
 async def phone_not_contact(message: Message, tr: Texts) -> None:
-    await message.answer(tr("onboarding.phone_use_button"), reply_markup=_phone_markup(tr))
+    # A typed number cannot be checked; a sticker or photo is not a number at all.
+    reason = "onboarding.phone_use_button" if message.text else "onboarding.phone_not_contact"
+    await message.answer(tr(reason) + "\n" + tr("onboarding.phone_ask"),
+                         reply_markup=_phone_markup(tr))
 
 
 @router.message(StateFilter(Onboarding.full_name))

@@ -171,6 +171,17 @@ def validate_building(raw: str | None) -> str:
     return building
 
 
+def first_name(full_name: str | None) -> str:
+    """The name to greet by: we ask for "surname first-name patronymic", so the second word.
+
+    A one-word name (older profiles) is used whole; an empty one gives "".
+    """
+    words = (full_name or "").split()
+    if not words:
+        return ""
+    return words[1] if len(words) > 1 else words[0]
+
+
 async def set_full_name(session: AsyncSession, resident: Resident, raw: str | None,
                         limits: Limits = Limits()) -> Resident:
     resident.full_name = validate_full_name(raw, limits)
