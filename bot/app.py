@@ -29,7 +29,7 @@ from bot.middlewares import (
     UserContextMiddleware,
 )
 from bot.scheduler import build_scheduler, worker_name
-from services import roles
+from services import outbox, roles
 from services.db import make_engine, make_sessionmaker
 from services.i18n import Translator, get_translator
 from services.models import Channel
@@ -193,6 +193,7 @@ async def start_background(rt: Runtime) -> None:
     gc.collect()
     gc.freeze()
     if rt.settings.scheduler_enabled:
+        outbox.configure_retention(rt.settings.outbox_retention_days)
         scheduler = build_scheduler(rt.sessionmaker, rt.settings.scheduler_tick_seconds)
         scheduler.start()
 

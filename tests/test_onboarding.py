@@ -85,6 +85,7 @@ async def test_same_phone_from_second_account_joins_the_same_resident(bot_app):
     await second.press("Українська")
     await second.press("Погоджуюся")
     await second.contact("+380671234567")
+    await second.press("Так, це мій профіль")
     assert await _count(bot_app.sessionmaker, Resident) == 1
     assert await _count(bot_app.sessionmaker, ChannelIdentity) == 2
     # The joined profile is complete and has chosen its topics: straight to the menu.
