@@ -231,7 +231,7 @@ async def test_event_hours_away_promises_only_the_reminders_that_will_come(bot_a
     await p.send("-")
     await p.send("-")
     created = p.last.text or ""
-    assert "Подію створено" in created and "за 24 год" not in created
+    assert "Подію створено" in created and "за 24 год і на початку" not in created
     assert "лише на початку" in created and "повідомлено: 1" in created
     await bot_app.deliver()
     [announcement] = bot_app.fake.to_chat(100)
