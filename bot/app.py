@@ -29,7 +29,7 @@ from bot.middlewares import (
     UserContextMiddleware,
 )
 from bot.scheduler import Ticker, build_scheduler, worker_name
-from services import roles, timeutil
+from services import outbox, roles, timeutil
 from services.db import make_engine, make_sessionmaker
 from services.i18n import Translator, get_translator
 from services.models import Channel
@@ -198,6 +198,7 @@ async def start_background(rt: Runtime) -> None:
     gc.collect()
     gc.freeze()
     if rt.settings.scheduler_enabled:
+        outbox.configure_retention(rt.settings.outbox_retention_days)
         rt.scheduler = build_scheduler(rt.sessionmaker, rt.settings.scheduler_tick_seconds)
         rt.scheduler.start()
     if rt.settings.delivery_enabled:

@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     name_max_length: int = 120
     address_max_length: int = 200
 
+    # --- personal data ---
+    # Key of the phone hashes kept after /forget (one phone number, one signature). Unset: a
+    # random key is made once and kept in the database (table app_secrets).
+    phone_hash_secret: SecretStr | None = None
+    # Days a finished outbox row (a copy of a message the bot sent) is kept before deletion.
+    outbox_retention_days: int = Field(default=30, ge=1)
+
     log_level: str = "INFO"
 
     # --- e-petitions (owned by the petitions feature) ---

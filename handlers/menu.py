@@ -9,6 +9,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from handlers.ui import show
+from services import residents
 from services.i18n import Texts
 from services.models import Resident
 
@@ -46,7 +47,7 @@ def main_menu_markup(tr: Texts) -> InlineKeyboardMarkup:
 
 
 def main_menu_text(tr: Texts, resident: Resident | None) -> str:
-    name = (resident.full_name or "").split(" ")[-1] if resident and resident.full_name else ""
+    name = residents.first_name(resident.full_name) if resident else ""
     return tr("menu.title", name=name) if name else tr("menu.title_anonymous")
 
 

@@ -31,7 +31,7 @@ from bot.config import Settings
 from handlers.menu import menu_button, show_main_menu
 from handlers.ui import show
 from services import residents
-from services.errors import InvalidInput
+from services.errors import Conflict, InvalidInput
 from services.i18n import LANGUAGES, Texts, Translator
 from services.models import Channel, Resident
 
@@ -50,6 +50,7 @@ class Onboarding(StatesGroup):
     language = State()
     consent = State()
     phone = State()
+    link = State()  # the phone belongs to another profile: is it yours?
     full_name = State()
     street = State()
     building = State()
@@ -58,6 +59,18 @@ class Onboarding(StatesGroup):
 class OnboardCB(CallbackData, prefix="ob"):
     action: str
     value: str = ""
+
+
+class AccountCB(CallbackData, prefix="acc"):
+    """'Not you? Unlink' under the notice that an account joined the profile."""
+
+    action: str  # unlink
+    identity: int
+
+
+def phone_secret(settings: Settings) -> str | None:
+    secret = settings.phone_hash_secret
+    return secret.get_secret_value() if secret is not None else None
 
 
 def on_resume(prefix: str) -> Callable[[ResumeHandler], ResumeHandler]:
@@ -114,7 +127,8 @@ async def ask_next_step(event: Message | CallbackQuery, state: FSMContext, tr: T
         return False
     if resident is None or resident.consent_at is None:
         await state.set_state(Onboarding.consent)
-        text = _step(tr, 2) + "\n" + tr("onboarding.consent_text", city=settings.city_name)
+        text = _step(tr, 2) + "\n" + tr("onboarding.consent_text", city=settings.city_name,
+                                        days=settings.outbox_retention_days)
         await show(event, text, _consent_markup(tr, settings.privacy_policy_url))
     elif not resident.is_verified:
         await state.set_state(Onboarding.phone)
@@ -160,12 +174,33 @@ async def start(message: Message, state: FSMContext, tr: Texts,
     if resident is None:
         await state.set_state(Onboarding.language)
         await message.answer(tr("onboarding.welcome", city=settings.city_name) + "\n\n"
-                             + _step(tr, 1) + "\n" + tr("onboarding.language_ask"),
-                             reply_markup=_language_markup())
+                             + _language_question(tr), reply_markup=_language_markup())
         return
     if await ask_next_step(message, state, tr, resident, settings):
         return
     await show_main_menu(message, tr, resident)
+
+
+# Anything but a button at the language or consent step gets the reason and the same question:
+# before consent there is no profile, so the main menu is not the way on. Commands pass through.
+NOT_A_COMMAND = ~F.text.startswith("/")
+
+
+def _language_question(tr: Texts) -> str:
+    return _step(tr, 1) + "\n" + tr("onboarding.language_ask")
+
+
+@router.message(StateFilter(Onboarding.language), NOT_A_COMMAND)
+async def language_not_chosen(message: Message, tr: Texts) -> None:
+    await message.answer(tr("onboarding.language_use_buttons") + "\n\n"
+                         + _language_question(tr), reply_markup=_language_markup())
+
+
+@router.message(StateFilter(Onboarding.consent), NOT_A_COMMAND)
+async def consent_not_answered(message: Message, state: FSMContext, tr: Texts,
+                               resident: Resident | None, settings: Settings) -> None:
+    await message.answer(tr("onboarding.consent_use_buttons"))
+    await ask_next_step(message, state, tr, resident, settings)
 
 
 @router.callback_query(OnboardCB.filter(F.action == "lang"))
@@ -208,22 +243,102 @@ async def phone_shared(message: Message, state: FSMContext, tr: Texts, session: 
         return
     contact = message.contact
     try:
-        resident = await residents.verify_phone(
+        verified = await residents.verify_phone(
             session, resident, phone=contact.phone_number,
             contact_owner_id=str(contact.user_id) if contact.user_id else None,
-            sender_id=str(message.from_user.id),
+            sender_id=str(message.from_user.id), phone_secret=phone_secret(settings),
         )
     except InvalidInput as err:
         await message.answer(tr(err.message_key, **err.params), reply_markup=_phone_markup(tr))
         return
-    await session.commit()
     await message.answer(tr("onboarding.phone_thanks"), reply_markup=ReplyKeyboardRemove())
-    await _continue(message, state, tr, resident, settings, session=session, **data)
+    if isinstance(verified, residents.PhoneHeld):
+        await state.set_state(Onboarding.link)
+        await state.update_data(link={"holder": verified.holder_id, "phone": verified.phone,
+                                      "masked_phone": verified.masked_phone,
+                                      "masked_name": verified.masked_name})
+        await _ask_link(message, tr, verified.masked_phone, verified.masked_name)
+        return
+    await session.commit()
+    await _continue(message, state, tr, verified, settings, session=session, **data)
+
+
+# ---- the phone already belongs to a profile: the same person, or a number handed on? -------
+def _link_markup(tr: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=tr("link.yes"),
+                              callback_data=OnboardCB(action="link", value="yes").pack())],
+        [InlineKeyboardButton(text=tr("link.no"),
+                              callback_data=OnboardCB(action="link", value="no").pack())],
+    ])
+
+
+async def _ask_link(message: Message, tr: Texts, masked_phone: str, masked_name: str) -> None:
+    await message.answer(tr("link.ask", phone=masked_phone, name=masked_name,
+                            channel=tr(f"link.channel.{Channel.TELEGRAM}")),
+                         reply_markup=_link_markup(tr))
+
+
+@router.message(StateFilter(Onboarding.link), NOT_A_COMMAND)
+async def link_not_answered(message: Message, state: FSMContext, tr: Texts,
+                            resident: Resident | None, settings: Settings) -> None:
+    pending = (await state.get_data()).get("link")
+    if not pending:
+        await ask_next_step(message, state, tr, resident, settings)
+        return
+    await message.answer(tr("link.use_buttons"))
+    await _ask_link(message, tr, pending["masked_phone"], pending["masked_name"])
+
+
+@router.callback_query(OnboardCB.filter(F.action == "link"))
+async def link_answered(query: CallbackQuery, callback_data: OnboardCB, state: FSMContext,
+                        tr: Texts, session: AsyncSession, settings: Settings,
+                        resident: Resident | None, **data: Any) -> None:
+    pending = (await state.get_data()).get("link")
+    if (resident is None or not pending or resident.is_verified
+            or await state.get_state() != Onboarding.link.state
+            or not isinstance(query.message, Message)):
+        await ask_next_step(query, state, tr, resident, settings)  # a stale button
+        return
+    await state.update_data(link=None)
+    try:
+        if callback_data.value == "yes":
+            profile = await residents.link_account(
+                session, resident, int(pending["holder"]), str(pending["phone"]),
+                unlink_callback=lambda identity: AccountCB(action="unlink",
+                                                           identity=identity).pack())
+        else:
+            profile = await residents.take_phone(
+                session, resident, int(pending["holder"]), str(pending["phone"]),
+                phone_secret=phone_secret(settings), channel=Channel.TELEGRAM)
+    except Conflict as err:  # the profile changed while the person was deciding
+        await session.rollback()
+        await show(query, tr(err.message_key))
+        await state.set_state(Onboarding.phone)
+        await query.message.answer(_step(tr, 3) + "\n" + tr("onboarding.phone_ask"),
+                                   reply_markup=_phone_markup(tr))
+        return
+    await session.commit()
+    await show(query, tr("link.linked" if callback_data.value == "yes" else "link.own_profile"))
+    await _continue(query.message, state, tr, profile, settings, session=session, **data)
+
+
+@router.callback_query(AccountCB.filter(F.action == "unlink"))
+async def unlink(query: CallbackQuery, callback_data: AccountCB, session: AsyncSession,
+                 tr: Texts, resident: Resident | None) -> None:
+    """The profile's owner says a newly linked account is not theirs: it loses access."""
+    done = resident is not None and await residents.unlink_account(
+        session, resident, callback_data.identity,
+        presser=(Channel.TELEGRAM, str(query.from_user.id)))
+    await show(query, tr("link.unlinked" if done else "link.unlink_gone"))
 
 
 @router.message(StateFilter(Onboarding.phone))
 async def phone_not_contact(message: Message, tr: Texts) -> None:
-    await message.answer(tr("onboarding.phone_use_button"), reply_markup=_phone_markup(tr))
+    # A typed number cannot be checked; a sticker or photo is not a number at all.
+    reason = "onboarding.phone_use_button" if message.text else "onboarding.phone_not_contact"
+    await message.answer(tr(reason) + "\n" + tr("onboarding.phone_ask"),
+                         reply_markup=_phone_markup(tr))
 
 
 @router.message(StateFilter(Onboarding.full_name))
@@ -313,4 +428,5 @@ async def _after_onboarding(message: Message, tr: Texts, resident: Resident,
     await show_main_menu(message, tr, resident)
 
 
-__all__ = ["Onboarding", "on_resume", "require_profile", "router", "start_router"]
+__all__ = ["AccountCB", "Onboarding", "on_resume", "phone_secret", "require_profile", "router",
+           "start_router"]

@@ -187,8 +187,12 @@ async def event_place(message: Message, state: FSMContext, tr: Texts, session: A
         await _again(message, tr, err, "press.event.time_ask", example=_example_time())
         return
     await state.clear()
+    told = await events.told_count(session, event.id)
+    stages = await events.planned_reminders(session, event)
     await message.answer(
-        tr("press.event.created", card=Raw(event_card(tr, event)), hours=rules.reminder_hours),
+        tr("press.event.created", card=Raw(event_card(tr, event)),
+           told=tr("press.event.told", count=told) if told else tr("press.event.told_none"),
+           reminders=events.reminders_text(tr, stages, rules, prefix="press.event.reminders")),
         reply_markup=_event_markup(tr, event),
     )
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from handlers.menu import MenuCB, menu_button
-from handlers.onboarding import Onboarding, ask_next_step
+from handlers.onboarding import Onboarding, ask_next_step, phone_secret
 from handlers.ui import show
 from services import residents
 from services.errors import InvalidInput
@@ -194,8 +194,9 @@ async def forget_button(query: CallbackQuery, tr: Texts) -> None:
 
 @router.callback_query(SettingsCB.filter(F.action == "forget_yes"))
 async def forget_confirmed(query: CallbackQuery, state: FSMContext, tr: Texts,
-                           session: AsyncSession, resident: Resident | None) -> None:
+                           session: AsyncSession, resident: Resident | None,
+                           settings: Settings) -> None:
     if resident is not None:
-        await residents.forget(session, resident)
+        await residents.forget(session, resident, phone_secret=phone_secret(settings))
     await state.clear()
     await show(query, tr("forget.done"))

@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.menu import MenuCB, menu_button, show_main_menu
+from handlers.menu import MenuCB, main_menu_markup, main_menu_text, menu_button, show_main_menu
 from handlers.onboarding import on_resume
 from handlers.ui import show
 from services import events, subscriptions
@@ -147,9 +147,10 @@ async def take_popular(query: CallbackQuery, session: AsyncSession, tr: Texts,
 
 
 @router.callback_query(SubCB.filter(F.action == "skip"))
-async def skip_offer(query: CallbackQuery, tr: Texts) -> None:
-    await show(query, tr("subscriptions.skipped"),
-               InlineKeyboardMarkup(inline_keyboard=[[menu_button(tr)]]))
+async def skip_offer(query: CallbackQuery, tr: Texts, resident: Resident | None) -> None:
+    """"Not now" leads on to the menu itself, not to a lone button that opens it."""
+    await show(query, tr("subscriptions.skipped") + "\n\n" + main_menu_text(tr, resident),
+               main_menu_markup(tr))
 
 
 # ---- upcoming events ------------------------------------------------------------------------

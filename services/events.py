@@ -20,7 +20,7 @@ from services import audit, jobs, outbox, subscriptions
 from services.db import insert_ignoring_conflicts, utcnow
 from services.errors import Conflict, InvalidInput, NotFound
 from services.i18n import Texts
-from services.models import Event, OutboxMessage, Priority
+from services.models import Event, OutboxMessage, Priority, ScheduledTask, TaskStatus
 from services.models.broadcasts import (
     EventKind,
     EventNotified,
@@ -32,6 +32,9 @@ from services.timeutil import as_utc, council_zone, format_datetime, to_local
 REMINDER_TASK = "event.reminder"
 # Announcements of a change that close to the start bypass quiet hours.
 URGENT_CHANGE_WINDOW = timedelta(hours=3)
+# A day-ahead reminder due sooner than this after the announcement would only repeat it.
+AHEAD_MIN_LEAD = timedelta(hours=1)
+REMINDER_STAGES = ("ahead", "live")
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +204,8 @@ async def create_event(
     )
     session.add(event)
     await session.flush()
-    await _schedule_reminders(session, event, rules, now)
+    stages = await _schedule_reminders(session, event, rules, now)
+    await _announce_new(session, event, stages, rules, now)
     await audit.record(session, actor, "event.create", "event", event.id, kind=event.kind,
                        title=event.title, starts_at=event.starts_at.isoformat())
     return event
@@ -289,21 +293,60 @@ def _job_key(event: Event, stage: str) -> str:
 
 async def _schedule_reminders(
     session: AsyncSession, event: Event, rules: EventRules, now: datetime
-) -> None:
+) -> tuple[str, ...]:
+    """Queue the reminders still ahead of us and say which: a passed one is skipped, never
+    sent at once (the announcement already told people)."""
     starts_at = as_utc(event.starts_at)
     day_before = starts_at - timedelta(hours=rules.reminder_hours)
     payload = {"event_id": event.id, "version": event.version}
-    # Announced later than the usual lead time: tell people now, unless "live now" is close.
-    if day_before > now or starts_at - now > timedelta(hours=1):
-        await jobs.schedule(session, REMINDER_TASK, max(day_before, now),
-                            {**payload, "stage": "ahead"}, dedupe_key=_job_key(event, "ahead"))
+    stages: list[str] = []
+    if day_before - now >= AHEAD_MIN_LEAD:
+        await jobs.schedule(session, REMINDER_TASK, day_before, {**payload, "stage": "ahead"},
+                            dedupe_key=_job_key(event, "ahead"))
+        stages.append("ahead")
     await jobs.schedule(session, REMINDER_TASK, starts_at, {**payload, "stage": "live"},
                         dedupe_key=_job_key(event, "live"))
+    stages.append("live")
+    return tuple(stages)
 
 
 async def _cancel_reminders(session: AsyncSession, event: Event) -> None:
-    for stage in ("ahead", "live"):
+    for stage in REMINDER_STAGES:
         await jobs.cancel(session, _job_key(event, stage))
+
+
+async def planned_reminders(session: AsyncSession, event: Event) -> tuple[str, ...]:
+    """The reminder stages still queued for the event's current version ("ahead", "live")."""
+    keys = {_job_key(event, stage): stage for stage in REMINDER_STAGES}
+    queued = set(
+        await session.scalars(
+            select(ScheduledTask.dedupe_key).where(
+                ScheduledTask.dedupe_key.in_(keys), ScheduledTask.status == TaskStatus.PENDING
+            )
+        )
+    )
+    return tuple(stage for key, stage in keys.items() if key in queued)
+
+
+def reminders_text(tr: Texts, stages: tuple[str, ...], rules: EventRules,
+                   prefix: str = "events.reminders") -> str:
+    """What reminders will follow, in words ("24 h before and at the start")."""
+    if "ahead" in stages and "live" in stages:
+        return tr(f"{prefix}.ahead_and_live", hours=rules.reminder_hours)
+    if "live" in stages:
+        return tr(f"{prefix}.live_only", hours=rules.reminder_hours)
+    return tr(f"{prefix}.none", hours=rules.reminder_hours)
+
+
+async def told_count(session: AsyncSession, event_id: int) -> int:
+    """How many residents have been told about the event so far."""
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(EventNotified)
+            .where(EventNotified.event_id == event_id)
+        )
+        or 0
+    )
 
 
 async def _audience(session: AsyncSession, event: Event) -> set[int]:
@@ -363,6 +406,28 @@ async def send_reminder(session: AsyncSession, payload: dict[str, Any]) -> None:
         buttons=_watch_button(event),
     )
     await _mark_told(session, event.id, resident_ids)
+
+
+async def _announce_new(session: AsyncSession, event: Event, stages: tuple[str, ...],
+                        rules: EventRules, now: datetime) -> None:
+    """Tell the topic's followers once, at creation, with the reminders that will follow.
+
+    An event starting soon skips quiet hours: a morning delivery would come too late.
+    """
+    followers = set(await subscriptions.subscriber_ids(session, EventKind(event.kind).topic))
+    if not followers:
+        return
+    card = _render_card(event, "events.announced")
+    await outbox.notify_residents(
+        session,
+        followers,
+        lambda tr: card(tr) + "\n" + reminders_text(tr, stages, rules),
+        urgent=as_utc(event.starts_at) - now <= URGENT_CHANGE_WINDOW,
+        dedupe=f"event:{event.id}:new",
+        buttons=_watch_button(event),
+        now=now,
+    )
+    await _mark_told(session, event.id, followers)
 
 
 async def _mark_told(session: AsyncSession, event_id: int, resident_ids: set[int]) -> None:

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, case, func, or_, select, update
+from sqlalchemy import Select, Table, and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services import jobs
 from services.db import insert_ignoring_conflicts, is_postgres, utcnow
 from services.i18n import Texts, get_translator
 from services.models import (
@@ -410,3 +411,59 @@ async def cancel_broadcast_rows(session: AsyncSession, broadcast_id: int) -> int
         .execution_options(synchronize_session=False)
     )
     return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+
+
+# ---- personal data in the outbox: erased at /forget, finished rows kept for a while -------
+_retention = timedelta(days=30)
+
+
+def configure_retention(days: int) -> None:
+    """How long finished rows stay (OUTBOX_RETENTION_DAYS); set once at start-up."""
+    global _retention
+    _retention = timedelta(days=days)
+
+
+async def erase_resident(session: AsyncSession, resident_id: int) -> None:
+    """/forget: nothing of the person's messages stays but what broadcast figures need.
+
+    Rows of a broadcast keep their status (queued ones become cancelled) without chat, text or
+    profile; every other row of theirs is deleted.
+    """
+    mine = OutboxMessage.resident_id == resident_id
+    await session.execute(
+        delete(OutboxMessage).where(mine, OutboxMessage.broadcast_id.is_(None))
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(mine, OutboxMessage.status == OutboxStatus.PENDING.value)
+        .values(status=OutboxStatus.CANCELLED.value, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(mine)
+        .values(chat_id="", resident_id=None, text="", buttons=None, photo=None, document=None,
+                dedupe_key=None, error=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def purge_finished(session: AsyncSession, now: datetime,
+                         keep: timedelta | None = None) -> int:
+    """Delete rows finished (sent, failed, blocked, cancelled) longer than `keep` ago."""
+    cutoff = now - (keep if keep is not None else _retention)
+    result = await session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.status != OutboxStatus.PENDING.value,
+            func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at) < cutoff,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+
+
+@jobs.periodic("outbox.purge_finished", jobs.daily_at(3))
+async def _purge_job(session: AsyncSession, now: datetime) -> None:
+    await purge_finished(session, now)

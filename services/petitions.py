@@ -34,6 +34,7 @@ from services.models import (
     Role,
     Signature,
 )
+from services.residents import same_phone_profiles
 from services.timeutil import (
     as_utc,
     end_of_day,
@@ -439,13 +440,29 @@ async def sign(
         raise NotFound("petition.error.not_found")
     if not is_open(petition, now):
         raise Conflict("petition.error.closed")
-    inserted = (
-        await session.execute(
-            insert_ignoring_conflicts(session, Signature.__table__)
-            .values(petition_id=petition_id, resident_id=resident.id, channel=channel,
-                    created_at=now)
-            .returning(Signature.__table__.c.id)
+    insert = insert_ignoring_conflicts(session, Signature.__table__)
+    if resident.phone_hash is None:
+        insert = insert.values(petition_id=petition_id, resident_id=resident.id,
+                               channel=channel, created_at=now)
+    else:
+        # One phone number, one signature: a profile erased with /forget (or one whose number
+        # passed to this resident) that signed already counts as this person, in one statement.
+        signed_by_same_phone = (
+            select(Signature.id)
+            .where(Signature.petition_id == petition_id,
+                   Signature.resident_id.in_(same_phone_profiles(resident)))
+            .exists()
         )
+        columns = Signature.__table__.c
+        values = {"petition_id": petition_id, "resident_id": resident.id, "channel": channel,
+                  "created_at": now}
+        insert = insert.from_select(
+            list(values),
+            select(*(literal(value, columns[name].type) for name, value in values.items()))
+            .where(~signed_by_same_phone),
+        )
+    inserted = (
+        await session.execute(insert.returning(Signature.__table__.c.id))
     ).first()
     if inserted is None:
         count = await session.scalar(

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import re
+import secrets
 import time
 import unicodedata
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import Select, delete, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached, selectinload
 
-from services.db import TrackingSession, utcnow
-from services.errors import InvalidInput, NotFound
-from services.i18n import LANGUAGES
-from services.models import ChannelIdentity, Resident
+from services import outbox
+from services.db import TrackingSession, insert_ignoring_conflicts, utcnow
+from services.errors import Conflict, InvalidInput, NotFound
+from services.i18n import LANGUAGES, Texts
+from services.models import AppSecret, ChannelIdentity, Resident
 
 # Letters of any script, apostrophes (Ukrainian uses ' and ʼ), hyphens, dots and spaces.
 _NAME_RE = re.compile(r"^[^\W\d_]+(?:['ʼ’`\-. ][^\W\d_]+)*\.?$")
@@ -83,6 +88,65 @@ def normalize_phone(raw: str) -> str:
     return "+" + digits
 
 
+# ---- the phone hash: one phone number, one person, also after /forget ---------------------
+_PHONE_KEY_NAME = "phone_hash"
+
+
+async def phone_hash_key(session: AsyncSession, configured: str | None) -> bytes:
+    """The HMAC key: PHONE_HASH_SECRET, else a random one made once and kept in the database.
+
+    Two processes making it at once both read back the one row that won the insert.
+    """
+    if configured:
+        return configured.encode()
+    query = select(AppSecret.value).where(AppSecret.name == _PHONE_KEY_NAME)
+    stored = await session.scalar(query)
+    if stored is None:
+        await session.execute(
+            insert_ignoring_conflicts(session, AppSecret.__table__).values(
+                name=_PHONE_KEY_NAME, value=secrets.token_hex(32), created_at=utcnow())
+        )
+        stored = await session.scalar(query)
+        if stored is None:  # only under an isolation level that hides the winner's row
+            raise RuntimeError("the phone-hash key could not be created")
+    return stored.encode()
+
+
+async def phone_hash(session: AsyncSession, phone: str, secret: str | None) -> str:
+    """Hex HMAC-SHA256 of a normalized phone: the same number always gives the same hash."""
+    key = await phone_hash_key(session, secret)
+    return hmac.new(key, phone.encode(), hashlib.sha256).hexdigest()
+
+
+def same_phone_profiles(resident: Resident) -> Select[tuple[int]]:
+    """Ids of the other profiles verified with this resident's phone: erased ones, or one whose
+    number passed to this resident. For signatures (and poll answers) they are one person."""
+    return select(Resident.id).where(
+        Resident.phone_hash == resident.phone_hash, Resident.id != resident.id
+    )
+
+
+def mask_phone(phone: str) -> str:
+    """+380671234567 → +38067•••••67: enough for the owner to recognise, little for others."""
+    return phone[:6] + "•" * max(len(phone) - 8, 0) + phone[-2:]
+
+
+def mask_name(full_name: str | None) -> str:
+    """Коваленко Олена Петрівна → К••• О••• П•••."""
+    return " ".join(word[0] + "•••" for word in (full_name or "").split()) or "—"
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneHeld:
+    """The shared phone already belongs to another profile: nothing changes until the person
+    says whether that profile is theirs (`link_account`) or not (`take_phone`)."""
+
+    holder_id: int
+    phone: str
+    masked_phone: str
+    masked_name: str
+
+
 async def verify_phone(
     session: AsyncSession,
     resident: Resident,
@@ -90,34 +154,139 @@ async def verify_phone(
     phone: str,
     contact_owner_id: str | None,
     sender_id: str,
-) -> Resident:
-    """Accept the resident's own shared contact; a person's accounts meet on the same phone.
+    phone_secret: str | None,
+) -> Resident | PhoneHeld:
+    """Accept the resident's own shared contact, or report the profile that already holds it.
 
-    A contact whose owner is not the sender (a forwarded or typed one) proves nothing.
-    If another resident already holds this phone (the same person from another messenger),
-    this account joins that resident and the fresh empty profile is removed.
+    A contact whose owner is not the sender (a forwarded or typed one) proves nothing. Numbers
+    are recycled by operators, so a phone held by another profile never joins it silently.
     """
     if contact_owner_id is None or contact_owner_id != sender_id:
         raise InvalidInput("onboarding.phone_foreign")
     normalized = normalize_phone(phone)
-    owner = await session.scalar(select(Resident).where(Resident.phone == normalized))
-    if owner is not None and owner.id != resident.id:
-        await session.execute(
-            update(ChannelIdentity)
-            .where(ChannelIdentity.resident_id == resident.id)
-            .values(resident_id=owner.id)
-            .execution_options(synchronize_session=False)
-        )
-        owner.language = resident.language
-        owner.consent_at = owner.consent_at or resident.consent_at
-        owner.is_active = True
-        await session.delete(resident)
-        await session.flush()
-        return owner
+    holder = await session.scalar(select(Resident).where(Resident.phone == normalized))
+    if holder is not None and holder.id != resident.id:
+        return PhoneHeld(holder.id, normalized, mask_phone(normalized),
+                         mask_name(holder.full_name))
     resident.phone = normalized
     resident.phone_verified_at = utcnow()
+    resident.phone_hash = await phone_hash(session, normalized, phone_secret)
     await session.flush()
     return resident
+
+
+async def _holder(session: AsyncSession, holder_id: int, phone: str) -> Resident:
+    """The profile still holding `phone`; Conflict if it changed since the person was asked."""
+    holder = await session.get(Resident, holder_id, populate_existing=True)
+    if holder is None or holder.phone != phone or holder.forgotten_at is not None:
+        raise Conflict("link.gone")
+    return holder
+
+
+def _account_recipients(identities: list[ChannelIdentity], language: str
+                        ) -> list[outbox.Recipient]:
+    """Every reachable account of a profile, whatever its notification settings: security
+    notices are not news the person may have switched off."""
+    return [outbox.Recipient(i.resident_id, i.channel, i.chat_id, language, None, None)
+            for i in identities if not i.is_blocked]
+
+
+async def _identities(session: AsyncSession, resident_id: int) -> list[ChannelIdentity]:
+    return list(await session.scalars(
+        select(ChannelIdentity).where(ChannelIdentity.resident_id == resident_id)
+        .order_by(ChannelIdentity.id)
+    ))
+
+
+async def link_account(
+    session: AsyncSession,
+    resident: Resident,
+    holder_id: int,
+    phone: str,
+    *,
+    unlink_callback: Callable[[int], str],
+) -> Resident:
+    """The person confirmed the profile holding their phone is theirs: this fresh profile's
+    accounts join it, and the profile's other accounts are told, with a button to undo it
+    (`unlink_callback(identity_id)` is that button's callback data)."""
+    holder = await _holder(session, holder_id, phone)
+    told = _account_recipients(await _identities(session, holder.id), holder.language)
+    joining = (await session.execute(
+        select(ChannelIdentity.id, ChannelIdentity.channel)
+        .where(ChannelIdentity.resident_id == resident.id)
+    )).all()
+    await session.execute(
+        update(ChannelIdentity)
+        .where(ChannelIdentity.resident_id == resident.id)
+        .values(resident_id=holder.id)
+        .execution_options(synchronize_session=False)
+    )
+    holder.language = resident.language
+    holder.consent_at = holder.consent_at or resident.consent_at
+    holder.is_active = True
+    await session.delete(resident)
+    await session.flush()
+    masked = mask_phone(phone)
+    for identity_id, channel in joining:
+        def render(tr: Texts, channel: str = channel) -> str:
+            return tr("link.notify", channel=tr(f"link.channel.{channel}"), phone=masked)
+
+        def buttons(tr: Texts, identity_id: int = identity_id) -> list[list[dict[str, Any]]]:
+            return [[{"text": tr("link.unlink_button"), "callback": unlink_callback(identity_id)}]]
+
+        await outbox.notify(session, told, render, buttons=buttons, urgent=True,
+                            dedupe=f"account:{identity_id}:linked")
+    return holder
+
+
+async def take_phone(
+    session: AsyncSession,
+    resident: Resident,
+    holder_id: int,
+    phone: str,
+    *,
+    phone_secret: str | None,
+    channel: str,
+) -> Resident:
+    """The person says the profile holding their phone is not theirs (a number handed on):
+    the phone moves to this profile, the other keeps everything else and is told to verify
+    its current number. Both keep the phone's hash, so the number still signs once."""
+    holder = await _holder(session, holder_id, phone)
+    hashed = await phone_hash(session, phone, phone_secret)
+    holder.phone_hash = holder.phone_hash or hashed
+    holder.phone = None
+    holder.phone_verified_at = None
+    await session.flush()  # the phone is unique: free it before this profile takes it
+    resident.phone = phone
+    resident.phone_verified_at = utcnow()
+    resident.phone_hash = hashed
+    await session.flush()
+    masked = mask_phone(phone)
+    await outbox.notify(
+        session,
+        _account_recipients(await _identities(session, holder.id), holder.language),
+        lambda tr: tr("link.phone_taken", phone=masked, channel=tr(f"link.channel.{channel}")),
+        urgent=True,
+        dedupe=f"phone-taken:{holder.id}:{resident.id}",
+    )
+    return resident
+
+
+async def unlink_account(session: AsyncSession, owner: Resident, identity_id: int, *,
+                         presser: tuple[str, str]) -> bool:
+    """Detach one account from the owner's profile (not the one pressing): it loses access and
+    starts afresh at /start. False if it is not (or no longer) linked to this profile."""
+    identity = await session.scalar(
+        select(ChannelIdentity).where(ChannelIdentity.id == identity_id,
+                                      ChannelIdentity.resident_id == owner.id)
+    )
+    if identity is None or (identity.channel, identity.external_id) == presser:
+        return False
+    notice = outbox.Recipient(0, identity.channel, identity.chat_id, owner.language, None, None)
+    await session.delete(identity)
+    await session.flush()
+    await outbox.notify(session, [notice], lambda tr: tr("link.unlinked_notice"), urgent=True)
+    return True
 
 
 _PHONE_RE = re.compile(r"\+?\d[\d\s\-()]{6,}\d")
@@ -171,6 +340,17 @@ def validate_building(raw: str | None) -> str:
     return building
 
 
+def first_name(full_name: str | None) -> str:
+    """The name to greet by: we ask for "surname first-name patronymic", so the second word.
+
+    A one-word name (older profiles) is used whole; an empty one gives "".
+    """
+    words = (full_name or "").split()
+    if not words:
+        return ""
+    return words[1] if len(words) > 1 else words[0]
+
+
 async def set_full_name(session: AsyncSession, resident: Resident, raw: str | None,
                         limits: Limits = Limits()) -> Resident:
     resident.full_name = validate_full_name(raw, limits)
@@ -219,8 +399,15 @@ async def set_quiet_hours(
     return resident
 
 
-async def forget(session: AsyncSession, resident: Resident) -> None:
-    """Erase what identifies the person; the anonymous row keeps totals (signatures) right."""
+async def forget(session: AsyncSession, resident: Resident, *, phone_secret: str | None) -> None:
+    """Erase what identifies the person; the anonymous row keeps totals (signatures) right.
+
+    What stays: the keyed phone hash (so the same number cannot sign twice after coming back)
+    and the statuses of the bot's messages, stripped of chat, text and profile.
+    """
+    if resident.phone and resident.phone_hash is None:  # verified before hashes existed
+        resident.phone_hash = await phone_hash(session, resident.phone, phone_secret)
+    await outbox.erase_resident(session, resident.id)
     resident.full_name = None
     resident.street = None
     resident.building = None

@@ -36,6 +36,12 @@ async def rows(session, **where):
     return list(await session.scalars(query.order_by(OutboxMessage.id)))
 
 
+def _of(rows_, event_id: int, stage: str) -> list:
+    """The outbox rows of one event's message (`new`, `v1:ahead`, `change`...)."""
+    prefix = f"event:{event_id}:{stage}"
+    return [r for r in rows_ if r.dedupe_key and r.dedupe_key.startswith(prefix)]
+
+
 async def test_toggle_topics(session):
     [rid] = await make_residents(session, 1, 1)
     assert await subscriptions.topics_of(session, rid) == set()
@@ -109,7 +115,7 @@ async def test_event_reminders_once_each_and_change_announced(sessionmaker, sess
     await events.send_reminder(session, {"event_id": event_id, "version": 1, "stage": "ahead"})
     await events.send_reminder(session, {"event_id": event_id, "version": 1, "stage": "ahead"})
     await session.commit()
-    sent = await rows(session)
+    sent = _of(await rows(session), event_id, "v1:ahead")
     assert sorted(int(r.chat_id) for r in sent) == [100, 101, 102, 300]
     assert "Session &lt;12&gt;" in sent[0].text
     assert sent[0].buttons == [[{"text": "Watch the stream", "url": "https://youtube.com/live/a"}]]
@@ -143,6 +149,46 @@ async def test_event_reminders_once_each_and_change_announced(sessionmaker, sess
         await events.cancel_event(session, event_id, actor="telegram:1")
 
 
+async def test_new_event_is_announced_at_once_and_tells_which_reminders_follow(sessionmaker,
+                                                                               session):
+    await make_residents(session, 100, 2, topics=[Topic.PRESS_CONFERENCE])
+    await make_residents(session, 200, 1, topics=[Topic.LIVESTREAM_PLENARY])
+    rules = events.EventRules(reminder_hours=24)
+
+    async def create(delta: timedelta) -> int:
+        event = await events.create_event(
+            session, actor="telegram:1", kind=EventKind.PRESS_CONFERENCE, title=f"In {delta}",
+            starts_at=utcnow() + delta, stream_url=None, place=None, rules=rules)
+        await session.commit()
+        return event.id
+
+    later, soon, very_soon = (await create(timedelta(days=2)), await create(timedelta(hours=3)),
+                              await create(timedelta(minutes=30)))
+    everything = await rows(session)
+    for event_id in (later, soon, very_soon):
+        # Followers of the topic only, once each, at creation.
+        assert sorted(int(r.chat_id) for r in _of(everything, event_id, "new")) == [100, 101]
+    [ahead_text] = {r.text for r in _of(everything, later, "new")}
+    assert "24 h before and at the start" in ahead_text
+    for event_id in (soon, very_soon):
+        [text] = {r.text for r in _of(everything, event_id, "new")}
+        assert "when it starts" in text and "24 h" not in text
+        # Starting within hours: the announcement does not wait for the end of quiet hours.
+        assert {r.priority for r in _of(everything, event_id, "new")} == {Priority.URGENT}
+        assert await events.planned_reminders(session, await events.get_event(session, event_id)
+                                              ) == ("live",)
+    assert await events.planned_reminders(session, await events.get_event(session, later)) == (
+        "ahead", "live")
+
+    # Running every reminder job sends no "24 h" reminder for the events hours away.
+    await run_due(sessionmaker, session)
+    await run_due(sessionmaker, session)
+    everything = await rows(session)
+    assert _of(everything, soon, "v1:ahead") == [] and _of(everything, very_soon, "v1:ahead") == []
+    assert len(_of(everything, soon, "v1:live")) == 2
+    assert len(_of(everything, soon, "new")) == 2  # never announced twice
+
+
 async def test_stale_reminder_does_nothing(session):
     await make_residents(session, 100, 2, topics=[Topic.PRESS_CONFERENCE])
     event = await events.create_event(
@@ -152,7 +198,11 @@ async def test_stale_reminder_does_nothing(session):
     await events.cancel_event(session, event.id, actor="telegram:1")
     await events.send_reminder(session, {"event_id": event.id, "version": 1, "stage": "live"})
     await session.commit()
-    assert await rows(session) == []  # nobody was told, so the cancellation went to nobody too
+    event_id = event.id
+    everything = await rows(session)
+    assert _of(everything, event_id, "v1:live") == []
+    # The followers told at creation hear of the cancellation.
+    assert sorted(int(r.chat_id) for r in _of(everything, event_id, "cancel")) == [100, 101]
 
 
 async def test_event_in_the_past_rejected(session):

@@ -85,6 +85,7 @@ async def test_same_phone_from_second_account_joins_the_same_resident(bot_app):
     await second.press("Українська")
     await second.press("Погоджуюся")
     await second.contact("+380671234567")
+    await second.press("Так, це мій профіль")
     assert await _count(bot_app.sessionmaker, Resident) == 1
     assert await _count(bot_app.sessionmaker, ChannelIdentity) == 2
     # The joined profile is complete and has chosen its topics: straight to the menu.
@@ -104,3 +105,54 @@ async def test_forget_erases_personal_data(bot_app):
     assert await _count(bot_app.sessionmaker, ChannelIdentity) == 0
     await c.send("/start")
     assert "Крок 1 з 6" in c.last.text
+
+
+MENU_BUTTONS = ("Звернення", "Петиції", "Підписки", "Допомога")
+
+
+def _has_menu(message) -> bool:
+    labels = " ".join(b["text"] for b in message.buttons)
+    return all(label in labels for label in MENU_BUTTONS)
+
+
+async def test_bad_input_before_consent_repeats_the_question_without_the_menu(bot_app):
+    c = bot_app.resident(104)
+    await c.send("/start")
+    [reply] = await c.sticker()
+    assert "оберіть мову кнопкою" in reply.text and "Крок 1 з 6" in reply.text
+    assert reply.button("Українська") and not _has_menu(reply)
+    [reply] = await c.send("привіт")
+    assert "оберіть мову кнопкою" in reply.text and not _has_menu(reply)
+    await c.press("Українська")
+    replies = await c.send("так, згоден")
+    assert "кнопкою під текстом згоди" in replies[0].text
+    assert "Крок 2 з 6" in replies[-1].text and replies[-1].button("Погоджуюся")
+    assert not any(_has_menu(r) for r in replies)
+    replies = await c.sticker()
+    assert "Крок 2 з 6" in replies[-1].text and not any(_has_menu(r) for r in replies)
+    assert await _count(bot_app.sessionmaker, Resident) == 0  # still nothing stored
+    await c.press("Погоджуюся")
+    [reply] = await c.sticker()
+    assert "не стікер" in reply.text and "Підтвердьте" in reply.text
+    assert reply.reply_markup["keyboard"][0][0]["request_contact"] is True
+
+
+async def test_menu_greets_by_first_name():
+    from handlers.menu import main_menu_text
+    from services.i18n import get_translator
+
+    tr = get_translator().for_language("uk")
+    for full_name, first in (("Коваленко Олена Петрівна", "Олена"), ("Коваленко Олена", "Олена"),
+                             ("Олена", "Олена")):
+        assert main_menu_text(tr, Resident(full_name=full_name)) == (
+            f"Вітаємо, {first}! Оберіть розділ:")
+    assert main_menu_text(tr, Resident(full_name=None)) == "Головне меню. Оберіть розділ:"
+
+
+async def test_not_now_after_onboarding_shows_the_menu(bot_app):
+    c = bot_app.resident(105)
+    await c.onboard(name="Коваленко Олена Петрівна")
+    assert "Найпопулярніші теми" in c.last.text
+    await c.press("Не зараз")
+    assert "/subscriptions" in c.last.text and "Вітаємо, Олена!" in c.last.text
+    assert _has_menu(c.last)

@@ -181,6 +181,8 @@ async def test_event_create_remind_change_cancel(bot_app):
     await p.send("https://youtube.com/live/abc")
     await p.send("Зала засідань")
     assert "Подію створено" in (p.last.text or "")
+    assert "повідомлено: 2" in (p.last.text or "")
+    assert "Нагадування: за 24 год і на початку" in (p.last.text or "")
 
     # The day-ahead reminder: subscribers of press conferences only, once each.
     async with bot_app.sessionmaker() as session:
@@ -191,7 +193,8 @@ async def test_event_create_remind_change_cancel(bot_app):
     await jobs.run_tick(bot_app.sessionmaker, "test")
     await bot_app.deliver()
     for uid in (100, 101):
-        [reminder] = bot_app.fake.to_chat(uid)
+        announcement, reminder = bot_app.fake.to_chat(uid)
+        assert "Нова подія" in (announcement.text or "")
         assert "Нагадування" in (reminder.text or "")
         assert reminder.button("Дивитися")["url"] == "https://youtube.com/live/abc"
     assert bot_app.fake.to_chat(200) == []
@@ -216,3 +219,21 @@ async def test_event_create_remind_change_cancel(bot_app):
     async with bot_app.sessionmaker() as session:
         [event] = list(await session.scalars(select(Event)))
         assert event.status == EventStatus.CANCELLED.value
+
+
+async def test_event_hours_away_promises_only_the_reminders_that_will_come(bot_app):
+    await subscribers(bot_app, 100, 1, Topic.PRESS_CONFERENCE)
+    p = await press_user(bot_app)
+    await p.command("/event_new")
+    await p.press("Пресконференція")
+    await p.send("Мер про воду")
+    await p.send(kyiv(timedelta(hours=3)))
+    await p.send("-")
+    await p.send("-")
+    created = p.last.text or ""
+    assert "Подію створено" in created and "за 24 год і на початку" not in created
+    assert "лише на початку" in created and "повідомлено: 1" in created
+    await bot_app.deliver()
+    [announcement] = bot_app.fake.to_chat(100)
+    assert "Нова подія" in (announcement.text or "") and "Нагадаємо на початку" in (
+        announcement.text or "")

@@ -87,7 +87,7 @@ async def test_daily_job_runs_once_per_day_across_processes(sessionmaker):
 
 async def test_forgotten_resident_keeps_no_identity(session):
     r = await _resident(session, "77")
-    await residents.forget(session, r)
+    await residents.forget(session, r, phone_secret=None)
     await session.commit()
     assert await residents.by_identity(session, "telegram", "77") is None
 

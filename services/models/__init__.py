@@ -3,6 +3,7 @@
 from services.models.appeals import Appeal, AppealStatus, AppealType
 from services.models.broadcasts import Broadcast, Event, Subscription, Topic
 from services.models.core import (
+    AppSecret,
     AuditEntry,
     Channel,
     ChannelIdentity,
@@ -20,6 +21,7 @@ from services.models.petitions import AnswerKind, Petition, PetitionStatus, Reje
 
 __all__ = [
     "AnswerKind",
+    "AppSecret",
     "Appeal",
     "AppealStatus",
     "AppealType",

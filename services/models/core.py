@@ -48,6 +48,9 @@ class Resident(Base):
     consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     phone_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Keyed hash (HMAC-SHA256) of the verified phone; outlives /forget and a number handed on,
+    # so one phone number stays one person for signatures. Not unique: erased profiles share it.
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     full_name: Mapped[str | None] = mapped_column(String(200))
     street: Mapped[str | None] = mapped_column(String(200))
     building: Mapped[str | None] = mapped_column(String(50))
@@ -159,6 +162,16 @@ class ScheduledTask(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AppSecret(Base):
+    """A random secret the application made for itself once (e.g. the phone-hash key)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class PeriodicRun(Base):

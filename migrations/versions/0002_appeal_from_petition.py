@@ -1,6 +1,6 @@
 """appeals.petition_id: the petition considered as this appeal
 
-Revision ID: h5
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-24 10:00:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = 'h5'
+revision: str = '0002'
 down_revision: str | None = '0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
