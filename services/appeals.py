@@ -9,8 +9,6 @@ the outbox in the same transaction.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 import statistics
@@ -23,7 +21,7 @@ from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from services import audit, jobs, outbox
+from services import audit, exports, jobs, outbox
 from services.db import insert_ignoring_conflicts, utcnow
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.i18n import Texts
@@ -1224,28 +1222,25 @@ async def export_csv(session: AsyncSession, actor: str, date_from: date, date_to
         )
         if date_from <= to_kyiv(a.registered_at).date() <= date_to
     ]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    for a in rows:
+    def cells(a: Appeal) -> list[Any]:
         taken = days_taken(a)
-        writer.writerow(
-            [
-                a.number,
-                to_kyiv(a.registered_at).date().isoformat(),
-                a.deadline.isoformat(),
-                to_kyiv(a.answered_at).date().isoformat() if a.answered_at else "",
-                a.type,
-                a.category,
-                a.status,
-                a.department or "",
-                "" if taken is None else taken,
-            ]
-        )
+        return [
+            a.number,
+            to_kyiv(a.registered_at).date().isoformat(),
+            a.deadline.isoformat(),
+            to_kyiv(a.answered_at).date().isoformat() if a.answered_at else "",
+            a.type,
+            a.category,
+            a.status,
+            a.department or "",
+            "" if taken is None else taken,
+        ]
+
+    text = exports.csv_text(EXPORT_COLUMNS, (cells(a) for a in rows))
     await audit.record(session, actor, "appeals.export", "appeals", None,
                        date_from=date_from.isoformat(), date_to=date_to.isoformat(),
                        rows=len(rows))
-    return buffer.getvalue()
+    return text
 
 
 def _kyiv_midnight(day: date) -> datetime:
