@@ -1,12 +1,13 @@
 """Residents' appeals: file one step by step (a resumable draft), follow it, answer the follow-up.
 
-Steps: type → category → text → files → location → confirmation. Every step is kept in the
-draft in the database, so an abandoned dialog can be resumed or discarded, and nothing is
-registered before the resident presses "Submit".
+Steps: type → category → text → files → location → who may read it → confirmation. Every step
+is kept in the draft in the database, so an abandoned dialog can be resumed or discarded, and
+nothing is registered before the resident presses "Submit".
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aiogram import F, Router
@@ -25,16 +26,22 @@ from services import appeals
 from services.errors import InvalidInput
 from services.i18n import Raw, Texts
 from services.models import Resident
-from services.models.appeals import Appeal, AppealDraft, AppealType, AttachmentKind
-from services.residents import redact_contacts
+from services.models.appeals import (
+    Appeal,
+    AppealDraft,
+    AppealEvent,
+    AppealType,
+    AttachmentKind,
+)
 from services.timeutil import format_date, format_datetime
 
 router = Router(name="appeals")
 # Commands (/menu, /cancel, /help...) always reach their own handlers, whatever the step.
 router.message.filter(~F.text.startswith("/"))
 
-TOTAL_STEPS = 6
-STEP_NUMBERS = {"type": 1, "category": 2, "text": 3, "files": 4, "location": 5, "confirm": 6}
+STEP_NUMBERS = {"type": 1, "category": 2, "text": 3, "files": 4, "location": 5, "public": 6,
+                "confirm": 7}
+TOTAL_STEPS = len(STEP_NUMBERS)
 PER_PAGE = 5
 SNIPPET = 120
 
@@ -65,6 +72,7 @@ class AppealForm(StatesGroup):
     files = State()
     location = State()
     location_confirm = State()
+    public = State()
     confirm = State()
 
 
@@ -274,6 +282,13 @@ async def _ask(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
         await state.set_state(AppealForm.location)
         await show(event, head + tr("appeals.ask.location"),
                    _markup([_button(tr("appeals.location.skip"), "loc_skip")], _nav(tr, "files")))
+    elif step == "public":
+        # Private unless the author says otherwise: appeals are personal correspondence.
+        await state.set_state(AppealForm.public)
+        await show(event, head + tr("appeals.ask.public"),
+                   _markup([_button(tr("appeals.public.no"), "public", "no")],
+                           [_button(tr("appeals.public.yes"), "public", "yes")],
+                           _nav(tr, "location")))
     else:
         await _ask_confirm(event, state, tr, session, draft, head, rules)
 
@@ -291,25 +306,16 @@ async def _ask_confirm(event: Message | CallbackQuery, state: FSMContext, tr: Te
                        rules: appeals.AppealRules) -> None:
     data = draft.data or {}
     if not data.get("dups_seen"):
-        similar = await appeals.possible_duplicates(
-            session, rules, category=data.get("category", ""), text=data.get("text", ""),
-            latitude=data.get("lat"), longitude=data.get("lon"),
-            exclude_author=draft.resident_id,
-        )
+        similar = await appeals.offer_duplicates(session, rules, draft)
+        await session.commit()  # the offer is remembered before the resident can press it
         if similar:
             await state.set_state(AppealForm.confirm)
-            lines = [
-                tr("appeals.dups.item", number=a.number, date=format_date(a.registered_at),
-                   status=appeals.status_label(tr, a.status),
-                   # Someone else's words: their phone or e-mail never reaches this resident.
-                   text=_snippet(redact_contacts(a.text)))
-                for a in similar
-            ]
-            rows = [[_button(tr("appeals.dups.support", number=a.number), "support", id=a.id)]
-                    for a in similar]
+            lines = [_duplicate_line(tr, view) for view in similar]
+            rows = [[_button(tr("appeals.dups.support", number=v.number), "support", id=v.id)]
+                    for v in similar]
             rows.append([_button(tr("appeals.dups.continue"), "dups_ok")])
             await show(event, head + tr("appeals.dups.title") + "\n\n" + Raw("\n\n".join(lines)),
-                       _markup(*rows, _nav(tr, "location")))
+                       _markup(*rows, _nav(tr, "public")))
             return
     await state.set_state(AppealForm.confirm)
     if data.get("lat") is not None:
@@ -329,9 +335,22 @@ async def _ask_confirm(event: Message | CallbackQuery, state: FSMContext, tr: Te
         name=resident.full_name if resident else "",
         address=resident.address if resident else "",
         days=rules.answer_days,
+        visibility=tr("appeals.summary.public" if data.get("public")
+                      else "appeals.summary.private"),
     )
     await show(event, head + summary,
-               _markup([_button(tr("appeals.submit"), "submit")], _nav(tr, "location")))
+               _markup([_button(tr("appeals.submit"), "submit")], _nav(tr, "public")))
+
+
+def _duplicate_line(tr: Texts, view: appeals.AppealView) -> str:
+    """A suggested duplicate: only what `appeals.view_for` lets this resident see."""
+    line = tr("appeals.dups.item", number=view.number, date=format_date(view.registered_at),
+              category=appeals.category_label(tr, view.category))
+    if view.street:
+        line += "\n" + tr("appeals.dups.street", street=view.street)
+    if view.text:
+        line += "\n" + tr("appeals.dups.text", text=_snippet(view.text))
+    return line
 
 
 async def _draft(session: AsyncSession, resident: Resident | None) -> AppealDraft:
@@ -382,7 +401,8 @@ async def choose_category(query: CallbackQuery, callback_data: AppealCB, state: 
                 "text", category=category, dups_seen=None)
 
 
-@router.message(StateFilter(AppealForm.type, AppealForm.category, AppealForm.confirm))
+@router.message(StateFilter(AppealForm.type, AppealForm.category, AppealForm.public,
+                            AppealForm.confirm))
 async def expected_button(message: Message, state: FSMContext, tr: Texts,
                           session: AsyncSession, resident: Resident | None,
                           settings: Settings) -> None:
@@ -506,7 +526,7 @@ async def enter_location(message: Message, state: FSMContext, tr: Texts, session
                                  [_button(tr("common.cancel"), "cancel")]),
         )
         return
-    await _goto(message, state, tr, session, resident, settings, "confirm", lat=lat, lon=lon,
+    await _goto(message, state, tr, session, resident, settings, "public", lat=lat, lon=lon,
                 address=None, dups_seen=None)
 
 
@@ -519,7 +539,7 @@ async def location_confirmed(query: CallbackQuery, state: FSMContext, tr: Texts,
         await _goto(query, state, tr, session, resident, settings, "location")
         return
     await _goto(query, state, tr, session, resident, settings,
-                "confirm", lat=point[0], lon=point[1],
+                "public", lat=point[0], lon=point[1],
                 address=None, dups_seen=None)
 
 
@@ -533,7 +553,7 @@ async def enter_address(message: Message, state: FSMContext, tr: Texts, session:
         await _ask(message, state, tr, session, draft, settings, tr(err.message_key, **err.params))
         return
     await _goto(message, state, tr, session, resident, settings,
-                "confirm", address=address, lat=None,
+                "public", address=address, lat=None,
                 lon=None, dups_seen=None)
 
 
@@ -549,11 +569,25 @@ async def location_skip(query: CallbackQuery, state: FSMContext, tr: Texts,
                         session: AsyncSession, resident: Resident | None,
                         settings: Settings) -> None:
     await _draft(session, resident)
-    await _goto(query, state, tr, session, resident, settings, "confirm", lat=None, lon=None,
+    await _goto(query, state, tr, session, resident, settings, "public", lat=None, lon=None,
                 address=None, dups_seen=None)
 
 
-# --- step 6: duplicates, confirmation, submit --------------------------------------------
+# --- step 6: who may read the appeal -----------------------------------------------------
+
+
+@router.callback_query(AppealCB.filter(F.action == "public"))
+async def choose_public(query: CallbackQuery, callback_data: AppealCB, state: FSMContext,
+                        tr: Texts, session: AsyncSession, resident: Resident | None,
+                        settings: Settings) -> None:
+    if callback_data.value not in ("yes", "no"):
+        raise InvalidInput("appeals.use_buttons")
+    await _draft(session, resident)
+    await _goto(query, state, tr, session, resident, settings, "confirm",
+                public=True if callback_data.value == "yes" else None)
+
+
+# --- step 7: duplicates, confirmation, submit --------------------------------------------
 
 
 @router.callback_query(AppealCB.filter(F.action == "dups_ok"))
@@ -567,10 +601,7 @@ async def duplicates_seen(query: CallbackQuery, state: FSMContext, tr: Texts,
 @router.callback_query(AppealCB.filter(F.action == "support"))
 async def support_instead(query: CallbackQuery, callback_data: AppealCB, state: FSMContext,
                           tr: Texts, session: AsyncSession, resident: Resident | None) -> None:
-    await appeals.add_support(session, callback_data.id, resident)
-    appeal = await appeals.get(session, callback_data.id)
-    if resident is not None:
-        await appeals.discard_draft(session, resident.id)
+    appeal = await appeals.add_support(session, callback_data.id, resident)
     await session.commit()
     await state.set_state(None)
     await show(query, tr("appeals.supported", number=appeal.number),
@@ -618,8 +649,8 @@ async def my_list(query: CallbackQuery, callback_data: AppealCB, state: FSMConte
                _markup(*rows, pager, [_button(tr("common.back"), "section")]))
 
 
-def history_lines(tr: Texts, events: list[Any], redact: bool = False) -> str:
-    """The history of a card; `redact` hides contacts in reasons shown to a non-author."""
+def history_lines(tr: Texts, events: Sequence[appeals.HistoryEntry | AppealEvent]) -> str:
+    """The history of a card; a reason appears only where the viewer may read it."""
     lines = []
     for e in events:
         line = tr("appeals.history.item", date=format_datetime(e.created_at),
@@ -630,8 +661,7 @@ def history_lines(tr: Texts, events: list[Any], redact: bool = False) -> str:
             line += tr("appeals.history.department",
                        department=appeals.department_label(tr, e.department))
         if e.reason:
-            reason = redact_contacts(e.reason) if redact else e.reason
-            line += tr("appeals.history.reason", reason=_snippet(reason, 300))
+            line += tr("appeals.history.reason", reason=_snippet(e.reason, 300))
         lines.append(line)
     return "\n".join(lines)
 
@@ -641,28 +671,28 @@ async def my_card(query: CallbackQuery, callback_data: AppealCB, tr: Texts,
                   session: AsyncSession, resident: Resident | None) -> None:
     if resident is None:
         raise InvalidInput("appeals.error.not_found")
-    appeal = await appeals.get_for_author(session, callback_data.id, resident.id)
-    events = await appeals.history(session, appeal.id)
-    # A supporter sees someone else's appeal: the author's phone or e-mail never reaches them.
-    supporter = appeal.author_id != resident.id
-    shown = redact_contacts(appeal.text) if supporter else appeal.text
+    view = await appeals.card_for(session, callback_data.id, resident.id)
     text = tr(
         "appeals.card",
-        number=appeal.number,
-        type=appeals.type_label(tr, appeal.type),
-        category=appeals.category_label(tr, appeal.category),
-        date=format_date(appeal.registered_at),
-        status=appeals.status_label(tr, appeal.status),
-        deadline=format_date(appeal.deadline),
-        text=_snippet(shown, 800),
+        number=view.number,
+        type=appeals.type_label(tr, view.type or ""),
+        category=appeals.category_label(tr, view.category),
+        date=format_date(view.registered_at),
+        status=appeals.status_label(tr, view.status or ""),
+        deadline=format_date(view.deadline) if view.deadline else "—",
     )
-    if supporter:
-        text += "\n" + tr("appeals.card.supporting")
-    if appeal.answer_text:
-        answer = redact_contacts(appeal.answer_text) if supporter else appeal.answer_text
-        text += "\n\n" + tr("appeals.card.answer", answer=_snippet(answer, 1500))
-    text += "\n\n" + tr("appeals.card.history") + "\n" + Raw(
-        history_lines(tr, events, redact=supporter))
+    place = view.place or view.street
+    if place:
+        text += "\n" + tr("appeals.card.place", place=place)
+    if view.text:
+        text += "\n\n" + tr("appeals.card.text", text=_snippet(view.text, 800))
+    if view.audience is appeals.Audience.SUPPORTER:
+        text += "\n\n" + tr("appeals.card.supporting")
+        if not view.is_public:
+            text += "\n" + tr("appeals.card.private")
+    if view.answer:
+        text += "\n\n" + tr("appeals.card.answer", answer=_snippet(view.answer, 1500))
+    text += "\n\n" + tr("appeals.card.history") + "\n" + Raw(history_lines(tr, view.history))
     await show(query, text,
                _markup([_button(tr("common.back"), "list", page=callback_data.page)],
                        [menu_button(tr)]))

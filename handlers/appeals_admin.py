@@ -244,12 +244,13 @@ async def card(query: CallbackQuery, callback_data: StaffAppealCB, state: FSMCon
 
 @router.callback_query(StaffAppealCB.filter(F.action == "assign"))
 async def choose_department(query: CallbackQuery, callback_data: StaffAppealCB, tr: Texts,
-                            settings: Settings) -> None:
+                            session: AsyncSession, settings: Settings) -> None:
+    appeal = await appeals.get(session, callback_data.id)  # a stale or forged id: not found
     rules = rules_from_settings(settings)
-    rows = [[_button(appeals.department_label(tr, d), "dept", callback_data.id, d)]
+    rows = [[_button(appeals.department_label(tr, d), "dept", appeal.id, d)]
             for d in rules.departments]
     await show(query, tr("appeals.admin.choose_department"),
-               _markup(*rows, [_button(tr("common.back"), "card", callback_data.id)]))
+               _markup(*rows, [_button(tr("common.back"), "card", appeal.id)]))
 
 
 @router.callback_query(StaffAppealCB.filter(F.action == "dept"))

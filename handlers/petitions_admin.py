@@ -240,9 +240,10 @@ async def reject_reasons(query: CallbackQuery, callback_data: PetAdmCB, session:
 
 @router.callback_query(PetAdmCB.filter(F.action == "reason"))
 async def reject_reason(query: CallbackQuery, callback_data: PetAdmCB, state: FSMContext,
-                        tr: Texts) -> None:
+                        session: AsyncSession, tr: Texts) -> None:
     if callback_data.value not in {r.value for r in RejectReason}:
         raise InvalidInput("petition.error.reason")
+    await petitions.get(session, callback_data.id)  # a stale or forged id: not found at once
     await state.set_state(PetitionModeration.reject_comment)
     await state.update_data(petition_id=callback_data.id, petition_reason=callback_data.value)
     await show(query, tr("petition.admin.comment_ask",
@@ -364,9 +365,10 @@ async def answer_kind(query: CallbackQuery, callback_data: PetAdmCB, session: As
 
 @router.callback_query(PetAdmCB.filter(F.action == "kind"))
 async def answer_ask(query: CallbackQuery, callback_data: PetAdmCB, state: FSMContext,
-                     tr: Texts) -> None:
+                     session: AsyncSession, tr: Texts) -> None:
     if callback_data.value not in {k.value for k in AnswerKind}:
         raise InvalidInput("petition.error.answer_kind")
+    await petitions.get(session, callback_data.id)  # a stale or forged id: not found at once
     await state.set_state(PetitionModeration.answer_text)
     await state.update_data(petition_id=callback_data.id, petition_answer_kind=callback_data.value)
     await show(query, tr("petition.admin.answer_text_ask",

@@ -9,21 +9,20 @@ the outbox in the same transaction.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from services import audit, jobs, outbox
+from services import audit, exports, jobs, outbox
 from services.db import insert_ignoring_conflicts, utcnow
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.i18n import Texts
@@ -39,6 +38,7 @@ from services.models.appeals import (
     AppealType,
     AttachmentKind,
 )
+from services.residents import redact_contacts, street_only
 from services.timeutil import (
     as_utc,
     first_working_day,
@@ -410,9 +410,13 @@ async def register(
     latitude: float | None = None,
     longitude: float | None = None,
     location_text: str | None = None,
+    public: bool = False,
     now: datetime | None = None,
 ) -> Appeal:
-    """Validate everything, then number and store the appeal in one transaction."""
+    """Validate everything, then number and store the appeal in one transaction.
+
+    `public` is the author's explicit choice to let other residents read the text and answer.
+    """
     author = require_author(resident)
     appeal_type = validate_type(kind)
     category = validate_category(rules, category)
@@ -447,6 +451,7 @@ async def register(
         registered_at=now,
         deadline=deadline_for(now, rules.answer_days),
         is_simple=False,
+        is_public=public,
         extended=False,
     )
     appeal.attachments = [
@@ -560,6 +565,7 @@ async def submit_draft(
         latitude=data.get("lat"),
         longitude=data.get("lon"),
         location_text=data.get("address"),
+        public=bool(data.get("public")),
         now=now,
     )
     await session.delete(draft)
@@ -612,14 +618,100 @@ async def find_by_number(session: AsyncSession, raw: str) -> Appeal:
     return appeal
 
 
-async def get_for_author(session: AsyncSession, appeal_id: int, resident_id: int) -> Appeal:
-    """An appeal its author (or a supporter) may look at; others get NotFound."""
+# --- what each viewer may see ------------------------------------------------------------
+
+
+class Audience(StrEnum):
+    """Who looks at an appeal; `view_for` decides what each of them may see."""
+
+    AUTHOR = "author"
+    STAFF = "staff"
+    SUPPORTER = "supporter"  # backs it instead of filing a duplicate
+    CANDIDATE = "candidate"  # was offered it as a possible duplicate while filing
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    created_at: datetime
+    status: str
+    new_deadline: date | None
+    department: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AppealView:
+    """What one viewer may see of an appeal; `None` (or empty) means not for this viewer."""
+
+    id: int
+    number: str
+    category: str
+    registered_at: datetime
+    audience: Audience
+    is_public: bool
+    street: str  # the street of the place, never the building; "" when none was typed
+    type: str | None = None
+    status: str | None = None
+    deadline: date | None = None
+    place: str | None = None  # the place as typed, building included
+    text: str | None = None
+    answer: str | None = None
+    history: tuple[HistoryEntry, ...] = ()
+
+
+def view_for(appeal: Appeal, audience: Audience,
+             events: Sequence[AppealEvent] = ()) -> AppealView:
+    """The one rule of who sees what of an appeal (appeals are private correspondence).
+
+    The author and staff see everything. Any other resident sees at most the category, the
+    street (no building) and the date of a suggested duplicate; as a supporter also the type,
+    the status changes, deadlines and the outcome. The author's text, the answer and the
+    reasons in the history reach them only if the author made the appeal public, and then
+    without phones or e-mails.
+    """
+    base: dict[str, Any] = {
+        "id": appeal.id, "number": appeal.number, "category": appeal.category,
+        "registered_at": appeal.registered_at, "audience": audience,
+        "is_public": appeal.is_public, "street": street_only(appeal.location_text),
+    }
+    if audience in (Audience.AUTHOR, Audience.STAFF):
+        return AppealView(
+            **base, type=appeal.type, status=appeal.status, deadline=appeal.deadline,
+            place=appeal.location_text, text=appeal.text, answer=appeal.answer_text,
+            history=tuple(_entry(e, e.reason) for e in events),
+        )
+    public = appeal.is_public
+    if audience is Audience.CANDIDATE:
+        return AppealView(**base, text=redact_contacts(appeal.text) if public else None)
+    return AppealView(
+        **base, type=appeal.type, status=appeal.status, deadline=appeal.deadline,
+        text=redact_contacts(appeal.text) if public else None,
+        answer=redact_contacts(appeal.answer_text) if public and appeal.answer_text else None,
+        history=tuple(_entry(e, _reason_for_others(e, public)) for e in events),
+    )
+
+
+def _reason_for_others(event: AppealEvent, public: bool) -> str | None:
+    if event.status == AppealStatus.MERGED:
+        return event.reason  # the number of the appeal it was merged into, nothing personal
+    return redact_contacts(event.reason) if public and event.reason else None
+
+
+def _entry(event: AppealEvent, reason: str | None) -> HistoryEntry:
+    return HistoryEntry(as_utc(event.created_at), event.status, event.new_deadline,
+                        event.department, reason)
+
+
+async def card_for(session: AsyncSession, appeal_id: int, resident_id: int) -> AppealView:
+    """An appeal's card as its author or a supporter may see it; anyone else gets NotFound."""
     appeal = await get(session, appeal_id)
-    if appeal.author_id != resident_id and not await is_supporter(
-        session, appeal_id, resident_id
-    ):
+    if appeal.author_id == resident_id:
+        audience = Audience.AUTHOR
+    elif await is_supporter(session, appeal_id, resident_id):
+        audience = Audience.SUPPORTER
+    else:
         raise NotFound("appeals.error.not_found")
-    return appeal
+    return view_for(appeal, audience, await history(session, appeal.id))
 
 
 async def source_petition(session: AsyncSession, appeal: Appeal) -> Petition | None:
@@ -734,15 +826,46 @@ async def possible_duplicates(
     return [appeal for _, _, appeal in scored[:limit]]
 
 
-async def add_support(session: AsyncSession, appeal_id: int, resident: Resident | None) -> bool:
-    """Back an open appeal instead of filing a duplicate; True if newly added."""
+OFFERED_KEY = "offered"  # the draft's list of appeal ids shown to its author as duplicates
+
+
+async def offer_duplicates(
+    session: AsyncSession, rules: AppealRules, draft: AppealDraft
+) -> list[AppealView]:
+    """Possible duplicates of a draft, as its author may see them, remembered on the draft.
+
+    Only an appeal remembered here can be supported (`add_support`): a forged button with
+    another id gets NotFound. Each call replaces the list, so a changed draft is offered anew.
+    """
+    data = draft.data or {}
+    similar = await possible_duplicates(
+        session, rules, category=data.get("category", ""), text=data.get("text", ""),
+        latitude=data.get("lat"), longitude=data.get("lon"), exclude_author=draft.resident_id,
+    )
+    offered = [a.id for a in similar]
+    if data.get(OFFERED_KEY, []) != offered:
+        await update_draft(session, draft.resident_id, draft.step, **{OFFERED_KEY: offered or None})
+    return [view_for(a, Audience.CANDIDATE) for a in similar]
+
+
+async def add_support(session: AsyncSession, appeal_id: int, resident: Resident | None) -> Appeal:
+    """Back an open appeal offered as a duplicate of the resident's draft, instead of filing.
+
+    The draft is removed (nothing is filed); supporting twice is harmless. An appeal that was
+    not offered to this resident is NotFound, exactly like one that does not exist.
+    """
     author = require_author(resident)
+    draft = await get_draft(session, author.id)
+    if draft is None or appeal_id not in (draft.data or {}).get(OFFERED_KEY, []):
+        raise NotFound("appeals.error.not_found")
     appeal = await get(session, appeal_id)
     if appeal.author_id == author.id:
         raise Conflict("appeals.error.support_own")
     if AppealStatus(appeal.status) not in OPEN_STATUSES:
         raise Conflict("appeals.error.support_closed")
-    return await _add_supporters(session, appeal.id, [author.id]) > 0
+    await _add_supporters(session, appeal.id, [author.id])
+    await discard_draft(session, author.id)
+    return appeal
 
 
 async def _add_supporters(session: AsyncSession, appeal_id: int, resident_ids: list[int]) -> int:
@@ -793,15 +916,38 @@ async def _move(session: AsyncSession, appeal: Appeal, target: AppealStatus) -> 
     set_committed_value(appeal, "status", target.value)
 
 
-async def _followers(session: AsyncSession, appeal: Appeal) -> list[int]:
-    ids = list(
+async def _supporters(session: AsyncSession, appeal: Appeal) -> list[int]:
+    return list(
         await session.scalars(
             select(AppealSupporter.resident_id).where(AppealSupporter.appeal_id == appeal.id)
         )
     )
+
+
+async def _followers(session: AsyncSession, appeal: Appeal) -> list[int]:
+    ids = await _supporters(session, appeal)
     if appeal.author_id is not None:
         ids.insert(0, appeal.author_id)
     return ids
+
+
+async def _notify_followers(
+    session: AsyncSession,
+    appeal: Appeal,
+    for_author: outbox.Render,
+    for_supporters: outbox.Render | None,
+    *,
+    dedupe: str,
+    **kwargs: Any,
+) -> None:
+    """Tell the author one thing and the supporters what `view_for` lets them see."""
+    if appeal.author_id is not None:
+        await outbox.notify_residents(session, [appeal.author_id], for_author, dedupe=dedupe,
+                                      **kwargs)
+    supporters = await _supporters(session, appeal)
+    if supporters and for_supporters is not None:
+        await outbox.notify_residents(session, supporters, for_supporters, dedupe=dedupe,
+                                      **kwargs)
 
 
 async def _record(
@@ -830,6 +976,8 @@ async def _record(
     if notify:
         number = appeal.number
         deadline = format_date(new_deadline or appeal.deadline)
+        # What a supporter may read of this change (reasons only of a public appeal).
+        shown = view_for(appeal, Audience.SUPPORTER, [event]).history[0].reason
 
         def render(tr: Texts) -> str:
             return tr(
@@ -841,12 +989,19 @@ async def _record(
                 department=department_label(tr, department) if department else "",
             )
 
-        await outbox.notify_residents(
-            session,
-            await _followers(session, appeal),
-            render,
-            dedupe=f"appeal:{appeal.id}:ev:{event.id}",
-        )
+        def render_for_supporters(tr: Texts) -> str:
+            if status is AppealStatus.MERGED:
+                return render(tr)  # names the appeal they now follow, nothing personal
+            text = tr("appeals.notify.supporter", number=number,
+                      status=status_label(tr, status.value))
+            if new_deadline is not None:
+                text += "\n" + tr("appeals.notify.supporter_deadline", deadline=deadline)
+            if shown:
+                text += "\n" + tr("appeals.notify.supporter_reason", reason=shown)
+            return text
+
+        await _notify_followers(session, appeal, render, render_for_supporters,
+                                dedupe=f"appeal:{appeal.id}:ev:{event.id}")
     return event
 
 
@@ -1034,19 +1189,32 @@ async def answer(
     appeal.followup_answered_at = None
     appeal.resolved = None
     event = await _record(session, appeal, AppealStatus.ANSWERED, actor, notify=False)
-    followers = await _followers(session, appeal)
     number = appeal.number
-    await outbox.notify_residents(
+    # Supporters read the answer itself only when the author made the appeal public.
+    shown = view_for(appeal, Audience.SUPPORTER).answer
+
+    def render_for_supporters(tr: Texts) -> str:
+        if shown:
+            return tr("appeals.notify.supporter_answered", number=number, answer=shown)
+        return tr("appeals.notify.supporter", number=number,
+                  status=status_label(tr, AppealStatus.ANSWERED.value))
+
+    await _notify_followers(
         session,
-        followers,
+        appeal,
         lambda tr: tr("appeals.notify.answered", number=number, answer=text),
+        render_for_supporters,
         dedupe=f"appeal:{appeal.id}:ev:{event.id}",
     )
     if file_id is not None:
-        await outbox.notify_residents(
+        def render_file(tr: Texts) -> str:
+            return tr("appeals.notify.answer_file", number=number)
+
+        await _notify_followers(
             session,
-            followers,
-            lambda tr: tr("appeals.notify.answer_file", number=number),
+            appeal,
+            render_file,
+            render_file if shown else None,
             dedupe=f"appeal:{appeal.id}:ev:{event.id}:file",
             photo=file_id if file_kind is AttachmentKind.PHOTO else None,
             document=file_id if file_kind is AttachmentKind.DOCUMENT else None,
@@ -1306,28 +1474,25 @@ async def export_csv(session: AsyncSession, actor: str, date_from: date, date_to
         )
         if date_from <= to_local(a.registered_at).date() <= date_to
     ]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    for a in rows:
+    def cells(a: Appeal) -> list[Any]:
         taken = days_taken(a)
-        writer.writerow(
-            [
-                a.number,
-                to_local(a.registered_at).date().isoformat(),
-                a.deadline.isoformat(),
-                to_local(a.answered_at).date().isoformat() if a.answered_at else "",
-                a.type,
-                a.category,
-                a.status,
-                a.department or "",
-                "" if taken is None else taken,
-            ]
-        )
+        return [
+            a.number,
+            to_local(a.registered_at).date().isoformat(),
+            a.deadline.isoformat(),
+            to_local(a.answered_at).date().isoformat() if a.answered_at else "",
+            a.type,
+            a.category,
+            a.status,
+            a.department or "",
+            "" if taken is None else taken,
+        ]
+
+    text = exports.csv_text(EXPORT_COLUMNS, (cells(a) for a in rows))
     await audit.record(session, actor, "appeals.export", "appeals", None,
                        date_from=date_from.isoformat(), date_to=date_to.isoformat(),
                        rows=len(rows))
-    return buffer.getvalue()
+    return text
 
 
 @dataclass(frozen=True, slots=True)

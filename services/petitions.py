@@ -7,8 +7,6 @@ one threshold event per petition) rest on a unique constraint and on conditional
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -21,7 +19,7 @@ from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from services import appeals, audit, jobs, outbox
+from services import appeals, audit, exports, jobs, outbox
 from services.db import insert_ignoring_conflicts, utcnow
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.i18n import Raw, Texts
@@ -819,17 +817,16 @@ async def export_signatures(
         .where(Signature.petition_id == petition_id)
         .order_by(Signature.created_at, Signature.id)
     )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    count = 0
-    for name, street, building, signed_at in rows:
-        address = ", ".join(part for part in (street, building) if part)
-        writer.writerow([name or forgotten, address, format_date(signed_at)])
-        count += 1
-    await audit.record(session, actor, "petition.export", "petition", petition_id, rows=count)
+    cells = [
+        [name or forgotten, ", ".join(part for part in (street, building) if part),
+         format_date(signed_at)]
+        for name, street, building, signed_at in rows
+    ]
+    text = exports.csv_text(header, cells)
+    await audit.record(session, actor, "petition.export", "petition", petition_id,
+                       rows=len(cells))
     # A BOM so spreadsheet programs open Cyrillic correctly.
-    return buffer.getvalue().encode("utf-8-sig")
+    return text.encode("utf-8-sig")
 
 
 # ---- helpers ------------------------------------------------------------------------------

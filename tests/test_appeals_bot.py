@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from handlers.appeals import FollowupCB
-from services import appeals, jobs
+from handlers.appeals import AppealCB, FollowupCB
+from services import appeals, jobs, timeutil
 from services.db import utcnow
 from services.models import Resident, Role
 from services.models.appeals import Appeal, AppealDraft, AppealSupporter
@@ -37,6 +37,7 @@ async def _file_to_confirm(c: ResidentClient, text: str = "Яма на доро�
     await c.send(text)
     await c.press("Без файлів")
     await c.press("Пропустити")
+    await c.press("Лише мені")
 
 
 async def test_followup_callback_matches_the_factory():
@@ -55,35 +56,35 @@ async def test_resident_without_profile_is_told_why_and_returns_to_the_appeal(bo
     await c.send("Коваленко Олена")
     await c.send("вул. Шевченка")
     await c.send("12")
-    assert "Крок 1 з 6" in c.last.text and "вид звернення" in c.last.text
+    assert "Крок 1 з 7" in c.last.text and "вид звернення" in c.last.text
 
 
 async def test_every_step_with_back_and_bad_input(bot_app):
     c = bot_app.resident(302)
     await c.onboard()
     await _open_new(c)
-    assert "Крок 1 з 6" in c.last.text
+    assert "Крок 1 з 7" in c.last.text
     # Typed text where a button is expected: a polite word and the same question again.
     replies = await c.send("скарга")
-    assert "кнопками" in replies[-1].text and "Крок 1 з 6" in replies[-1].text
+    assert "кнопками" in replies[-1].text and "Крок 1 з 7" in replies[-1].text
     assert any("Пропозиція" in b["text"] for b in replies[-1].buttons)
     await c.press("Пропозиція")
-    assert "Крок 2 з 6" in c.last.text
+    assert "Крок 2 з 7" in c.last.text
     await c.press("Назад")
-    assert "Крок 1 з 6" in c.last.text
+    assert "Крок 1 з 7" in c.last.text
     await c.press("Скарга")
     await c.press("Дороги")
-    assert "Крок 3 з 6" in c.last.text
+    assert "Крок 3 з 7" in c.last.text
     replies = await c.sticker()
-    assert "текстом" in replies[-1].text and "Крок 3 з 6" in replies[-1].text
+    assert "текстом" in replies[-1].text and "Крок 3 з 7" in replies[-1].text
     replies = await c.send("Коротко")
     assert "закороткий" in replies[-1].text
     replies = await c.send("я" * (bot_app.settings.appeal_text_max + 1))
-    assert "задовгий" in replies[-1].text and "Крок 3 з 6" in replies[-1].text
+    assert "задовгий" in replies[-1].text and "Крок 3 з 7" in replies[-1].text
     await c.send("Яма <b>на</b> дорозі біля школи номер 5")
-    assert "Крок 4 з 6" in c.last.text
+    assert "Крок 4 з 7" in c.last.text
     replies = await c.document("virus.exe", "application/x-msdownload")
-    assert "не підтримується" in replies[-1].text and "Крок 4 з 6" in replies[-1].text
+    assert "не підтримується" in replies[-1].text and "Крок 4 з 7" in replies[-1].text
     too_big = bot_app.settings.appeal_max_file_mb * 1024 * 1024 + 1
     replies = await c.photo("big-photo", file_size=too_big)
     assert "завеликий" in replies[-1].text
@@ -94,13 +95,20 @@ async def test_every_step_with_back_and_bad_input(bot_app):
     replies = await c.send("ось іще")
     assert "фото чи документ" in replies[-1].text
     await c.press("Далі")
-    assert "Крок 5 з 6" in c.last.text
+    assert "Крок 5 з 7" in c.last.text
     replies = await c.location(*FAR_AWAY)
     assert "поза межами міста" in replies[-1].text
     await c.press("інше місце")
-    assert "Крок 5 з 6" in c.last.text
+    assert "Крок 5 з 7" in c.last.text
     await c.send("вул. Соборна, 3")
-    assert "Крок 6 з 6" in c.last.text
+    assert "Крок 6 з 7" in c.last.text and "Хто може читати" in c.last.text
+    replies = await c.send("усім")
+    assert "кнопками" in replies[-1].text and "Крок 6 з 7" in replies[-1].text
+    await c.press("Назад")
+    assert "Крок 5 з 7" in c.last.text
+    await c.send("вул. Соборна, 3")
+    await c.press("Лише мені")
+    assert "Крок 7 з 7" in c.last.text
     summary = c.last.text
     assert "вул. Соборна, 3" in summary and "Коваленко Олена Петрівна" in summary
     assert "&lt;b&gt;на&lt;/b&gt;" in summary  # user text is escaped
@@ -128,7 +136,8 @@ async def test_location_outside_city_can_be_confirmed(bot_app):
     assert "геолокацію" in c.last.text
     await c.location(*FAR_AWAY)
     await c.press("Так, саме тут")
-    assert "Крок 6 з 6" in c.last.text and "50.45000" in c.last.text
+    await c.press("Лише мені")
+    assert "Крок 7 з 7" in c.last.text and "50.45000" in c.last.text
     await c.location(*IN_CITY)  # a stray message at the confirmation step
     assert "кнопками" in c.last.text
     await c.press("Подати звернення")
@@ -163,14 +172,14 @@ async def test_abandoned_draft_can_be_resumed_or_discarded(bot_app):
     await c.send("/menu")  # walks away halfway
     await c.press("Звернення")
     await c.press("Продовжити чернетку")
-    assert "Крок 3 з 6" in c.last.text
+    assert "Крок 3 з 7" in c.last.text
     await c.send("Додати автобусний маршрут до нового мікрорайону")
     await c.send("/menu")
     await c.press("Звернення")
     await c.press("Нове звернення")
     assert "незавершене звернення" in c.last.text
     await c.press("Продовжити")
-    assert "Крок 4 з 6" in c.last.text
+    assert "Крок 4 з 7" in c.last.text
     await c.press("Скасувати")
     assert "Чернетку видалено" in c.last.text
     assert await _count(bot_app, AppealDraft) == 0
@@ -197,7 +206,7 @@ async def test_duplicates_shown_before_submit_and_support_instead(bot_app):
     await third.onboard()
     await _file_to_confirm(third, "Яма на дорозі вулиці Шевченка, треба залатати")
     await third.press("подати моє звернення")
-    assert "Крок 6 з 6" in third.last.text
+    assert "Крок 7 з 7" in third.last.text
     await third.press("Подати звернення")
     assert await _count(bot_app, Appeal) == 2
 
@@ -245,6 +254,7 @@ async def test_filing_with_a_photo_to_the_answer_and_the_followup(bot_app_factor
     await olena.photo("traffic-light")
     await olena.press("Далі")
     await olena.location(*IN_CITY)
+    await olena.press("Лише мені")
     await olena.press("Подати звернення")
     year = utcnow().year
     number = f"З-{year}-000001"
@@ -482,7 +492,7 @@ async def test_english_dialog_and_a_new_point_instead_of_the_far_one(bot_app):
     await c.send("/menu")
     await c.press("Appeals")
     await c.press("New appeal")
-    assert "Step 1 of 6" in c.last.text
+    assert "Step 1 of 7" in c.last.text
     await c.press("Proposal")
     await c.press("Ecology")
     await c.send("Plant trees along the river embankment, please")
@@ -490,7 +500,9 @@ async def test_english_dialog_and_a_new_point_instead_of_the_far_one(bot_app):
     await c.location(*FAR_AWAY)
     assert "outside the city" in c.last.text
     await c.location(*IN_CITY)  # sends a better point instead of confirming
-    assert "Step 6 of 6" in c.last.text and "48.86000" in c.last.text
+    assert "Step 6 of 7" in c.last.text
+    await c.press("Only me")
+    assert "Step 7 of 7" in c.last.text and "48.86000" in c.last.text
     await c.press("Submit the appeal")
     assert "The appeal is registered" in c.last.text
 
@@ -509,25 +521,138 @@ async def test_daily_digest_reaches_moderators(bot_app):
     assert len(digest) == 1 and overdue.number in digest[0] and "Прострочено: 1" in digest[0]
 
 
-async def test_a_supporter_never_sees_the_authors_contacts_on_the_card(bot_app):
-    first = bot_app.resident(320)
-    await first.onboard()
-    await _file_to_confirm(first, "Велика яма на дорозі по вулиці Шевченка біля школи, "
-                                  "телефонуйте +380671234567 або ivan@example.com")
-    await first.press("Подати звернення")
-    second = bot_app.resident(321)
-    await second.onboard()
-    await _file_to_confirm(second, "Яма на дорозі вулиці Шевченка, небезпечно")
-    year = utcnow().year
-    await second.press(f"Підтримати З-{year}-000001")
-    await second.press("Мої звернення")
-    await second.press(f"З-{year}-000001")
-    card = second.last.text
-    assert "Велика яма на дорозі" in card
+SECRET_TEXT = ("Велика яма на дорозі по вулиці Шевченка біля школи, телефонуйте "
+               "+380671234567 або ivan@example.com")
+
+
+async def _file_with_place(c: ResidentClient, text: str, place: str, public: bool) -> None:
+    await _open_new(c)
+    await c.press("Скарга")
+    await c.press("Дороги")
+    await c.send(text)
+    await c.press("Без файлів")
+    await c.send(place)
+    await c.press("Зробити звернення публічним" if public else "Лише мені")
+    assert ("публічне" if public else "лише ви й працівники ради") in c.last.text
+    await c.press("Подати звернення")
+
+
+async def _answer_through_staff(bot_app, staff_id: int, number: str, answer: str) -> None:
+    staff = bot_app.resident(staff_id, first_name="Мод")
+    await bot_app.make_staff(staff_id, Role.MODERATOR)
+    await staff.send("/appeals")
+    await staff.press("Усі відкриті")
+    await staff.press(number)
+    await staff.press("Продовжити строк")
+    await staff.send(format_date(timeutil.local_today() + timedelta(days=40)))
+    await staff.send("Потрібен огляд біля будинку автора на Шевченка, 12")
+    await staff.press("Відповісти")
+    await staff.send(answer)
+    await staff.document("act.pdf", "application/pdf", file_id="answer-act")
+    await bot_app.deliver()
+
+
+async def test_a_private_appeal_shows_others_only_category_street_date_and_progress(bot_app):
+    author = bot_app.resident(330)
+    await author.onboard()
+    await _file_with_place(author, SECRET_TEXT, "вул. Шевченка, 12, кв. 7", public=False)
+    number = f"З-{utcnow().year}-000001"
+    supporter = bot_app.resident(331)
+    await supporter.onboard(street="вул. Миру", building="3")
+    await _file_to_confirm(supporter, "Яма на дорозі вулиці Шевченка, небезпечно")
+    suggestion = supporter.last.text
+    assert "Схожі звернення" in suggestion and number in suggestion
+    assert "Дороги" in suggestion and "вул. Шевченка" in suggestion
+    assert format_date(utcnow()) in suggestion
+    for secret in ("Велика яма", "Шевченка, 12", "кв. 7", "1234567", "ivan@example.com",
+                   "Коваленко"):
+        assert secret not in suggestion, secret
+    await supporter.press(f"Підтримати {number}")
+    await _answer_through_staff(bot_app, 930, number, "Яму на Шевченка, 12 залатано 5 грудня.")
+
+    told = "\n".join(supporter.texts())
+    assert f"{number}, яке ви підтримуєте: строк продовжено" in told
+    assert f"{number}, яке ви підтримуєте: надано відповідь" in told
+    assert "залатано" not in told and "огляд біля будинку" not in told
+    assert not [s for s in supporter.sent if s.method == "sendDocument"]
+    await supporter.send("/menu")
+    await supporter.press("Звернення")
+    await supporter.press("Мої звернення")
+    await supporter.press(number)
+    card = supporter.last.text
+    assert "надано відповідь" in card and "строк продовжено" in card
+    assert "вул. Шевченка" in card and "лише автор і працівники ради" in card
+    for secret in ("Велика яма", "Шевченка, 12", "кв. 7", "залатано", "огляд біля будинку",
+                   "1234567"):
+        assert secret not in card, secret
+    # The author still sees every word, the answer and the reasons.
+    assert any("Яму на Шевченка, 12 залатано" in t for t in author.texts())
+    assert any(s.method == "sendDocument" for s in author.sent)
+    await author.send("/menu")
+    await author.press("Звернення")
+    await author.press("Мої звернення")
+    await author.press(number)
+    own = author.last.text
+    assert "+380671234567" in own and "вул. Шевченка, 12, кв. 7" in own
+    assert "залатано 5 грудня" in own and "огляд біля будинку" in own
+
+
+async def test_a_public_appeal_shows_its_text_and_answer_without_contacts(bot_app):
+    author = bot_app.resident(332)
+    await author.onboard()
+    await _file_with_place(author, SECRET_TEXT, "вул. Шевченка, 12", public=True)
+    number = f"З-{utcnow().year}-000001"
+    async with bot_app.sessionmaker() as session:
+        assert (await session.scalar(select(Appeal.is_public))) is True
+    supporter = bot_app.resident(333)
+    await supporter.onboard(street="вул. Миру", building="3")
+    await _file_to_confirm(supporter, "Яма на дорозі вулиці Шевченка, небезпечно")
+    suggestion = supporter.last.text
+    assert "Велика яма на дорозі" in suggestion and "Шевченка, 12" not in suggestion
+    assert "1234567" not in suggestion and "ivan@example.com" not in suggestion
+    await supporter.press(f"Підтримати {number}")
+    await _answer_through_staff(bot_app, 931, number, "Яму залатано, дзвоніть 0501112233.")
+    told = "\n".join(supporter.texts())
+    assert "Яму залатано" in told and "0501112233" not in told
+    assert "огляд біля будинку автора" in told  # reasons too, as the author chose
+    assert [s for s in supporter.sent if s.method == "sendDocument"]
+    await supporter.send("/menu")
+    await supporter.press("Звернення")
+    await supporter.press("Мої звернення")
+    await supporter.press(number)
+    card = supporter.last.text
+    assert "Велика яма на дорозі" in card and "Яму залатано" in card
     assert "1234567" not in card and "ivan@example.com" not in card
-    # The author still sees their own words in full.
-    await first.send("/menu")
-    await first.press("Звернення")
-    await first.press("Мої звернення")
-    await first.press(f"З-{year}-000001")
-    assert "+380671234567" in first.last.text
+    assert "0501112233" not in card and "лише автор" not in card
+
+
+async def test_support_needs_the_duplicate_offer(bot_app):
+    """A forged "support" button never makes anyone a supporter nor opens the card."""
+    author = bot_app.resident(334)
+    await author.onboard()
+    await _file_to_confirm(author, SECRET_TEXT)
+    await author.press("Подати звернення")
+    async with bot_app.sessionmaker() as session:
+        appeal = await session.scalar(select(Appeal))
+        assert appeal is not None
+    intruder = bot_app.resident(335)
+    await intruder.onboard(street="вул. Миру", building="3")
+    support = AppealCB(action="support", id=appeal.id).pack()
+    card = AppealCB(action="card", id=appeal.id).pack()
+
+    async def refused(data: str) -> None:
+        shown_before = [(s.text, s.reply_markup) for s in intruder.fake.to_chat(335)]
+        await intruder.callback(data)
+        assert [a.get("text") for a in intruder.last_callback_answers] == [
+            "Звернення не знайдено."]
+        assert [(s.text, s.reply_markup) for s in intruder.fake.to_chat(335)] == shown_before
+
+    await refused(support)  # no draft at all
+    await _file_to_confirm(intruder, "Прибрати сміття у дворі на вулиці Миру")
+    assert "Схожі звернення" not in intruder.last.text  # nothing was offered
+    await refused(support)
+    await refused(card)
+    assert await _count(bot_app, AppealSupporter) == 0
+    async with bot_app.sessionmaker() as session:
+        draft = await session.scalar(select(AppealDraft))
+        assert draft is not None and draft.step == "confirm"  # the dialog is untouched

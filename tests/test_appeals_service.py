@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from services import appeals, jobs, residents, roles
 from services.db import utcnow
-from services.errors import Conflict, InvalidInput, PermissionDenied
+from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.models import OutboxMessage, Resident, Role, ScheduledTask
 from services.models.appeals import Appeal, AppealStatus, AttachmentKind
 from services.timeutil import local_today
@@ -40,6 +40,13 @@ async def _file(session, author: Resident, text: str = "Яма на дорозі
     return await appeals.register(
         session, RULES, author, kind="complaint", category=category, text=text, now=now, **kw
     )
+
+
+async def _draft(session, author: Resident, text: str, category: str = "roads"):
+    """A draft at its last step, as the filing dialog leaves it."""
+    await appeals.start_draft(session, author.id)
+    return await appeals.update_draft(session, author.id, "confirm", type="complaint",
+                                      category=category, text=text)
 
 
 async def _outbox_texts(session, resident_id: int) -> list[str]:
@@ -304,11 +311,24 @@ async def test_duplicate_suggestions_support_and_merge(session):
         session, RULES, category="roads", text="Велика яма на дорозі вулиці Шевченка",
         exclude_author=first.id,
     ) == []
+    # Support needs the offer: an appeal never suggested to this resident is "not found".
+    with pytest.raises(NotFound):
+        await appeals.add_support(session, pothole.id, second)
+    draft = await _draft(session, second, "Яма на дорозі вулиці Шевченка, небезпечно")
+    offered = await appeals.offer_duplicates(session, RULES, draft)
+    assert [v.id for v in offered] == [pothole.id]
+    with pytest.raises(NotFound):  # offered one appeal, not any
+        await appeals.add_support(session, far.id, second)
+    assert (await appeals.add_support(session, pothole.id, second)).id == pothole.id
+    assert await appeals.get_draft(session, second.id) is None  # supporting replaces filing
+    with pytest.raises(NotFound):  # the offer went with the draft
+        await appeals.add_support(session, pothole.id, second)
+    assert await appeals.supporters_count(session, pothole.id) == 1
+    # Even a draft that somehow lists one's own appeal cannot support it.
+    await appeals.start_draft(session, first.id)
+    await appeals.update_draft(session, first.id, "confirm", offered=[pothole.id])
     with pytest.raises(Conflict):
         await appeals.add_support(session, pothole.id, first)
-    assert await appeals.add_support(session, pothole.id, second) is True
-    assert await appeals.add_support(session, pothole.id, second) is False
-    assert await appeals.supporters_count(session, pothole.id) == 1
     assert (await appeals.my_appeals(session, second.id)).total == 1
 
     duplicate = await _file(session, second, text="Яма на дорозі по Шевченка біля школи")
@@ -326,7 +346,10 @@ async def test_duplicate_suggestions_support_and_merge(session):
     await session.commit()
     texts = await _outbox_texts(session, second.id)
     assert any(duplicate.number in t and pothole.number in t for t in texts)
-    assert any("Яму залатано бригадою." in t for t in texts)
+    # A supporter of a private appeal is told it was answered, not what the answer says.
+    assert any(pothole.number in t and "надано відповідь" in t for t in texts)
+    assert not any("Яму залатано бригадою." in t for t in texts)
+    assert any("Яму залатано бригадою." in t for t in await _outbox_texts(session, first.id))
 
 
 async def test_followup_is_asked_once_after_four_weeks(session):

@@ -111,6 +111,24 @@ def test_contacts_are_redacted_from_texts_shown_to_others():
     assert "будинку 12" in shown and "2024" in shown
 
 
+def test_street_only_drops_the_building_and_whatever_follows():
+    cases = {
+        "вул. Соборна, 3": "вул. Соборна",
+        "Соборна 3, кв. 5": "Соборна",
+        "вул Шевченка 12/2 кв 5": "вул Шевченка",
+        "вул. 8 Березня, 14": "вул. 8 Березня",
+        "проспект Миру буд. 40": "проспект Миру",
+        "біля школи № 5": "біля школи",
+        "Зелена вулиця, Коваленко Олена, +380501234567": "Зелена вулиця",
+        "12, вул. Соборна": "",
+        "40-річчя Перемоги 5": "",
+        "": "",
+    }
+    for address, street in cases.items():
+        assert residents.street_only(address) == street, address
+    assert len(residents.street_only("вулиця " + "Довга" * 40)) <= residents.STREET_MAX
+
+
 async def test_profile_cache_sees_new_accounts_and_bulk_inserts(sessionmaker):
     from sqlalchemy import insert
 

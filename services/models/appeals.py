@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -89,6 +90,8 @@ class Appeal(Base):
     department: Mapped[str | None] = mapped_column(String(64))
     assignee: Mapped[str | None] = mapped_column(String(80))
     is_simple: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The author's choice when filing: other residents may read the text and the answer.
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # A calendar date in the council's zone: the answer is due by the end of that day.
     deadline: Mapped[date] = mapped_column(Date)

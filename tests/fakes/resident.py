@@ -122,20 +122,30 @@ class ResidentClient:
             if button.get("request_contact"):
                 return await self.contact("+380501234567")
             return await self.send(button["text"])
+        return await self.callback(button["callback_data"], target)
+
+    async def callback(self, data: str, message: Sent | None = None) -> list[Sent]:
+        """Send raw callback data, as a modified client can for any message of the chat.
+
+        Without `message` it comes from the newest message the bot sent here (or a made-up
+        one when there is none): the data need not be on any button the bot ever showed.
+        """
+        target = message or (self.sent[-1] if self.sent else None)
         before = len(self.fake.sent)
         answers_before = len(self.fake.callback_answers)
         await self._deliver({"callback_query": {
             "id": str(next(_message_ids)),
             "from": self.user,
             "chat_instance": str(self.user_id),
-            "data": button["callback_data"],
+            "data": data,
             "message": {
-                "message_id": target.message_id,
+                "message_id": target.message_id if target else next(_message_ids),
                 "date": int(time.time()),
                 "chat": {"id": self.user_id, "type": "private"},
                 "from": {"id": 4242, "is_bot": True, "first_name": "Hromada"},
-                "text": target.text or "",
-                **({"reply_markup": target.reply_markup} if target.reply_markup else {}),
+                "text": (target.text or "") if target else "…",
+                **({"reply_markup": target.reply_markup}
+                   if target and target.reply_markup else {}),
             },
         }})
         self.last_callback_answers = self.fake.callback_answers[answers_before:]

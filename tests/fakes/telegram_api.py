@@ -139,7 +139,9 @@ class FakeTelegramAPI:
             form = await request.post()
             for key, value in form.items():
                 if isinstance(value, web.FileField):
-                    params[key] = {"filename": value.filename, "size": len(value.file.read())}
+                    content = value.file.read()
+                    params[key] = {"filename": value.filename, "size": len(content),
+                                   "content": content}
                 elif key in JSON_FIELDS:
                     params[key] = json.loads(value)
                 else:
