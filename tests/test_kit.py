@@ -456,7 +456,7 @@ async def test_an_upload_and_a_deep_link_through_the_default_renderer(kit_bot):
     assert document.method == "sendDocument"
     assert document.params["document"].startswith("attach://")
     uploads = [v for v in document.params.values() if isinstance(v, dict)]
-    assert uploads == [{"filename": "export.csv", "size": 4}]
+    assert uploads == [{"filename": "export.csv", "size": 4, "content": b"a;b\n"}]
     await c.send("kit")
     [card] = await _press_step(app, c, 7)
     assert card.buttons == [{"text": "Open",
