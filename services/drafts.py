@@ -116,9 +116,9 @@ async def start(session: AsyncSession, owner: Owner, kind: DraftKind, step: str,
         "updated_at": now,
     }
     target = ["resident_id", "kind"] if owner.resident_id is not None else ["account", "kind"]
+    # Where accounts stand in the dialog is left alone: the handler starting over sets it.
     again = {"step": step, "data": data or {}, "version": Draft.version + 1,
-             "dialog_state": None, "dialog_account": None, "created_at": now,
-             "updated_at": now}
+             "created_at": now, "updated_at": now}
     stmt: Any
     if is_postgres(session):
         from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -153,8 +153,7 @@ async def _locked(session: AsyncSession, owner: Owner, kind: DraftKind, missing:
 
 
 async def update(session: AsyncSession, owner: Owner, kind: DraftKind,
-                       step: str | None = None, *, missing: str = MISSING,
-                       **values: Any) -> Draft:
+                 step: str | None = None, *, missing: str = MISSING, **values: Any) -> Draft:
     """Store what a step collected (`None` removes a key) and, given `step`, where it is."""
 
     def apply(data: dict[str, Any]) -> dict[str, Any]:
