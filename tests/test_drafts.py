@@ -247,12 +247,17 @@ async def test_a_summary_outdated_by_the_other_account_is_shown_again_not_filed(
 async def restartable(database_url, sessionmaker, fake_api):
     """Bot processes with in-memory FSM storage (the default) on both backends; each call
     is a (re)start: a new dispatcher and fresh storage on the same database."""
+    import logging
+
     from aiogram.fsm.storage.memory import MemoryStorage
 
     from bot.app import build_bot, build_dispatcher
-    from tests.conftest import BotApp, make_test_settings
+    from tests.conftest import BotApp, _ErrorCollector, make_test_settings
 
     apps: list[BotApp] = []
+    errors = _ErrorCollector()
+    logging.getLogger("handlers").addHandler(errors)
+    logging.getLogger("aiogram.event").addHandler(errors)
 
     async def start() -> BotApp:
         settings = make_test_settings(database_url, fake_api.url, None)
@@ -261,8 +266,28 @@ async def restartable(database_url, sessionmaker, fake_api):
         return apps[-1]
 
     yield start
+    logging.getLogger("handlers").removeHandler(errors)
+    logging.getLogger("aiogram.event").removeHandler(errors)
     for app in apps:
         await app.bot.session.close()
+    assert not errors.records, [errors.format(r) for r in errors.records]
+
+
+async def test_appeal_dialog_continues_after_a_restart(restartable):
+    before = await restartable()
+    c = before.resident(11)
+    await c.onboard()
+    await c.send("/menu")
+    await c.press("Звернення")
+    await c.press("Нове звернення")
+    await c.press("Скарга")
+    await c.press("Дороги")
+    assert "Крок 3 з 6" in c.last.text
+
+    after = await restartable()
+    c = after.resident(11)
+    replies = await c.send("Яма на дорозі біля школи номер 5, небезпечно для дітей")
+    assert "Крок 4 з 6" in replies[-1].text
 
 
 async def test_petition_dialog_continues_after_a_restart(restartable):
