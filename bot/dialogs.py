@@ -73,7 +73,7 @@ class DialogStateMiddleware(BaseMiddleware):
                        data: dict[str, Any]) -> Any:
         state = data.get("state")
         account = data.get("actor")
-        if not isinstance(state, FSMContext) or not account or "event_from_user" not in data:
+        if not isinstance(state, FSMContext) or not account or data.get("event_from_user") is None:
             return await handler(event, data)
         session: AsyncSession = data["session"]
         before: str | None = data.get("raw_state")

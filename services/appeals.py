@@ -336,10 +336,10 @@ async def add_draft_file(
         # each must see the files the others added (SQLite and PostgreSQL alike).
         nonlocal accepted
         files = list(data.get("files", []))
-        if any(f["file_id"] == info.file_id for f in files):
-            return data
         if len(files) >= rules.max_attachments:
             accepted = False
+            return data
+        if any(f["file_id"] == info.file_id for f in files):
             return data
         files.append({"file_id": info.file_id, "kind": info.kind.value, "mime": info.mime,
                       "size": info.size})
