@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.commands import set_resident_commands, set_staff_commands
 from bot.config import Settings
+from bot.dialogs import DialogStateMiddleware
 from bot.middlewares import (
     AnswerCallbacksMiddleware,
     DbSessionMiddleware,
@@ -111,6 +112,7 @@ def build_dispatcher(
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(UserContextMiddleware(translator, settings))
+    dp.update.outer_middleware(DialogStateMiddleware())
     dp.callback_query.middleware(AnswerCallbacksMiddleware())
 
     # The busiest routes (menu, onboarding steps, settings) come first so a tap does not walk

@@ -19,11 +19,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.dialogs import register_dialog
 from handlers.menu import MenuCB, menu_button
 from handlers.onboarding import on_resume, require_profile
 from handlers.ui import show
-from services import appeals
-from services.errors import InvalidInput
+from services import appeals, drafts
+from services.drafts import DraftKind
+from services.errors import Conflict, InvalidInput
 from services.i18n import Raw, Texts
 from services.models import Resident
 from services.models.appeals import (
@@ -74,6 +76,9 @@ class AppealForm(StatesGroup):
     location_confirm = State()
     public = State()
     confirm = State()
+
+
+register_dialog(DraftKind.APPEAL, AppealForm)
 
 
 class FollowupForm(StatesGroup):
@@ -338,8 +343,10 @@ async def _ask_confirm(event: Message | CallbackQuery, state: FSMContext, tr: Te
         visibility=tr("appeals.summary.public" if data.get("public")
                       else "appeals.summary.private"),
     )
+    # The button carries the draft's version: what is registered is what this summary showed.
     await show(event, head + summary,
-               _markup([_button(tr("appeals.submit"), "submit")], _nav(tr, "public")))
+               _markup([_button(tr("appeals.submit"), "submit", id=draft.version)],
+                       _nav(tr, "public")))
 
 
 def _duplicate_line(tr: Texts, view: appeals.AppealView) -> str:
@@ -517,8 +524,10 @@ async def enter_location(message: Message, state: FSMContext, tr: Texts, session
     lat, lon = appeals.validate_location(message.location.latitude, message.location.longitude)
     await _draft(session, resident)
     if not rules.in_city(lat, lon):
+        assert resident is not None  # _draft found the resident's draft
+        await appeals.update_draft(session, resident.id, "location", pending_point=[lat, lon])
+        await session.commit()
         await state.set_state(AppealForm.location_confirm)
-        await state.update_data(appeal_point=[lat, lon])
         await message.answer(
             tr("appeals.location.outside"),
             reply_markup=_markup([_button(tr("appeals.location.use_anyway"), "loc_ok")],
@@ -534,12 +543,12 @@ async def enter_location(message: Message, state: FSMContext, tr: Texts, session
 async def location_confirmed(query: CallbackQuery, state: FSMContext, tr: Texts,
                              session: AsyncSession, resident: Resident | None,
                              settings: Settings) -> None:
-    point = (await state.get_data()).get("appeal_point")
+    point = (await _draft(session, resident)).data.get("pending_point")
     if not point:
         await _goto(query, state, tr, session, resident, settings, "location")
         return
     await _goto(query, state, tr, session, resident, settings,
-                "public", lat=point[0], lon=point[1],
+                "public", lat=point[0], lon=point[1], pending_point=None,
                 address=None, dups_seen=None)
 
 
@@ -609,9 +618,21 @@ async def support_instead(query: CallbackQuery, callback_data: AppealCB, state: 
 
 
 @router.callback_query(AppealCB.filter(F.action == "submit"))
-async def submit(query: CallbackQuery, state: FSMContext, tr: Texts, session: AsyncSession,
-                 resident: Resident | None, settings: Settings) -> None:
-    appeal = await appeals.submit_draft(session, rules_from_settings(settings), resident)
+async def submit(query: CallbackQuery, callback_data: AppealCB, state: FSMContext, tr: Texts,
+                 session: AsyncSession, resident: Resident | None, settings: Settings) -> None:
+    try:
+        appeal = await appeals.submit_draft(session, rules_from_settings(settings), resident,
+                                            version=callback_data.id or None)
+    except Conflict as err:
+        if err.message_key != drafts.CHANGED:
+            await state.set_state(None)  # submitted already (from another account, say)
+            raise  # the error handler tells the person so; nothing of this press is kept
+        # Changed from the person's other account since this summary: show what is there now
+        # (nothing was written; committing ends the transaction before talking to Telegram).
+        await session.commit()
+        draft = await _draft(session, resident)
+        await _ask(query, state, tr, session, draft, settings, tr(err.message_key))
+        return
     await session.commit()
     await state.set_state(None)
     await show(query, tr("appeals.registered", number=appeal.number,

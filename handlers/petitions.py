@@ -15,14 +15,16 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.dialogs import register_dialog
 from handlers.menu import MenuCB, menu_button
 from handlers.onboarding import on_resume, require_profile
 from handlers.ui import show
-from services import petitions
+from services import drafts, petitions
 from services.db import write_turn
-from services.errors import Conflict, DomainError, NotFound
+from services.drafts import DraftKind
+from services.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.i18n import Raw, Texts
-from services.models import Petition, PetitionStatus, Resident
+from services.models import Draft, Petition, PetitionStatus, Resident
 from services.petitions import ListKind, PetitionCard, PetitionRules
 from services.timeutil import format_date
 
@@ -56,6 +58,9 @@ class PetitionCreate(StatesGroup):
     text = State()
     category = State()
     preview = State()
+
+
+register_dialog(DraftKind.PETITION, PetitionCreate)
 
 
 class PetitionSearch(StatesGroup):
@@ -393,6 +398,8 @@ async def back_to_petition(message: Message, resident: Resident, tr: Texts, arg:
 
 
 # ---- filing a petition --------------------------------------------------------------------
+# What the resident typed lives in the database draft (services.petitions.*_draft), not in the
+# FSM data: a restart in the middle of the dialog loses nothing.
 
 
 def _total_steps(rules: PetitionRules) -> int:
@@ -408,12 +415,35 @@ def _cancel_markup(tr: Texts) -> InlineKeyboardMarkup:
         text=tr("petition.btn.cancel"), callback_data=PetNewCB(action="cancel").pack())]])
 
 
+def _author_id(resident: Resident | None) -> int:
+    """The dialog's owner; without a profile there is no draft to continue."""
+    if resident is None:
+        raise NotFound(petitions.NO_DRAFT)
+    return resident.id
+
+
 async def _ask_title(target: Message | CallbackQuery, state: FSMContext, tr: Texts,
-                     rules: PetitionRules) -> None:
+                     rules: PetitionRules, prefix: str = "") -> None:
     await state.set_state(PetitionCreate.title)
-    await show(target, _step(tr, 1, rules) + "\n" + tr("petition.new.ask_title",
-                                                      min=rules.title_min, max=rules.title_max),
+    await show(target, prefix + _step(tr, 1, rules) + "\n"
+               + tr("petition.new.ask_title", min=rules.title_min, max=rules.title_max),
                _cancel_markup(tr))
+
+
+async def _ask_text(target: Message | CallbackQuery, state: FSMContext, tr: Texts,
+                    rules: PetitionRules, prefix: str = "") -> None:
+    await state.set_state(PetitionCreate.text)
+    await show(target, prefix + _step(tr, 2, rules) + "\n"
+               + tr("petition.new.ask_text", min=rules.text_min, max=rules.text_max),
+               _cancel_markup(tr))
+
+
+async def _start_filing(target: Message | CallbackQuery, state: FSMContext,
+                        session: AsyncSession, tr: Texts, rules: PetitionRules,
+                        resident: Resident) -> None:
+    await petitions.start_draft(session, rules, resident)
+    await session.commit()  # before talking to Telegram: never hold the write lock over HTTP
+    await _ask_title(target, state, tr, rules)
 
 
 @router.callback_query(PetNewCB.filter(F.action == "start"))
@@ -423,10 +453,7 @@ async def new_start(query: CallbackQuery, state: FSMContext, session: AsyncSessi
                                   settings=settings)
     if ready is None:
         return
-    rules = rules_from_settings(settings)
-    await petitions.check_can_file(session, rules, ready)
-    await state.update_data(petition_draft={})
-    await _ask_title(query, state, tr, rules)
+    await _start_filing(query, state, session, tr, rules_from_settings(settings), ready)
 
 
 @on_resume("petition_new")
@@ -435,32 +462,24 @@ async def resume_new(message: Message, resident: Resident, tr: Texts, arg: str,
     settings: Settings = data["settings"]
     state: FSMContext = data["state"]
     session: AsyncSession = data["session"]
-    rules = rules_from_settings(settings)
     try:
-        await petitions.check_can_file(session, rules, resident)
+        await _start_filing(message, state, session, tr, rules_from_settings(settings),
+                            resident)
     except DomainError as err:
         await message.answer(tr(err.message_key, **err.params))
-        return
-    await state.update_data(petition_draft={})
-    await _ask_title(message, state, tr, rules)
 
 
 @router.message(StateFilter(PetitionCreate.title), NOT_COMMAND)
-async def new_title(message: Message, state: FSMContext, tr: Texts, settings: Settings) -> None:
+async def new_title(message: Message, state: FSMContext, session: AsyncSession, tr: Texts,
+                    settings: Settings, resident: Resident | None) -> None:
     rules = rules_from_settings(settings)
     try:
-        title = petitions.validate_title(message.text, rules)
-    except DomainError as err:
-        await message.answer(tr(err.message_key, **err.params) + "\n\n" + _step(tr, 1, rules)
-                             + "\n" + tr("petition.new.ask_title", min=rules.title_min,
-                                         max=rules.title_max),
-                             reply_markup=_cancel_markup(tr))
+        await petitions.draft_title(session, rules, _author_id(resident), message.text)
+    except InvalidInput as err:
+        await _ask_title(message, state, tr, rules, tr(err.message_key, **err.params) + "\n\n")
         return
-    await state.update_data(petition_draft={"title": title})
-    await state.set_state(PetitionCreate.text)
-    await message.answer(_step(tr, 2, rules) + "\n" + tr("petition.new.ask_text",
-                                                        min=rules.text_min, max=rules.text_max),
-                         reply_markup=_cancel_markup(tr))
+    await session.commit()
+    await _ask_text(message, state, tr, rules)
 
 
 @router.message(StateFilter(PetitionCreate.text), NOT_COMMAND)
@@ -468,20 +487,15 @@ async def new_text(message: Message, state: FSMContext, tr: Texts, settings: Set
                    session: AsyncSession, resident: Resident | None) -> None:
     rules = rules_from_settings(settings)
     try:
-        text = petitions.validate_text(message.text, rules)
-    except DomainError as err:
-        await message.answer(tr(err.message_key, **err.params) + "\n\n" + _step(tr, 2, rules)
-                             + "\n" + tr("petition.new.ask_text", min=rules.text_min,
-                                         max=rules.text_max),
-                             reply_markup=_cancel_markup(tr))
+        draft = await petitions.draft_text(session, rules, _author_id(resident), message.text)
+    except InvalidInput as err:
+        await _ask_text(message, state, tr, rules, tr(err.message_key, **err.params) + "\n\n")
         return
-    draft = dict((await state.get_data()).get("petition_draft") or {})
-    draft["text"] = text
-    await state.update_data(petition_draft=draft)
+    await session.commit()
     if rules.categories:
         await _ask_category(message, state, tr, rules)
         return
-    await _preview(message, state, tr, rules, resident)
+    await _preview(message, state, tr, rules, resident, draft)
 
 
 async def _ask_category(target: Message | CallbackQuery, state: FSMContext, tr: Texts,
@@ -506,32 +520,34 @@ async def new_category_typed(message: Message, state: FSMContext, tr: Texts,
 
 @router.callback_query(StateFilter(PetitionCreate.category), PetNewCB.filter(F.action == "cat"))
 async def new_category(query: CallbackQuery, callback_data: PetNewCB, state: FSMContext,
-                       tr: Texts, settings: Settings, resident: Resident | None) -> None:
+                       session: AsyncSession, tr: Texts, settings: Settings,
+                       resident: Resident | None) -> None:
     rules = rules_from_settings(settings)
-    category = petitions.validate_category(callback_data.value or None, rules)
-    draft = dict((await state.get_data()).get("petition_draft") or {})
-    draft["category"] = category
-    await state.update_data(petition_draft=draft)
-    await _preview(query, state, tr, rules, resident)
+    draft = await petitions.draft_category(session, rules, _author_id(resident),
+                                           callback_data.value or None)
+    await session.commit()
+    await _preview(query, state, tr, rules, resident, draft)
 
 
 async def _preview(target: Message | CallbackQuery, state: FSMContext, tr: Texts,
-                   rules: PetitionRules, resident: Resident | None) -> None:
-    draft = (await state.get_data()).get("petition_draft") or {}
+                   rules: PetitionRules, resident: Resident | None, draft: Draft,
+                   prefix: str = "") -> None:
+    data = draft.data or {}
     await state.set_state(PetitionCreate.preview)
     parts = [
-        _step(tr, _total_steps(rules), rules),
+        prefix + _step(tr, _total_steps(rules), rules),
         tr("petition.new.preview"),
         "",
-        tr("petition.card.heading", title=draft.get("title", "")),
+        tr("petition.card.heading", title=data.get("title", "")),
         tr("petition.card.author", name=(resident.full_name if resident else "") or ""),
     ]
-    if draft.get("category"):
-        parts.append(tr("petition.card.category", category=draft["category"]))
-    parts += ["", tr("petition.card.body", text=draft.get("text", ""))]
+    if data.get("category"):
+        parts.append(tr("petition.card.category", category=data["category"]))
+    parts += ["", tr("petition.card.body", text=data.get("text", ""))]
+    # The button carries the draft's version: what is filed is what this preview showed.
     markup = InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=tr("petition.btn.submit"),
-                              callback_data=PetNewCB(action="submit").pack())],
+        [InlineKeyboardButton(text=tr("petition.btn.submit"), callback_data=PetNewCB(
+            action="submit", value=str(draft.version)).pack())],
         [InlineKeyboardButton(text=tr("petition.btn.restart"),
                               callback_data=PetNewCB(action="restart").pack())],
         [InlineKeyboardButton(text=tr("petition.btn.cancel"),
@@ -540,24 +556,41 @@ async def _preview(target: Message | CallbackQuery, state: FSMContext, tr: Texts
     await show(target, "\n".join(parts), markup)
 
 
+async def _current_draft(session: AsyncSession, resident: Resident | None) -> Draft:
+    draft = await petitions.get_draft(session, _author_id(resident))
+    if draft is None:
+        raise NotFound(petitions.NO_DRAFT)
+    return draft
+
+
 @router.message(StateFilter(PetitionCreate.preview), NOT_COMMAND)
-async def preview_typed(message: Message, state: FSMContext, tr: Texts, settings: Settings,
-                        resident: Resident | None) -> None:
+async def preview_typed(message: Message, state: FSMContext, session: AsyncSession, tr: Texts,
+                        settings: Settings, resident: Resident | None) -> None:
+    draft = await _current_draft(session, resident)
     await message.answer(tr("petition.new.use_buttons"))
-    await _preview(message, state, tr, rules_from_settings(settings), resident)
+    await _preview(message, state, tr, rules_from_settings(settings), resident, draft)
 
 
 @router.callback_query(StateFilter(PetitionCreate.preview), PetNewCB.filter(F.action == "submit"))
-async def new_submit(query: CallbackQuery, state: FSMContext, session: AsyncSession, tr: Texts,
-                     settings: Settings, resident: Resident | None) -> None:
-    draft = (await state.get_data()).get("petition_draft") or {}
-    petition = await petitions.create(
-        session, rules_from_settings(settings), resident, title=draft.get("title"),
-        text=draft.get("text"), category=draft.get("category"),
-    )
+async def new_submit(query: CallbackQuery, callback_data: PetNewCB, state: FSMContext,
+                     session: AsyncSession, tr: Texts, settings: Settings,
+                     resident: Resident | None) -> None:
+    rules = rules_from_settings(settings)
+    version = int(callback_data.value) if callback_data.value.isdigit() else None
+    try:
+        petition = await petitions.submit_draft(session, rules, resident, version=version)
+    except Conflict as err:
+        if err.message_key != drafts.CHANGED:
+            await state.set_state(None)  # submitted already (from another account, say)
+            raise  # the error handler tells the person so; nothing of this press is kept
+        # Changed from the person's other account since this preview: show what is there now
+        # (nothing was written; committing ends the transaction before talking to Telegram).
+        await session.commit()
+        draft = await _current_draft(session, resident)
+        await _preview(query, state, tr, rules, resident, draft, tr(err.message_key) + "\n\n")
+        return
     await session.commit()
     await state.set_state(None)
-    await state.update_data(petition_draft=None)
     await show(query, tr("petition.new.submitted", title=petition.title), InlineKeyboardMarkup(
         inline_keyboard=[
             [InlineKeyboardButton(text=tr("petition.btn.list_mine"),
@@ -568,17 +601,21 @@ async def new_submit(query: CallbackQuery, state: FSMContext, session: AsyncSess
 
 
 @router.callback_query(PetNewCB.filter(F.action == "restart"))
-async def new_restart(query: CallbackQuery, state: FSMContext, tr: Texts,
-                      settings: Settings) -> None:
-    await state.update_data(petition_draft={})
-    await _ask_title(query, state, tr, rules_from_settings(settings))
+async def new_restart(query: CallbackQuery, state: FSMContext, session: AsyncSession,
+                      tr: Texts, settings: Settings, resident: Resident | None) -> None:
+    ready = await require_profile(query, state, resident, tr, resume="petition_new:",
+                                  settings=settings)
+    if ready is not None:
+        await _start_filing(query, state, session, tr, rules_from_settings(settings), ready)
 
 
 @router.callback_query(PetNewCB.filter(F.action == "cancel"))
-async def new_cancel(query: CallbackQuery, state: FSMContext, tr: Texts,
-                     settings: Settings) -> None:
+async def new_cancel(query: CallbackQuery, state: FSMContext, session: AsyncSession,
+                     tr: Texts, settings: Settings, resident: Resident | None) -> None:
+    if resident is not None:
+        await petitions.discard_draft(session, resident.id)
+        await session.commit()
     await state.set_state(None)
-    await state.update_data(petition_draft=None)
     await show(query, tr("petition.new.cancelled") + "\n\n" + section_text(tr, settings),
                section_markup(tr))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -22,15 +22,17 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.dialogs import dialog_kind, register_dialog
 from bot.filters import HasRole
 from handlers.menu import menu_button
 from handlers.subscriptions import EventCB, event_card, topic_name
 from handlers.ui import show
-from services import broadcasts, events, subscriptions
+from services import broadcasts, drafts, events, subscriptions
 from services.db import utcnow
-from services.errors import InvalidInput
+from services.drafts import DraftKind
+from services.errors import Conflict, InvalidInput
 from services.i18n import Raw, Texts, Translator
-from services.models import Broadcast, Event, Role, Topic
+from services.models import Broadcast, Draft, Event, Role, Topic
 from services.models.broadcasts import BroadcastStatus, EventKind
 from services.timeutil import format_datetime, to_local
 
@@ -72,6 +74,13 @@ class BroadcastForm(StatesGroup):
     schedule = State()
 
 
+# What the officer typed lives in the database draft of each dialog, not in the FSM data.
+register_dialog(DraftKind.EVENT, EventForm.kind, EventForm.title, EventForm.starts_at,
+                EventForm.stream_url, EventForm.place)
+register_dialog(DraftKind.EVENT_EDIT, EventForm.edit)
+register_dialog(DraftKind.BROADCAST, BroadcastForm)
+
+
 def _b(text: str, action: str, value: str = "", id_: int = 0, page: int = 0
        ) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=PressCB(action=action, value=value,
@@ -96,7 +105,12 @@ def _example_time() -> str:
 
 
 @router.callback_query(PressCB.filter(F.action == "abort"))
-async def abort(query: CallbackQuery, state: FSMContext, tr: Texts) -> None:
+async def abort(query: CallbackQuery, state: FSMContext, tr: Texts, session: AsyncSession,
+                actor: str) -> None:
+    kind = dialog_kind(await state.get_state())
+    if kind is not None and not kind.owned_by_resident:
+        await drafts.discard(session, drafts.Owner.staff(actor), kind)
+        await session.commit()
     await state.clear()
     await show(query, tr("press.aborted"), InlineKeyboardMarkup(inline_keyboard=[
         [menu_button(tr)]]))
@@ -110,7 +124,10 @@ def manage_buttons(tr: Texts, items: list[Event]) -> list[list[InlineKeyboardBut
 
 
 @router.message(Command("event_new"))
-async def event_new(message: Message, state: FSMContext, tr: Texts) -> None:
+async def event_new(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
+                    actor: str) -> None:
+    await events.start_draft(session, actor)
+    await session.commit()  # before talking to Telegram: never hold the write lock over HTTP
     await state.clear()
     await state.set_state(EventForm.kind)
     await message.answer(tr("press.event.kind_ask"), reply_markup=InlineKeyboardMarkup(
@@ -120,48 +137,51 @@ async def event_new(message: Message, state: FSMContext, tr: Texts) -> None:
 
 @router.callback_query(StateFilter(EventForm.kind), PressCB.filter(F.action == "ev_kind"))
 async def event_kind(query: CallbackQuery, callback_data: PressCB, state: FSMContext,
-                     tr: Texts) -> None:
-    kind = events.parse_kind(callback_data.value)
-    await state.update_data(kind=kind.value)
+                     tr: Texts, session: AsyncSession, actor: str) -> None:
+    await events.draft_kind(session, actor, callback_data.value)
+    await session.commit()
     await state.set_state(EventForm.title)
     await show(query, tr("press.event.title_ask", limit=events.EventRules().title_max),
                _abort_markup(tr))
 
 
 @router.message(StateFilter(EventForm.title), NOT_A_COMMAND)
-async def event_title(message: Message, state: FSMContext, tr: Texts) -> None:
+async def event_title(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
+                      actor: str) -> None:
     try:
-        title = events.validate_title(message.text)
+        await events.draft_title(session, actor, message.text)
     except InvalidInput as err:
         await _again(message, tr, err, "press.event.title_ask",
                      limit=events.EventRules().title_max)
         return
-    await state.update_data(title=title)
+    await session.commit()
     await state.set_state(EventForm.starts_at)
     await message.answer(tr("press.event.time_ask", example=_example_time()),
                          reply_markup=_abort_markup(tr))
 
 
 @router.message(StateFilter(EventForm.starts_at), NOT_A_COMMAND)
-async def event_time(message: Message, state: FSMContext, tr: Texts) -> None:
+async def event_time(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
+                     actor: str) -> None:
     try:
-        starts_at = events.parse_starts_at(message.text)
+        await events.draft_starts_at(session, actor, message.text)
     except InvalidInput as err:
         await _again(message, tr, err, "press.event.time_ask", example=_example_time())
         return
-    await state.update_data(starts_at=starts_at.isoformat())
+    await session.commit()
     await state.set_state(EventForm.stream_url)
     await message.answer(tr("press.event.url_ask"), reply_markup=_abort_markup(tr))
 
 
 @router.message(StateFilter(EventForm.stream_url), NOT_A_COMMAND)
-async def event_url(message: Message, state: FSMContext, tr: Texts) -> None:
+async def event_url(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
+                    actor: str) -> None:
     try:
-        url = events.validate_url(message.text)
+        await events.draft_url(session, actor, message.text)
     except InvalidInput as err:
         await _again(message, tr, err, "press.event.url_ask")
         return
-    await state.update_data(stream_url=url)
+    await session.commit()
     await state.set_state(EventForm.place)
     await message.answer(tr("press.event.place_ask"), reply_markup=_abort_markup(tr))
 
@@ -169,23 +189,21 @@ async def event_url(message: Message, state: FSMContext, tr: Texts) -> None:
 @router.message(StateFilter(EventForm.place), NOT_A_COMMAND)
 async def event_place(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
                       actor: str, settings: Settings) -> None:
-    try:
-        place = events.validate_place(message.text)
-    except InvalidInput as err:
-        await _again(message, tr, err, "press.event.place_ask")
-        return
-    data = await state.get_data()
     rules = event_rules(settings)
     try:
-        event = await events.create_event(
-            session, actor=actor, kind=EventKind(data["kind"]), title=data["title"],
-            starts_at=datetime.fromisoformat(data["starts_at"]), stream_url=data["stream_url"],
-            place=place, rules=rules,
-        )
-    except InvalidInput as err:  # the start time passed while the dialog went on
+        event = await events.submit_draft(session, actor, message.text, rules)
+    except InvalidInput as err:
+        await session.rollback()  # the claimed draft is there again
+        if err.message_key != "events.time_past":
+            await _again(message, tr, err, "press.event.place_ask")
+            return
+        # The start time passed while the dialog went on: ask for it again.
+        await events.draft_step(session, actor, "starts_at")
+        await session.commit()
         await state.set_state(EventForm.starts_at)
         await _again(message, tr, err, "press.event.time_ask", example=_example_time())
         return
+    await session.commit()
     await state.clear()
     told = await events.told_count(session, event.id)
     stages = await events.planned_reminders(session, event)
@@ -239,36 +257,25 @@ def _edit_prompt(tr: Texts, field: str) -> str:
 
 @router.callback_query(PressCB.filter(F.action == "ev_edit"))
 async def event_edit(query: CallbackQuery, callback_data: PressCB, session: AsyncSession,
-                     state: FSMContext, tr: Texts) -> None:
-    if callback_data.value not in _EDIT_PROMPTS:
-        raise InvalidInput("events.not_found")
-    await events.get_event(session, callback_data.id)
+                     state: FSMContext, tr: Texts, actor: str) -> None:
+    await events.start_edit(session, actor, callback_data.id, callback_data.value)
+    await session.commit()
     await state.set_state(EventForm.edit)
-    await state.update_data(event_id=callback_data.id, field=callback_data.value)
     await show(query, _edit_prompt(tr, callback_data.value), _abort_markup(tr))
 
 
 @router.message(StateFilter(EventForm.edit), NOT_A_COMMAND)
 async def event_edit_value(message: Message, state: FSMContext, tr: Texts,
                            session: AsyncSession, actor: str, settings: Settings) -> None:
-    data = await state.get_data()
-    field = str(data.get("field"))
+    field = str((await events.get_edit(session, actor)).data.get("field"))
     try:
-        value: Any
-        if field == "starts_at":
-            value = events.parse_starts_at(message.text)
-        elif field == "stream_url":
-            value = events.validate_url(message.text)
-        elif field == "place":
-            value = events.validate_place(message.text)
-        else:
-            value = events.validate_title(message.text)
-        event = await events.update_event(session, int(data["event_id"]), actor=actor,
-                                          rules=event_rules(settings), **{field: value})
+        event = await events.submit_edit(session, actor, message.text, event_rules(settings))
     except InvalidInput as err:
+        await session.rollback()  # the claimed draft is there again
         await message.answer(tr(err.message_key, **err.params) + "\n\n"
                              + _edit_prompt(tr, field), reply_markup=_abort_markup(tr))
         return
+    await session.commit()
     await state.clear()
     await message.answer(tr("press.event.updated", card=Raw(event_card(tr, event))),
                          reply_markup=_event_markup(tr, event))
@@ -296,8 +303,10 @@ async def event_cancel(query: CallbackQuery, callback_data: PressCB, session: As
 
 # ==== broadcasts ==============================================================================
 @router.message(Command("broadcast"))
-async def broadcast_new(message: Message, state: FSMContext, tr: Texts,
-                        settings: Settings) -> None:
+async def broadcast_new(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
+                        actor: str, settings: Settings) -> None:
+    await broadcasts.start_draft(session, actor)
+    await session.commit()  # before talking to Telegram: never hold the write lock over HTTP
     await state.clear()
     await state.set_state(BroadcastForm.text)
     await message.answer(tr("press.bc.text_ask", limit=settings.announcement_max),
@@ -305,22 +314,21 @@ async def broadcast_new(message: Message, state: FSMContext, tr: Texts,
 
 
 @router.message(StateFilter(BroadcastForm.text), NOT_A_COMMAND)
-async def broadcast_text(message: Message, state: FSMContext, tr: Texts,
-                         settings: Settings) -> None:
-    rules = broadcast_rules(settings)
+async def broadcast_text(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
+                         actor: str, settings: Settings) -> None:
     try:
         if message.photo:
-            photo: str | None = message.photo[-1].file_id
-            text = broadcasts.validate_text(message.caption or "", has_photo=True, rules=rules)
+            await broadcasts.draft_text(session, actor, message.caption or "",
+                                        message.photo[-1].file_id, broadcast_rules(settings))
         elif message.text is not None:
-            photo = None
-            text = broadcasts.validate_text(message.text, has_photo=False, rules=rules)
+            await broadcasts.draft_text(session, actor, message.text, None,
+                                        broadcast_rules(settings))
         else:  # a document, sticker, video...: not something an announcement can carry
             raise InvalidInput("press.bc.photo_wrong")
     except InvalidInput as err:
         await _again(message, tr, err, "press.bc.text_ask", limit=settings.announcement_max)
         return
-    await state.update_data(text=text, photo=photo, urgent=False, scheduled_at=None)
+    await session.commit()
     await state.set_state(BroadcastForm.audience)
     await message.answer(tr("press.bc.audience_ask"), reply_markup=_audience_markup(tr))
 
@@ -333,45 +341,43 @@ def _audience_markup(tr: Texts) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def _district_markup(tr: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [_b(tr("press.bc.all_districts"), "bc_all_districts")],
+        [_b(tr("press.abort"), "abort")],
+    ])
+
+
 @router.callback_query(StateFilter(BroadcastForm.audience, BroadcastForm.confirm),
                        PressCB.filter(F.action == "bc_topic"))
 async def broadcast_topic(query: CallbackQuery, callback_data: PressCB, state: FSMContext,
-                          tr: Texts) -> None:
-    topic = subscriptions.parse_topic(callback_data.value) if callback_data.value else None
-    await state.update_data(topic=topic.value if topic else None, district=None)
+                          tr: Texts, session: AsyncSession, actor: str) -> None:
+    await broadcasts.draft_topic(session, actor, callback_data.value)
+    await session.commit()
     await state.set_state(BroadcastForm.district)
-    await show(query, tr("press.bc.district_ask"), InlineKeyboardMarkup(inline_keyboard=[
-        [_b(tr("press.bc.all_districts"), "bc_all_districts")],
-        [_b(tr("press.abort"), "abort")],
-    ]))
+    await show(query, tr("press.bc.district_ask"), _district_markup(tr))
 
 
 @router.callback_query(StateFilter(BroadcastForm.district),
                        PressCB.filter(F.action == "bc_all_districts"))
 async def broadcast_all_districts(query: CallbackQuery, state: FSMContext, tr: Texts,
-                                  session: AsyncSession) -> None:
-    await state.update_data(district=None)
-    await _summary(query, state, tr, session)
+                                  session: AsyncSession, actor: str) -> None:
+    draft = await broadcasts.draft_district(session, actor, None, everywhere=True)
+    await session.commit()
+    await _summary(query, state, tr, session, actor, draft)
 
 
 @router.message(StateFilter(BroadcastForm.district), NOT_A_COMMAND)
 async def broadcast_district(message: Message, state: FSMContext, tr: Texts,
-                             session: AsyncSession) -> None:
+                             session: AsyncSession, actor: str) -> None:
     try:
-        district = broadcasts.validate_district(message.text)
+        draft = await broadcasts.draft_district(session, actor, message.text)
     except InvalidInput as err:
         await message.answer(tr(err.message_key) + "\n\n" + tr("press.bc.district_ask"),
-                             reply_markup=InlineKeyboardMarkup(inline_keyboard=[
-                                 [_b(tr("press.bc.all_districts"), "bc_all_districts")],
-                                 [_b(tr("press.abort"), "abort")]]))
+                             reply_markup=_district_markup(tr))
         return
-    await state.update_data(district=district)
-    await _summary(message, state, tr, session)
-
-
-def _audience_of(data: dict[str, Any]) -> broadcasts.Audience:
-    topic = data.get("topic")
-    return broadcasts.Audience(Topic(topic) if topic else None, data.get("district"))
+    await session.commit()
+    await _summary(message, state, tr, session, actor, draft)
 
 
 def _audience_label(tr: Texts, topic: str | None, district: str | None) -> str:
@@ -380,22 +386,19 @@ def _audience_label(tr: Texts, topic: str | None, district: str | None) -> str:
 
 
 async def _summary(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
-                   session: AsyncSession) -> None:
+                   session: AsyncSession, actor: str, draft: Draft, prefix: str = "") -> None:
     """Step 4: audience size, preview and the choices before sending."""
-    data = await state.get_data()
-    count = await broadcasts.count_audience(session, _audience_of(data))
+    data = draft.data
+    count = await broadcasts.count_audience(session, broadcasts.draft_audience(data))
     if count == 0:
-        await state.set_state(BroadcastForm.audience)
-        await show(event, tr("broadcasts.audience_empty") + "\n\n" + tr("press.bc.audience_ask"),
-                   _audience_markup(tr))
+        await _back_to_audience(event, state, tr, session, actor, tr("broadcasts.audience_empty"))
         return
     await state.set_state(BroadcastForm.confirm)
-    scheduled = data.get("scheduled_at")
-    when = format_datetime(datetime.fromisoformat(scheduled)) if scheduled else tr(
-        "press.bc.when_now")
+    scheduled = broadcasts.draft_scheduled_at(data)
+    when = format_datetime(scheduled) if scheduled else tr("press.bc.when_now")
     preview = (tr("press.bc.with_photo") if data.get("photo") else "") + tr(
-        "broadcasts.message", text=data["text"])
-    text = tr(
+        "broadcasts.message", text=data.get("text", ""))
+    text = prefix + tr(
         "press.bc.summary",
         audience=_audience_label(tr, data.get("topic"), data.get("district")),
         count=count,
@@ -403,10 +406,11 @@ async def _summary(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
         when=when,
         preview=Raw(preview),
     )
-    send = (_b(tr("press.bc.confirm_scheduled", when=when), "bc_send") if scheduled
-            else _b(tr("press.bc.send_now"), "bc_send"))
+    # "Send" carries the draft's version: what goes out is what this summary showed.
+    label = (tr("press.bc.confirm_scheduled", when=when) if scheduled
+             else tr("press.bc.send_now"))
     await show(event, text, InlineKeyboardMarkup(inline_keyboard=[
-        [send],
+        [_b(label, "bc_send", id_=draft.version)],
         [_b(tr("press.bc.schedule"), "bc_schedule"),
          _b(tr("press.bc.urgent_toggle",
                value=tr("press.bc.yes" if data.get("urgent") else "press.bc.no")), "bc_urgent")],
@@ -414,70 +418,87 @@ async def _summary(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
     ]))
 
 
+async def _back_to_audience(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
+                            session: AsyncSession, actor: str, reason: str) -> None:
+    await broadcasts.draft_step(session, actor, "audience")
+    await session.commit()
+    await state.set_state(BroadcastForm.audience)
+    await show(event, reason + "\n\n" + tr("press.bc.audience_ask"), _audience_markup(tr))
+
+
+async def _ask_schedule(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
+                        session: AsyncSession, actor: str, reason: str = "") -> None:
+    await broadcasts.draft_step(session, actor, "schedule")
+    await session.commit()
+    await state.set_state(BroadcastForm.schedule)
+    await show(event, reason + tr("press.bc.schedule_ask", example=_example_time()),
+               _abort_markup(tr))
+
+
 @router.callback_query(StateFilter(BroadcastForm.confirm), PressCB.filter(F.action == "bc_urgent"))
 async def broadcast_urgent(query: CallbackQuery, state: FSMContext, tr: Texts,
-                           session: AsyncSession) -> None:
-    data = await state.get_data()
-    await state.update_data(urgent=not data.get("urgent"))
-    await _summary(query, state, tr, session)
+                           session: AsyncSession, actor: str) -> None:
+    draft = await broadcasts.draft_toggle_urgent(session, actor)
+    await session.commit()
+    await _summary(query, state, tr, session, actor, draft)
 
 
 @router.callback_query(StateFilter(BroadcastForm.confirm),
                        PressCB.filter(F.action == "bc_schedule"))
-async def broadcast_schedule(query: CallbackQuery, state: FSMContext, tr: Texts) -> None:
-    await state.set_state(BroadcastForm.schedule)
-    await show(query, tr("press.bc.schedule_ask", example=_example_time()), _abort_markup(tr))
+async def broadcast_schedule(query: CallbackQuery, state: FSMContext, tr: Texts,
+                             session: AsyncSession, actor: str) -> None:
+    await _ask_schedule(query, state, tr, session, actor)
 
 
 @router.message(StateFilter(BroadcastForm.schedule), NOT_A_COMMAND)
 async def broadcast_schedule_time(message: Message, state: FSMContext, tr: Texts,
-                                  session: AsyncSession) -> None:
+                                  session: AsyncSession, actor: str) -> None:
     try:
         when = events.parse_starts_at(message.text)
     except InvalidInput as err:
         await _again(message, tr, err, "press.bc.schedule_ask", example=_example_time())
         return
-    await state.update_data(scheduled_at=when.isoformat())
-    await _summary(message, state, tr, session)
+    draft = await broadcasts.draft_schedule(session, actor, when)
+    await session.commit()
+    await _summary(message, state, tr, session, actor, draft)
 
 
 @router.callback_query(StateFilter(BroadcastForm.confirm), PressCB.filter(F.action == "bc_send"))
-async def broadcast_send(query: CallbackQuery, state: FSMContext, tr: Texts,
-                         session: AsyncSession, actor: str, settings: Settings,
+async def broadcast_send(query: CallbackQuery, callback_data: PressCB, state: FSMContext,
+                         tr: Texts, session: AsyncSession, actor: str, settings: Settings,
                          translator: Translator, bot: Bot,
                          sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    data = await state.get_data()
-    scheduled = data.get("scheduled_at")
+    """Claim the draft and queue the start task; the scheduler enqueues the audience."""
     chat_id = query.message.chat.id if query.message else (query.from_user.id)
     try:
-        broadcast = await broadcasts.create_broadcast(
-            session, actor=actor, author_chat_id=str(chat_id), author_language=tr.language,
-            text=data["text"], photo=data.get("photo"), audience=_audience_of(data),
-            urgent=bool(data.get("urgent")),
-            scheduled_at=datetime.fromisoformat(scheduled) if scheduled else None,
-            rules=broadcast_rules(settings),
-        )
-    except InvalidInput as err:
-        if err.message_key == "broadcasts.time_past":
-            await state.set_state(BroadcastForm.schedule)
-            await show(query, tr(err.message_key) + "\n\n" + tr(
-                "press.bc.schedule_ask", example=_example_time()), _abort_markup(tr))
-            return
-        await state.set_state(BroadcastForm.audience)
-        await show(query, tr(err.message_key) + "\n\n" + tr("press.bc.audience_ask"),
-                   _audience_markup(tr))
+        broadcast = await broadcasts.send_draft(
+            session, actor, version=callback_data.id or None, author_chat_id=str(chat_id),
+            author_language=tr.language, rules=broadcast_rules(settings))
+    except Conflict as err:
+        await session.rollback()
+        if err.message_key != drafts.CHANGED:
+            await state.clear()  # sent already (a second press, another process): nothing more
+            raise  # the error handler says so politely
+        await _summary(query, state, tr, session, actor,
+                       await broadcasts.get_draft(session, actor), tr(err.message_key) + "\n\n")
         return
+    except InvalidInput as err:
+        await session.rollback()  # the claimed draft is there again
+        if err.message_key == "broadcasts.time_past":
+            await _ask_schedule(query, state, tr, session, actor, tr(err.message_key) + "\n\n")
+        else:
+            await _back_to_audience(query, state, tr, session, actor, tr(err.message_key))
+        return
+    await session.commit()  # the broadcast and its start task exist before anything is shown
     await state.clear()
     broadcast_id = broadcast.id
-    if scheduled:
-        count = await broadcasts.count_audience(session, _audience_of(data))
+    if broadcast.scheduled_at is not None:
+        count = await broadcasts.count_audience(session, broadcasts.Audience(
+            Topic(broadcast.topic) if broadcast.topic else None, broadcast.district))
         await show(query, tr("press.bc.scheduled", id=broadcast_id,
-                             when=format_datetime(broadcast.scheduled_at or broadcast.created_at),
-                             count=count),
+                             when=format_datetime(broadcast.scheduled_at), count=count),
                    _progress_markup(tr, broadcast_id, running=True))
         return
-    await session.commit()  # the broadcast exists before anything is queued or shown
-    await broadcasts.start(session, broadcast_id, broadcast_rules(settings))
     message = await show(query, await _progress_text(session, tr, broadcast_id),
                          _progress_markup(tr, broadcast_id, running=True))
     if message is not None and settings.delivery_enabled:
@@ -498,6 +519,8 @@ def _progress_markup(tr: Texts, broadcast_id: int, *, running: bool) -> InlineKe
 
 async def _progress_text(session: AsyncSession, tr: Texts, broadcast_id: int) -> str:
     broadcast = await broadcasts.get_broadcast(session, broadcast_id)
+    if broadcast.status == BroadcastStatus.SCHEDULED.value and broadcast.scheduled_at is None:
+        return tr("press.bc.queued", id=broadcast_id)  # the start task has not run yet
     figures = await broadcasts.progress(session, broadcast_id)
     if _running(broadcast, figures):
         return tr("press.bc.progress", id=broadcast_id, sent=figures.sent, failed=figures.failed,

@@ -18,19 +18,19 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from services import audit, exports, jobs, outbox
+from services import audit, counters, drafts, exports, jobs, outbox
 from services.db import insert_ignoring_conflicts, utcnow
+from services.drafts import DraftKind
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.i18n import Texts
 from services.models import Petition, Resident, Role
 from services.models.appeals import (
     Appeal,
     AppealAttachment,
-    AppealCounter,
     AppealDraft,
     AppealEvent,
     AppealStatus,
@@ -185,28 +185,8 @@ def answered_on_time(appeal: Appeal) -> bool | None:
 
 
 async def _next_seq(session: AsyncSession, year: int) -> int:
-    """Bump the year's counter; the row lock is held until the registering transaction ends.
-
-    Because the bump and the appeal insert commit (or roll back) together, numbers are unique
-    and gap-free: SQLite serialises writers, PostgreSQL re-reads the locked row after the
-    other transaction commits.
-    """
-    bump = (
-        update(AppealCounter)
-        .where(AppealCounter.year == year)
-        .values(last_number=AppealCounter.last_number + 1)
-        .returning(AppealCounter.last_number)
-        .execution_options(synchronize_session=False)
-    )
-    seq = (await session.execute(bump)).scalar_one_or_none()
-    if seq is None:
-        await session.execute(
-            insert_ignoring_conflicts(session, AppealCounter.__table__).values(
-                year=year, last_number=0
-            )
-        )
-        seq = (await session.execute(bump)).scalar_one()
-    return int(seq)
+    """The year's next number; unique and gap-free since it commits with the appeal."""
+    return await counters.next_value(session, f"appeal:{year}")
 
 
 # --- labels shared by notifications and handlers -----------------------------------------
@@ -322,44 +302,35 @@ def validate_file(rules: AppealRules, info: FileInfo) -> FileInfo:
 
 
 # --- drafts ------------------------------------------------------------------------------
+# An appeal draft is the resident's `Draft` of kind "appeal" (services/drafts.py): shared by
+# all the person's accounts, changed under its row lock, submitted by claiming it.
+
+NO_DRAFT = "appeals.error.no_draft"
+
+
+def _owner(resident_id: int) -> drafts.Owner:
+    return drafts.Owner.resident(resident_id)
 
 
 async def get_draft(session: AsyncSession, resident_id: int) -> AppealDraft | None:
-    return await session.scalar(
-        select(AppealDraft).where(AppealDraft.resident_id == resident_id)
-    )
+    return await drafts.get(session, _owner(resident_id), DraftKind.APPEAL)
 
 
 async def start_draft(session: AsyncSession, resident_id: int) -> AppealDraft:
     """A fresh draft (any earlier one is discarded)."""
-    await discard_draft(session, resident_id)
-    draft = AppealDraft(resident_id=resident_id, step="type", data={})
-    session.add(draft)
-    await session.flush()
-    return draft
+    return await drafts.start(session, _owner(resident_id), DraftKind.APPEAL, "type")
 
 
 async def discard_draft(session: AsyncSession, resident_id: int) -> None:
-    await session.execute(delete(AppealDraft).where(AppealDraft.resident_id == resident_id))
+    await drafts.discard(session, _owner(resident_id), DraftKind.APPEAL)
 
 
 async def update_draft(
     session: AsyncSession, resident_id: int, step: str, **values: Any
 ) -> AppealDraft:
     """Store what a step collected and where the dialog is; `None` values remove keys."""
-    draft = await get_draft(session, resident_id)
-    if draft is None:
-        raise NotFound("appeals.error.no_draft")
-    data = dict(draft.data or {})
-    for key, value in values.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    draft.data = data  # a new dict so the JSON column is marked dirty
-    draft.step = step
-    await session.flush()
-    return draft
+    return await drafts.update(session, _owner(resident_id), DraftKind.APPEAL, step,
+                               missing=NO_DRAFT, **values)
 
 
 async def add_draft_file(
@@ -367,32 +338,25 @@ async def add_draft_file(
 ) -> tuple[AppealDraft, bool]:
     """Attach a validated file; returns (draft, accepted) — False once the limit is reached."""
     validate_file(rules, info)
-    # Take the row's write lock before reading: an album's files arrive as parallel updates,
-    # and each must see the files the others added (SQLite and PostgreSQL alike).
-    await session.execute(
-        update(AppealDraft)
-        .where(AppealDraft.resident_id == resident_id)
-        .values(updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    draft = await session.scalar(
-        select(AppealDraft)
-        .where(AppealDraft.resident_id == resident_id)
-        .execution_options(populate_existing=True)
-    )
-    if draft is None:
-        raise NotFound("appeals.error.no_draft")
-    files = list((draft.data or {}).get("files", []))
-    if len(files) >= rules.max_attachments:
-        return draft, False
-    if any(f["file_id"] == info.file_id for f in files):
-        return draft, True
-    files.append(
-        {"file_id": info.file_id, "kind": info.kind.value, "mime": info.mime, "size": info.size}
-    )
-    draft.data = {**(draft.data or {}), "files": files}
-    await session.flush()
-    return draft, True
+    accepted = True
+
+    def attach(data: dict[str, Any]) -> dict[str, Any]:
+        # Runs under the draft's row lock: an album's files arrive as parallel updates, and
+        # each must see the files the others added (SQLite and PostgreSQL alike).
+        nonlocal accepted
+        files = list(data.get("files", []))
+        if len(files) >= rules.max_attachments:
+            accepted = False
+            return data
+        if any(f["file_id"] == info.file_id for f in files):
+            return data
+        files.append({"file_id": info.file_id, "kind": info.kind.value, "mime": info.mime,
+                      "size": info.size})
+        return {**data, "files": files}
+
+    draft = await drafts.change(session, _owner(resident_id), DraftKind.APPEAL, attach,
+                                missing=NO_DRAFT)
+    return draft, accepted
 
 
 # --- registration ------------------------------------------------------------------------
@@ -540,21 +504,30 @@ async def register_from_petition(
 
 async def submit_draft(
     session: AsyncSession, rules: AppealRules, resident: Resident | None,
-    now: datetime | None = None,
+    now: datetime | None = None, *, version: int | None = None,
 ) -> Appeal:
-    """Register the resident's draft and remove it, in the same transaction."""
+    """Register the resident's draft, claimed in the same transaction (the caller commits).
+
+    Claiming is a compare-and-set on the draft row, so two accounts of one person pressing
+    "Submit" at once register it once; the other gets `draft.already_submitted`. With
+    `version`, a draft changed since its summary was shown is not registered (`draft.changed`).
+    On any error the caller rolls back, and the draft is there again, unregistered.
+    """
     author = require_author(resident)
     draft = await get_draft(session, author.id)
     if draft is None:
-        raise NotFound("appeals.error.no_draft")
+        raise Conflict(drafts.ALREADY_SUBMITTED)
     data = draft.data or {}
     if "type" not in data or "category" not in data or "text" not in data:
         raise InvalidInput("appeals.error.draft_incomplete")
+    claimed = await drafts.claim(session, _owner(author.id), DraftKind.APPEAL,
+                                 version if version is not None else draft.version)
+    data = claimed.data
     files = [
         FileInfo(f["file_id"], AttachmentKind(f["kind"]), f.get("mime"), f.get("size"))
         for f in data.get("files", [])
     ]
-    appeal = await register(
+    return await register(
         session,
         rules,
         author,
@@ -568,9 +541,6 @@ async def submit_draft(
         public=bool(data.get("public")),
         now=now,
     )
-    await session.delete(draft)
-    await session.flush()
-    return appeal
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -843,7 +813,7 @@ async def offer_duplicates(
         latitude=data.get("lat"), longitude=data.get("lon"), exclude_author=draft.resident_id,
     )
     offered = [a.id for a in similar]
-    if data.get(OFFERED_KEY, []) != offered:
+    if data.get(OFFERED_KEY, []) != offered and draft.resident_id is not None:
         await update_draft(session, draft.resident_id, draft.step, **{OFFERED_KEY: offered or None})
     return [view_for(a, Audience.CANDIDATE) for a in similar]
 

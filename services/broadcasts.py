@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import audit, jobs, outbox
+from services import audit, drafts, jobs, outbox, subscriptions
 from services.db import utcnow
+from services.drafts import DraftKind
 from services.errors import Conflict, InvalidInput, NotFound
 from services.i18n import Texts
-from services.models import Broadcast, OutboxStatus, Priority, Resident
+from services.models import Broadcast, Draft, OutboxStatus, Priority, Resident
 from services.models import Subscription as Sub
 from services.models.broadcasts import BroadcastStatus, Topic
 from services.timeutil import as_utc, format_datetime
@@ -30,7 +31,8 @@ PHOTO_CAPTION_MAX = 1024  # Telegram's caption limit: a longer text cannot ride 
 @dataclass(frozen=True, slots=True)
 class BroadcastRules:
     text_max: int = 3500
-    chunk: int = 5000
+    chunk: int = 5000  # recipients queued per transaction
+    chunks_per_run: int = 2  # per run of the start task: a tick is never blocked for long
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,11 @@ async def count_audience(session: AsyncSession, audience: Audience) -> int:
     return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
 
 
+async def has_audience(session: AsyncSession, audience: Audience) -> bool:
+    """Whether anyone at all would get it: stops at the first recipient, unlike a count."""
+    return bool(await session.scalar(select(_audience_rows(audience).limit(1).exists())))
+
+
 async def create_broadcast(
     session: AsyncSession,
     *,
@@ -113,10 +120,14 @@ async def create_broadcast(
     rules: BroadcastRules = BroadcastRules(),
     now: datetime | None = None,
 ) -> Broadcast:
-    """Store a confirmed broadcast; a scheduled one gets a job, an immediate one is `start`ed."""
+    """Store a confirmed broadcast and queue the task that enqueues it (now, or when due).
+
+    Enqueueing a large audience is the task's work, done in resumable chunks by the scheduler,
+    so the press officer's button press returns at once.
+    """
     now = now or utcnow()
     text = validate_text(text, has_photo=bool(photo), rules=rules)
-    if await count_audience(session, audience) == 0:
+    if not await has_audience(session, audience):
         raise InvalidInput("broadcasts.audience_empty")
     if scheduled_at is not None and as_utc(scheduled_at) <= now:
         raise InvalidInput("broadcasts.time_past")
@@ -137,13 +148,110 @@ async def create_broadcast(
     )
     session.add(broadcast)
     await session.flush()
-    if scheduled_at is not None:
-        await jobs.schedule(session, START_TASK, as_utc(scheduled_at),
-                            {"broadcast_id": broadcast.id}, dedupe_key=_start_key(broadcast.id))
+    await jobs.schedule(session, START_TASK, as_utc(scheduled_at) if scheduled_at else now,
+                        {"broadcast_id": broadcast.id, "chunk": rules.chunk,
+                         "chunks_per_run": rules.chunks_per_run},
+                        dedupe_key=_start_key(broadcast.id))
     await audit.record(session, actor, "broadcast.create", "broadcast", broadcast.id,
                        topic=broadcast.topic, district=broadcast.district, urgent=urgent,
                        scheduled_at=scheduled_at.isoformat() if scheduled_at else None)
     return broadcast
+
+
+# ---- the composing dialog's draft ----------------------------------------------------------
+# The press officer's `Draft` of kind "broadcast" (services/drafts.py): text → audience →
+# district → confirm (urgent, schedule); "send" claims it, so a double press sends once.
+
+
+def _draft_owner(account: str) -> drafts.Owner:
+    return drafts.Owner.staff(account)
+
+
+async def get_draft(session: AsyncSession, account: str) -> Draft:
+    return await drafts.require(session, _draft_owner(account), DraftKind.BROADCAST)
+
+
+async def start_draft(session: AsyncSession, account: str) -> Draft:
+    return await drafts.start(session, _draft_owner(account), DraftKind.BROADCAST, "text")
+
+
+async def discard_draft(session: AsyncSession, account: str) -> None:
+    await drafts.discard(session, _draft_owner(account), DraftKind.BROADCAST)
+
+
+async def draft_text(session: AsyncSession, account: str, text: str | None, photo: str | None,
+                     rules: BroadcastRules = BroadcastRules()) -> Draft:
+    """Step 1: the announcement (a photo's caption is shorter); urgency and time start over."""
+    clean = validate_text(text, has_photo=photo is not None, rules=rules)
+    return await drafts.update(session, _draft_owner(account), DraftKind.BROADCAST, "audience",
+                               text=clean, photo=photo, urgent=False, scheduled_at=None)
+
+
+async def draft_topic(session: AsyncSession, account: str, raw: str) -> Draft:
+    """Step 2: a topic's followers, or everyone (`""`); the district is asked next."""
+    topic = subscriptions.parse_topic(raw) if raw else None
+    return await drafts.update(session, _draft_owner(account), DraftKind.BROADCAST, "district",
+                               topic=topic.value if topic else None, district=None)
+
+
+async def draft_district(session: AsyncSession, account: str, raw: str | None, *,
+                         everywhere: bool = False) -> Draft:
+    """Step 3: one district (as typed) or all of them; then the summary."""
+    district = None if everywhere else validate_district(raw)
+    return await drafts.update(session, _draft_owner(account), DraftKind.BROADCAST, "confirm",
+                               district=district)
+
+
+async def draft_toggle_urgent(session: AsyncSession, account: str) -> Draft:
+    return await drafts.change(session, _draft_owner(account), DraftKind.BROADCAST,
+                               lambda data: {**data, "urgent": not data.get("urgent")})
+
+
+async def draft_schedule(session: AsyncSession, account: str, when: datetime) -> Draft:
+    return await drafts.update(session, _draft_owner(account), DraftKind.BROADCAST, "confirm",
+                               scheduled_at=as_utc(when).isoformat())
+
+
+async def draft_step(session: AsyncSession, account: str, step: str) -> Draft:
+    """Go back to a step (the summary sent the officer there)."""
+    return await drafts.update(session, _draft_owner(account), DraftKind.BROADCAST, step)
+
+
+def draft_audience(data: dict[str, Any]) -> Audience:
+    topic = data.get("topic")
+    return Audience(Topic(topic) if topic else None, data.get("district"))
+
+
+def draft_scheduled_at(data: dict[str, Any]) -> datetime | None:
+    raw = data.get("scheduled_at")
+    return datetime.fromisoformat(raw) if raw else None
+
+
+async def send_draft(
+    session: AsyncSession,
+    account: str,
+    *,
+    version: int | None,
+    author_chat_id: str | None,
+    author_language: str,
+    rules: BroadcastRules = BroadcastRules(),
+    now: datetime | None = None,
+) -> Broadcast:
+    """"Send": claim the draft and store the broadcast with its start task, in one transaction.
+
+    The claim is a compare-and-set on the draft row: of two presses (two processes, two
+    taps) one creates the broadcast, the other gets `draft.already_submitted`; a draft
+    changed since the summary was shown gets `draft.changed`. The caller commits, or rolls
+    back on an error (then the draft is there again).
+    """
+    claimed = await drafts.claim(session, _draft_owner(account), DraftKind.BROADCAST, version)
+    data = claimed.data
+    return await create_broadcast(
+        session, actor=account, author_chat_id=author_chat_id, author_language=author_language,
+        text=data.get("text") or "", photo=data.get("photo"), audience=draft_audience(data),
+        urgent=bool(data.get("urgent")), scheduled_at=draft_scheduled_at(data), rules=rules,
+        now=now,
+    )
 
 
 def _start_key(broadcast_id: int) -> str:
@@ -165,6 +273,15 @@ async def start(
     Safe to call again after a crash (or twice at once): the cursor skips done chunks and the
     dedupe key skips anyone already queued. Returns how many rows this call queued.
     """
+    queued, _ = await enqueue(session, broadcast_id, rules)
+    return queued
+
+
+async def enqueue(
+    session: AsyncSession, broadcast_id: int, rules: BroadcastRules = BroadcastRules(),
+    max_chunks: int | None = None,
+) -> tuple[int, bool]:
+    """Queue up to `max_chunks` chunks (all, if None); returns (rows queued, more to do)."""
     claimed = await session.execute(
         update(Broadcast)
         .where(
@@ -177,18 +294,20 @@ async def start(
         .returning(Broadcast.id)
     )
     if claimed.first() is None:
-        return 0
+        await session.rollback()
+        return 0, False
     await session.commit()
-    queued = 0
-    while True:
+    queued = chunks = 0
+    while max_chunks is None or chunks < max_chunks:
         broadcast = await session.get(Broadcast, broadcast_id, populate_existing=True)
         if broadcast is None or broadcast.status != BroadcastStatus.SENDING.value:
-            break
+            return queued, False
         added = await _enqueue_chunk(session, broadcast, rules)
         if added is None:
-            break
+            return queued, False
         queued += added
-    return queued
+        chunks += 1
+    return queued, True
 
 
 async def _enqueue_chunk(
@@ -197,7 +316,9 @@ async def _enqueue_chunk(
     """Queue the next chunk of the audience and commit; None when there is nothing more to do.
 
     The cursor moves only while the broadcast is still sending: if it was cancelled after we
-    read it, the chunk is rolled back instead of leaving pending rows behind the cancel.
+    read it, the chunk is rolled back instead of leaving pending rows behind the cancel. It is
+    a compare-and-set, too: when another run of the task moved it first, this chunk (queued
+    by that run, as the dedupe keys showed) is rolled back and 0 returned.
     """
     audience = Audience(Topic(broadcast.topic) if broadcast.topic else None, broadcast.district)
     cursor = broadcast.enqueued_up_to
@@ -240,14 +361,17 @@ async def _enqueue_chunk(
     )
     moved = await session.execute(
         update(Broadcast)
-        .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.SENDING.value)
+        .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.SENDING.value,
+               Broadcast.enqueued_up_to == cursor)
         .values(total=Broadcast.total + added, enqueued_up_to=last)
         .returning(Broadcast.id)
         .execution_options(synchronize_session=False)
     )
-    if moved.first() is None:  # cancelled meanwhile: queue nothing of this chunk
+    if moved.first() is None:  # cancelled, or this chunk done by another run, meanwhile
+        broadcast_id = broadcast.id
         await session.rollback()
-        return None
+        status = await session.scalar(select(Broadcast.status).where(Broadcast.id == broadcast_id))
+        return 0 if status == BroadcastStatus.SENDING.value else None
     await session.commit()
     return added
 
@@ -260,8 +384,18 @@ def _render(text: str) -> outbox.Render:
 
 
 @jobs.task(START_TASK)
-async def _start_job(session: AsyncSession, payload: dict[str, Any]) -> None:
-    await start(session, int(payload["broadcast_id"]))
+async def _start_job(session: AsyncSession, payload: dict[str, Any]) -> datetime | None:
+    """A slice of the enqueueing; while audience is left, the task comes back at once.
+
+    A crash mid-slice leaves the task claimed until its lease runs out; then it runs again and
+    resumes at the cursor, and the dedupe keys keep anyone from being queued twice.
+    """
+    defaults = BroadcastRules()
+    rules = BroadcastRules(chunk=int(payload.get("chunk", defaults.chunk)),
+                           chunks_per_run=int(payload.get("chunks_per_run",
+                                                          defaults.chunks_per_run)))
+    _, more = await enqueue(session, int(payload["broadcast_id"]), rules, rules.chunks_per_run)
+    return utcnow() if more else None
 
 
 async def progress(session: AsyncSession, broadcast_id: int) -> Progress:

@@ -16,11 +16,12 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import audit, jobs, outbox, subscriptions
+from services import audit, drafts, jobs, outbox, subscriptions
 from services.db import insert_ignoring_conflicts, utcnow
+from services.drafts import DraftKind
 from services.errors import Conflict, InvalidInput, NotFound
 from services.i18n import Texts
-from services.models import Event, OutboxMessage, Priority, ScheduledTask, TaskStatus
+from services.models import Draft, Event, OutboxMessage, Priority, ScheduledTask, TaskStatus
 from services.models.broadcasts import (
     EventKind,
     EventNotified,
@@ -129,6 +130,100 @@ def parse_starts_at(raw: str | None, now: datetime | None = None) -> datetime:
     if starts_at <= now:
         raise InvalidInput("events.time_past")
     return starts_at
+
+
+# ---- the press dialogs' drafts -------------------------------------------------------------
+# A new event is the officer's `Draft` of kind "event" (kind → title → starts_at → stream_url →
+# place, which files it); changing one field of an event is a draft of kind "event_edit".
+
+EDITABLE_FIELDS = ("title", "starts_at", "stream_url", "place")
+
+
+def _draft_owner(account: str) -> drafts.Owner:
+    return drafts.Owner.staff(account)
+
+
+async def start_draft(session: AsyncSession, account: str) -> Draft:
+    return await drafts.start(session, _draft_owner(account), DraftKind.EVENT, "kind")
+
+
+async def draft_step(session: AsyncSession, account: str, step: str) -> Draft:
+    """Go back to a step (a start time that passed while the dialog went on)."""
+    return await drafts.update(session, _draft_owner(account), DraftKind.EVENT, step)
+
+
+async def draft_kind(session: AsyncSession, account: str, raw: str) -> Draft:
+    kind = parse_kind(raw)
+    return await drafts.update(session, _draft_owner(account), DraftKind.EVENT, "title",
+                               event_kind=kind.value)
+
+
+async def draft_title(session: AsyncSession, account: str, raw: str | None,
+                      rules: EventRules = EventRules()) -> Draft:
+    title = validate_title(raw, rules)
+    return await drafts.update(session, _draft_owner(account), DraftKind.EVENT, "starts_at",
+                               title=title)
+
+
+async def draft_starts_at(session: AsyncSession, account: str, raw: str | None,
+                          now: datetime | None = None) -> Draft:
+    starts_at = parse_starts_at(raw, now)
+    return await drafts.update(session, _draft_owner(account), DraftKind.EVENT, "stream_url",
+                               starts_at=starts_at.isoformat())
+
+
+async def draft_url(session: AsyncSession, account: str, raw: str | None,
+                    rules: EventRules = EventRules()) -> Draft:
+    url = validate_url(raw, rules)
+    return await drafts.update(session, _draft_owner(account), DraftKind.EVENT, "place",
+                               stream_url=url)
+
+
+async def submit_draft(session: AsyncSession, account: str, raw_place: str | None,
+                       rules: EventRules = EventRules(), now: datetime | None = None) -> Event:
+    """The last answer (the place) files the event; the draft is claimed in the same
+    transaction, so it is created once. On an error the caller rolls back."""
+    place = validate_place(raw_place, rules)
+    data = (await drafts.claim(session, _draft_owner(account), DraftKind.EVENT)).data
+    if not {"event_kind", "title", "starts_at"} <= data.keys():
+        raise InvalidInput("draft.missing")
+    return await create_event(
+        session, actor=account, kind=EventKind(data["event_kind"]), title=data["title"],
+        starts_at=datetime.fromisoformat(data["starts_at"]), stream_url=data.get("stream_url"),
+        place=place, rules=rules, now=now,
+    )
+
+
+async def start_edit(session: AsyncSession, account: str, event_id: int, field: str) -> Draft:
+    """Ask for a new value of one field of an upcoming event."""
+    if field not in EDITABLE_FIELDS:
+        raise InvalidInput("events.not_found")
+    await get_event(session, event_id)
+    return await drafts.start(session, _draft_owner(account), DraftKind.EVENT_EDIT, "value",
+                              {"event_id": event_id, "field": field})
+
+
+async def get_edit(session: AsyncSession, account: str) -> Draft:
+    return await drafts.require(session, _draft_owner(account), DraftKind.EVENT_EDIT)
+
+
+async def submit_edit(session: AsyncSession, account: str, raw: str | None,
+                      rules: EventRules = EventRules(), now: datetime | None = None) -> Event:
+    """Apply the typed value to the field being edited; on an error the caller rolls back."""
+    draft = await get_edit(session, account)
+    field = str(draft.data.get("field"))
+    value: Any
+    if field == "starts_at":
+        value = parse_starts_at(raw, now)
+    elif field == "stream_url":
+        value = validate_url(raw, rules)
+    elif field == "place":
+        value = validate_place(raw, rules)
+    else:
+        value = validate_title(raw, rules)
+    await drafts.claim(session, _draft_owner(account), DraftKind.EVENT_EDIT, draft.version)
+    return await update_event(session, int(draft.data["event_id"]), actor=account, rules=rules,
+                              now=now, **{field: value})
 
 
 # ---- queries ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ One-off tasks (`schedule`) are claimed atomically by one scheduler tick in one p
 Periodic jobs (`periodic`) run at most once per period key (e.g. once a day) across all
 processes, guarded by a unique row in `periodic_runs`. Handlers take a session and a payload,
 write their effects (usually outbox rows) and return; the tick commits each task on its own.
+A handler with more work left returns when to run again, and the same task is queued anew.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from services.models import PeriodicRun, ScheduledTask, TaskStatus
 
 log = logging.getLogger(__name__)
 
-TaskHandler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+# A task handler returns None when done, or the time to run again when work is left (a long
+# job done in slices, so one tick never blocks the others for long).
+TaskHandler = Callable[[AsyncSession, dict[str, Any]], Awaitable[datetime | None]]
 PeriodicHandler = Callable[[AsyncSession, datetime], Awaitable[None]]
 PeriodKey = Callable[[datetime], str | None]
 
@@ -184,11 +187,15 @@ async def _run_task(sessionmaker: async_sessionmaker[AsyncSession], item: Schedu
         if handler is None:
             raise LookupError(f"no handler for task kind {item.kind!r}")
         async with sessionmaker() as session:
-            await handler(session, dict(item.payload or {}))
+            again = await handler(session, dict(item.payload or {}))
+            if again is None:
+                values: dict[str, Any] = {"status": TaskStatus.DONE, "done_at": utcnow(),
+                                          "locked_until": None}
+            else:  # a slice is done: the rest is due again, with fresh attempts
+                values = {"status": TaskStatus.PENDING, "due_at": again, "attempts": 0,
+                          "locked_by": None, "locked_until": None}
             await session.execute(
-                update(ScheduledTask)
-                .where(ScheduledTask.id == item.id)
-                .values(status=TaskStatus.DONE, done_at=utcnow(), locked_until=None)
+                update(ScheduledTask).where(ScheduledTask.id == item.id).values(**values)
             )
             await session.commit()
         return 1

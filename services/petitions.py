@@ -17,14 +17,15 @@ from typing import Any
 
 from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from services import appeals, audit, exports, jobs, outbox
+from services import appeals, audit, counters, drafts, exports, jobs, outbox
 from services.db import insert_ignoring_conflicts, utcnow
+from services.drafts import DraftKind
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.i18n import Raw, Texts
 from services.models import (
     AnswerKind,
+    Draft,
     Petition,
     PetitionStatus,
     RejectReason,
@@ -42,6 +43,7 @@ from services.timeutil import (
 )
 
 PAGE_SIZE = 5
+NUMBER_COUNTER = "petition"
 
 # Signatures are accepted until the deadline, also after the threshold was reached.
 OPEN_FOR_SIGNING = (PetitionStatus.COLLECTING, PetitionStatus.AWAITING_ANSWER)
@@ -417,6 +419,73 @@ async def create(
     return petition
 
 
+# ---- the filing dialog's draft -----------------------------------------------------------
+# The resident's `Draft` of kind "petition" (services/drafts.py): steps title → text →
+# category (when the council has categories) → preview; nothing is filed before `submit_draft`.
+
+NO_DRAFT = "petition.new.stale"
+
+
+def _draft_owner(resident_id: int) -> drafts.Owner:
+    return drafts.Owner.resident(resident_id)
+
+
+async def get_draft(session: AsyncSession, resident_id: int) -> Draft | None:
+    return await drafts.get(session, _draft_owner(resident_id), DraftKind.PETITION)
+
+
+async def start_draft(session: AsyncSession, rules: PetitionRules, author: Resident | None
+                      ) -> Draft:
+    """A fresh draft at the title step, for an author who may file now."""
+    author = await check_can_file(session, rules, author)
+    return await drafts.start(session, _draft_owner(author.id), DraftKind.PETITION, "title")
+
+
+async def discard_draft(session: AsyncSession, resident_id: int) -> None:
+    await drafts.discard(session, _draft_owner(resident_id), DraftKind.PETITION)
+
+
+async def draft_title(session: AsyncSession, rules: PetitionRules, resident_id: int,
+                      raw: str | None) -> Draft:
+    """Step 1: a valid title, then the text is asked for."""
+    title = validate_title(raw, rules)
+    return await drafts.update(session, _draft_owner(resident_id), DraftKind.PETITION, "text",
+                               missing=NO_DRAFT, title=title)
+
+
+async def draft_text(session: AsyncSession, rules: PetitionRules, resident_id: int,
+                     raw: str | None) -> Draft:
+    """Step 2: a valid text, then the category (if the council has any) or the preview."""
+    text = validate_text(raw, rules)
+    step = "category" if rules.categories else "preview"
+    return await drafts.update(session, _draft_owner(resident_id), DraftKind.PETITION, step,
+                               missing=NO_DRAFT, text=text)
+
+
+async def draft_category(session: AsyncSession, rules: PetitionRules, resident_id: int,
+                         raw: str | None) -> Draft:
+    """Step 3: one of the council's categories, or none; then the preview."""
+    category = validate_category(raw, rules)  # None ("no category") clears an earlier one
+    return await drafts.update(session, _draft_owner(resident_id), DraftKind.PETITION,
+                               "preview", missing=NO_DRAFT, category=category)
+
+
+async def submit_draft(session: AsyncSession, rules: PetitionRules, author: Resident | None,
+                       *, version: int | None = None, now: datetime | None = None) -> Petition:
+    """File the resident's draft, claimed in the same transaction (the caller commits).
+
+    The claim is a compare-and-set on the draft row: of two concurrent submissions one files
+    the petition, the other gets `draft.already_submitted`; with `version`, a draft changed
+    since its preview was shown is not filed (`draft.changed`). On an error the caller rolls
+    back and the draft is there again.
+    """
+    author = _require_complete(author)
+    claimed = await drafts.claim(session, _draft_owner(author.id), DraftKind.PETITION, version)
+    data = claimed.data
+    return await create(session, rules, author, title=data.get("title"), text=data.get("text"),
+                        category=data.get("category"), now=now)
+
+
 async def sign(
     session: AsyncSession,
     rules: PetitionRules,
@@ -615,19 +684,22 @@ async def approve(
 ) -> Petition:
     """Publish: collection starts now, deadline = now + period, threshold fixed from now on."""
     now = now or utcnow()
-    other = aliased(Petition)
-    next_number = select(func.coalesce(func.max(other.number), 0) + 1).scalar_subquery()
     petition = await _transition(
         session,
         petition_id,
         [PetitionStatus.MODERATION],
         "petition.error.already_moderated",
         status=PetitionStatus.COLLECTING,
-        number=next_number,
         published_at=now,
         deadline=now + timedelta(days=rules.period_days),
         threshold=rules.threshold,
     )
+    # Numbered only once the publication is won, from the shared locked counter: concurrent
+    # approvals queue on its row instead of computing the same max + 1.
+    petition.number = await counters.next_value(
+        session, NUMBER_COUNTER, seed=select(func.max(Petition.number)).scalar_subquery()
+    )
+    await session.flush()
     await audit.record(session, actor, "petition.approve", "petition", petition_id,
                        number=petition.number)
     number, title = petition.number, petition.title

@@ -68,8 +68,13 @@ async def test_broadcast_dialog_sends_to_the_audience(bot_app):
     assert "Кількість: 5" in summary
     assert "Вода &lt;b&gt;завтра&lt;/b&gt; &amp; все" in summary
     await p.press("Надіслати зараз")
-    assert "надіслано 0" in (p.last.text or "") and "лишилося 5 з 5" in (p.last.text or "")
+    # The press returns at once: the scheduler's start task enqueues the audience.
+    assert "поставлено в чергу" in (p.last.text or "")
     progress = p.last
+    assert await bot_app.deliver() == 0
+    await jobs.run_tick(bot_app.sessionmaker, "test")
+    await p.press("Оновити", progress)
+    assert "надіслано 0" in (p.last.text or "") and "лишилося 5 з 5" in (p.last.text or "")
 
     assert await bot_app.deliver() == 5
     for uid in range(100, 105):
@@ -107,6 +112,7 @@ async def test_photo_broadcast_urgent_to_a_district(bot_app):
     await p.press("Терміново: ні")
     assert "Терміново: так" in (p.last.text or "")
     await p.press("Надіслати зараз")
+    await jobs.run_tick(bot_app.sessionmaker, "test")
     async with bot_app.sessionmaker() as session:
         rows = list(await session.scalars(select(OutboxMessage).where(
             OutboxMessage.broadcast_id.is_not(None))))
@@ -128,6 +134,7 @@ async def test_cancel_a_running_broadcast(bot_app):
     await p.press("Новини міста")
     await p.press("Усі райони")
     await p.press("Надіслати зараз")
+    await jobs.run_tick(bot_app.sessionmaker, "test")
     await p.press("Зупинити розсилку")
     assert "не надіслано: 5" in (p.last.text or "")
     assert await bot_app.deliver() == 0

@@ -7,6 +7,7 @@ from services.models.core import (
     AuditEntry,
     Channel,
     ChannelIdentity,
+    Counter,
     PeriodicRun,
     Resident,
     Role,
@@ -14,6 +15,7 @@ from services.models.core import (
     StaffRole,
     TaskStatus,
 )
+from services.models.drafts import Draft
 from services.models.outbox import OutboxMessage, OutboxStatus, Priority
 
 # Feature modules register their tables on import (one line each, kept sorted).
@@ -29,6 +31,8 @@ __all__ = [
     "Broadcast",
     "Channel",
     "ChannelIdentity",
+    "Counter",
+    "Draft",
     "Event",
     "OutboxMessage",
     "OutboxStatus",

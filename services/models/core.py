@@ -174,6 +174,15 @@ class AppSecret(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class Counter(Base):
+    """A named sequence (appeal numbers of a year, petition numbers), bumped under a row lock."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class PeriodicRun(Base):
     """Marks that a periodic job ran for a period (e.g. a day), so only one process runs it."""
 
