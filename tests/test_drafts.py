@@ -33,7 +33,7 @@ from services.models import (
 )
 from services.models.appeals import Appeal, AttachmentKind
 from services.models.broadcasts import Topic
-from services.timeutil import to_kyiv
+from services.timeutil import to_local
 from tests.fakes.resident import ResidentClient
 from tests.test_migrations import _reset_schema
 
@@ -143,7 +143,7 @@ async def test_petition_event_and_broadcast_drafts_are_submitted_once(sessionmak
         await events.start_draft(session, "telegram:900")
         await events.draft_kind(session, "telegram:900", "plenary")
         await events.draft_title(session, "telegram:900", "Сесія міської ради")
-        when = to_kyiv(utcnow() + timedelta(days=2))
+        when = to_local(utcnow() + timedelta(days=2))
         await events.draft_starts_at(session, "telegram:900", when.strftime("%d.%m.%Y %H:%M"))
         await events.draft_url(session, "telegram:900", "-")
         await broadcasts.start_draft(session, "telegram:900")
