@@ -182,6 +182,7 @@ async def _two_accounts_of_one_resident(bot_app) -> tuple[ResidentClient, Reside
     await second.press("Українська")
     await second.press("Погоджуюся")
     await second.contact("+380671234567")  # the same person: joins the same resident
+    await second.press("Так, це мій профіль")
     assert await _count(bot_app.sessionmaker, Resident) == 1
     return first, second
 
@@ -196,6 +197,7 @@ async def test_two_accounts_of_one_resident_pressing_submit_at_once_file_once(bo
     await first.send("Яма на дорозі біля школи номер 5, небезпечно для дітей")
     await first.press("Без файлів")
     await first.press("Пропустити")
+    await first.press("Лише мені")
     await second.send("/menu")
     await second.press("Звернення")
     await second.press("Продовжити чернетку")  # the person's draft, from the other phone
@@ -222,12 +224,15 @@ async def test_a_summary_outdated_by_the_other_account_is_shown_again_not_filed(
     await first.send("Яма на дорозі біля школи номер 5, небезпечно для дітей")
     await first.press("Без файлів")
     await first.press("Пропустити")
+    await first.press("Лише мені")
     summary = first.last
     await second.send("/menu")
     await second.press("Звернення")
     await second.press("Продовжити чернетку")
-    await second.press("Назад")  # from the summary back to the location step
+    await second.press("Назад")  # from the summary back to the "who may read it" step
+    await second.press("Назад")  # and back to the location step
     await second.send("вул. Шкільна, 5")  # the other phone adds an address meanwhile
+    await second.press("Лише мені")
 
     await first.press("Подати звернення", summary)
     assert "змінено з іншого пристрою" in (first.last.text or "")
@@ -282,12 +287,12 @@ async def test_appeal_dialog_continues_after_a_restart(restartable):
     await c.press("Нове звернення")
     await c.press("Скарга")
     await c.press("Дороги")
-    assert "Крок 3 з 6" in c.last.text
+    assert "Крок 3 з 7" in c.last.text
 
     after = await restartable()
     c = after.resident(11)
     replies = await c.send("Яма на дорозі біля школи номер 5, небезпечно для дітей")
-    assert "Крок 4 з 6" in replies[-1].text
+    assert "Крок 4 з 7" in replies[-1].text
 
 
 async def test_petition_dialog_continues_after_a_restart(restartable):
