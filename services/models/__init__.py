@@ -11,6 +11,7 @@ from services.models.core import (
     Role,
     ScheduledTask,
     StaffRole,
+    StaffRoleVersion,
     TaskStatus,
 )
 from services.models.outbox import OutboxMessage, OutboxStatus, Priority
@@ -40,6 +41,7 @@ __all__ = [
     "ScheduledTask",
     "Signature",
     "StaffRole",
+    "StaffRoleVersion",
     "Subscription",
     "TaskStatus",
     "Topic",
