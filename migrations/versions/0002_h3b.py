@@ -22,7 +22,21 @@ def upgrade() -> None:
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_role_version")),
     )
+    op.create_table(
+        "outbox_senders",
+        sa.Column("name", sa.String(length=96), nullable=False),
+        sa.Column("bot", sa.String(length=64), nullable=False),
+        sa.Column("peers", sa.Integer(), nullable=False),
+        sa.Column("seen_until", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("paused_until", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_outbox_senders")),
+    )
+    with op.batch_alter_table("outbox_senders", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_senders_bot", ["bot", "seen_until"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox_senders", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_senders_bot")
+    op.drop_table("outbox_senders")
     op.drop_table("staff_role_version")

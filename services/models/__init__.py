@@ -14,7 +14,7 @@ from services.models.core import (
     StaffRoleVersion,
     TaskStatus,
 )
-from services.models.outbox import OutboxMessage, OutboxStatus, Priority
+from services.models.outbox import OutboxMessage, OutboxSender, OutboxStatus, Priority
 
 # Feature modules register their tables on import (one line each, kept sorted).
 from services.models.petitions import AnswerKind, Petition, PetitionStatus, RejectReason, Signature
@@ -30,6 +30,7 @@ __all__ = [
     "ChannelIdentity",
     "Event",
     "OutboxMessage",
+    "OutboxSender",
     "OutboxStatus",
     "PeriodicRun",
     "Petition",
