@@ -172,15 +172,15 @@ async def roles_version(session: AsyncSession) -> int:
 
 
 class _SqliteVersionReader:
-    """Reads the version through its own read-only sqlite3 connection, on the loop's thread.
+    """Reads the version through its own sqlite3 connection (it only reads), on the loop's thread.
 
     A query through aiosqlite costs ~0.7 ms of CPU (thread hops, pool checkout, reset), more
     than many updates cost in all; this WAL read costs ~5 µs and never waits for a writer.
     """
 
     def __init__(self, path: str) -> None:
-        self._connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0,
-                                           isolation_level=None, check_same_thread=False)
+        self._connection = sqlite3.connect(path, timeout=0, isolation_level=None,
+                                           check_same_thread=False)
 
     def read(self) -> int | None:
         """The version, or None when SQLite is busy for a moment (ask the session then)."""
