@@ -198,7 +198,8 @@ class DatabaseShare(LocalBudget):
     def _apply(self, state: outbox.SenderPeers) -> None:
         self._open = 0 < state.live <= state.fewest_peers
         if state.paused_until is not None:
-            self.throttle.hold((state.paused_until - utcnow()).total_seconds())
+            # Held a little longer: the end was set on another process's (machine's) clock.
+            self.throttle.hold((state.paused_until - utcnow()).total_seconds() + 0.05)
 
     async def _watch(self) -> None:
         while True:
