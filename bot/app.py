@@ -207,7 +207,7 @@ async def start_background(rt: Runtime) -> None:
         from bot.delivery import start_delivery
 
         rt.background.append(start_delivery(rt.bot, rt.sessionmaker, rt.settings, rt.stop,
-                                            worker_id=worker_name()))
+                                            worker_id=worker_name(), redis=rt.redis))
 
 
 async def run_polling(settings: Settings) -> None:

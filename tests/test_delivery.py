@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ from services import outbox, residents
 from services.db import make_engine, make_sessionmaker, utcnow
 from services.models import ChannelIdentity, OutboxMessage, OutboxStatus, Priority, Resident
 from services.timeutil import to_local
+from tests.conftest import BACKEND, REDIS_URL
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 TOKEN = "123456:" + "A" * 35
@@ -343,3 +347,121 @@ async def test_two_sender_processes_deliver_each_row_once(fake, database_url, se
     assert await statuses(session) == Counter({OutboxStatus.SENT.value: count})
     workers = Counter((await session.execute(select(OutboxMessage.claimed_by))).scalars().all())
     assert set(workers) == {"os-proc-0", "os-proc-1"}, workers
+
+
+# ---- several processes ----------------------------------------------------------------------
+# Each "process" below is a sender with its own Bot, engine and (with Redis) client, run in its
+# own thread and event loop: the in-process throttle belongs to one loop, so the two share
+# nothing in memory, as two processes would not. What they must share is the budget.
+SHARING = ["database"] + (["redis"] if BACKEND == "postgres" else [])
+
+
+@dataclass
+class ProcessLog:
+    """What one sender process saw of HTTP: when each send started, when a 429 came back.
+
+    `outer` wraps all of the Bot's request pipeline (so it hears of a 429 after every part of
+    the process has), `inner` sits next to the HTTP request (it hears of it first).
+    """
+
+    starts: list[float] = field(default_factory=list)
+    received_429: list[float] = field(default_factory=list)
+    got_429: threading.Event = field(default_factory=threading.Event)
+
+    async def outer(self, make_request, bot_, method):  # type: ignore[no-untyped-def]
+        if type(method).__name__ == "SendMessage":
+            self.starts.append(time.monotonic())
+        try:
+            return await make_request(bot_, method)
+        except TelegramRetryAfter:
+            self.got_429.set()
+            raise
+
+    async def inner(self, make_request, bot_, method):  # type: ignore[no-untyped-def]
+        try:
+            return await make_request(bot_, method)
+        except TelegramRetryAfter:
+            self.received_429.append(time.monotonic())
+            raise
+
+
+def drain_in_own_process(fake: FakeTelegramAPI, database_url: str, sharing: str,
+                         redis_prefix: str, worker: str, log: ProcessLog,
+                         **options: Any) -> int:
+    """Runs in a thread: a fresh event loop, Bot, engine and sender; returns how many sent."""
+
+    async def main() -> int:
+        engine = make_engine(database_url)
+        bot = make_bot(fake)
+        bot.session.middleware(log.outer)
+        redis = None
+        if sharing == "redis":
+            from redis.asyncio import Redis
+
+            redis = Redis.from_url(REDIS_URL)
+            options.update(redis=redis, key_prefix=redis_prefix)
+        try:
+            s = TelegramSender(bot, make_sessionmaker(engine), worker_id=worker,
+                               per_chat_interval=0.0, **options)
+            bot.session.middleware(log.inner)
+            return await s.drain()
+        finally:
+            await bot.session.close()
+            await engine.dispose()
+            if redis is not None:
+                await redis.aclose()
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("sharing", SHARING)
+async def test_two_processes_share_one_rate_limit(fake, database_url, session, sharing):
+    """Each process is configured with the whole limit (as the README lets every one keep
+    delivery on); together they must stay under what the server accepts."""
+    count = 120
+    ids = await make_residents(session, 3000, count)
+    await enqueue(session, ids)
+    fake.rate_limit = 50  # per second, across all chats: more earns a 429 (30 + margin)
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    logs = [ProcessLog(), ProcessLog()]
+    counts = await asyncio.gather(*(
+        asyncio.to_thread(drain_in_own_process, fake, database_url, sharing, prefix,
+                          f"proc-{i}", logs[i], rate_per_second=30, batch_size=5)
+        for i in range(2)
+    ))
+    assert fake.count_429 == 0
+    assert Counter(s.chat_id for s in fake.sent) == Counter(range(3000, 3000 + count))
+    assert sum(counts) == count and all(n > 0 for n in counts), counts
+    assert await statuses(session) == Counter({OutboxStatus.SENT.value: count})
+
+
+@pytest.mark.parametrize("sharing", SHARING)
+async def test_a_429_in_one_process_pauses_the_other(fake, database_url, session, sharing):
+    """Once one process received a 429, the other starts no send until `retry_after` passed.
+
+    The second process starts once the first is done with its 429 (its own pipeline has let
+    go of it); `retry_after` counts from when the 429 came back over HTTP.
+    """
+    count = 8
+    ids = await make_residents(session, 3100, count)
+    await enqueue(session, ids)
+    fake.fail_next("sendMessage", 429, retry_after=2)
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    first, second = ProcessLog(), ProcessLog()
+
+    def second_process() -> int:
+        assert first.got_429.wait(30), "the first process never got its 429"
+        return drain_in_own_process(fake, database_url, sharing, prefix, "second", second,
+                                    rate_per_second=200)
+
+    counts = await asyncio.gather(
+        asyncio.to_thread(drain_in_own_process, fake, database_url, sharing, prefix, "first",
+                          first, rate_per_second=200, batch_size=1),
+        asyncio.to_thread(second_process),
+    )
+    assert fake.count_429 == 1 and len(first.received_429) == 1
+    assert counts[1] > 0 and second.starts  # the second process really sent
+    pause_end = first.received_429[0] + 2
+    assert [t for t in second.starts if t < pause_end] == []
+    assert Counter(s.chat_id for s in fake.sent) == Counter(range(3100, 3100 + count))
+    assert await statuses(session) == Counter({OutboxStatus.SENT.value: count})

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 from sqlalchemy import select
 
 from services import roles
 from services.models import AuditEntry, Channel, Role
+from tests.fakes.resident import wait_for
 
 ADMIN = 500
+ROOT = Path(__file__).resolve().parent.parent
 
 
 async def test_admin_grants_and_revokes_with_audit(bot_app):
@@ -69,3 +78,66 @@ async def test_bootstrap_admins_from_config(bot_app_factory):
     assert {c.get("language_code") for c in default} == {None, "en"}
     replies = await app.resident(900).send("/staff")
     assert "900" in replies[-1].text and "901" in replies[-1].text
+
+
+async def test_grant_and_revoke_in_one_process_hold_in_another_at_once(
+        bot_app, database_url, redis_url):
+    """A `/revoke` in this dispatcher: a second bot process refuses the very next staff command.
+
+    The second process is the real `python -m bot run` polling the same fake API (two
+    dispatchers in one interpreter would share its routers and module state).
+    """
+    await bot_app.make_staff(ADMIN, Role.ADMIN)
+    admin = bot_app.resident(ADMIN)
+    unknown = (await bot_app.resident(601).send("/nope"))[-1].text
+    fake = bot_app.fake
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE"))},
+           "BOT_TOKEN": "123456:" + "C" * 35, "TELEGRAM_API_BASE": fake.url,
+           "DATABASE_URL": database_url, "REDIS_URL": redis_url or "",
+           "SCHEDULER_ENABLED": "false", "DELIVERY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    other = subprocess.Popen(  # noqa: ASYNC220 - the other process runs beside this loop
+        [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    async def in_other_process(text: str) -> str:
+        before = len(fake.to_chat(778))
+        await fake.push_update({"message": {
+            "message_id": before + 1, "date": 0, "chat": {"id": 778, "type": "private"},
+            "from": {"id": 778, "is_bot": False, "first_name": "M", "language_code": "uk"},
+            "text": text, "entities": [{"type": "bot_command", "offset": 0,
+                                        "length": len(text.split()[0])}]}})
+        await wait_for(lambda: len(fake.to_chat(778)) > before, within=60)
+        return fake.to_chat(778)[-1].text or ""
+
+    try:
+        assert await in_other_process("/staff") == unknown  # its roles are loaded now
+        assert "надано" in (await admin.send("/grant 778 admin"))[-1].text
+        assert "778" in await in_other_process("/staff")
+        assert "відкликано" in (await admin.send("/revoke 778 admin"))[-1].text
+        assert await in_other_process("/staff") == unknown
+    finally:
+        other.send_signal(signal.SIGTERM)
+        _out, err = await asyncio.to_thread(other.communicate, timeout=30)
+    assert "Traceback" not in err
+
+
+def _admin_cli(database_url: str, action: str, telegram_id: int) -> None:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE"))},
+           "BOT_TOKEN": "123456:" + "C" * 35, "DATABASE_URL": database_url,
+           "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "bot", "admin", action, str(telegram_id)], cwd=ROOT,
+                   env=env, check=True, capture_output=True, timeout=60)
+
+
+async def test_an_admin_changed_from_the_shell_counts_on_the_next_update(bot_app, database_url):
+    """`python -m bot admin add|remove` is another process: the running bot obeys it at once."""
+    await bot_app.make_staff(ADMIN, Role.ADMIN)
+    admin, newcomer = bot_app.resident(ADMIN), bot_app.resident(779)
+    unknown = (await newcomer.send("/nope"))[-1].text
+    assert "500" in (await admin.send("/staff"))[-1].text  # the roles are cached now
+
+    await asyncio.to_thread(_admin_cli, database_url, "remove", ADMIN)
+    assert (await admin.send("/staff"))[-1].text == unknown
+
+    await asyncio.to_thread(_admin_cli, database_url, "add", 779)
+    assert "779" in (await newcomer.send("/staff"))[-1].text

@@ -13,10 +13,11 @@ from services.models.core import (
     Role,
     ScheduledTask,
     StaffRole,
+    StaffRoleVersion,
     TaskStatus,
 )
 from services.models.drafts import Draft
-from services.models.outbox import OutboxMessage, OutboxStatus, Priority
+from services.models.outbox import OutboxMessage, OutboxSender, OutboxStatus, Priority
 
 # Feature modules register their tables on import (one line each, kept sorted).
 from services.models.petitions import AnswerKind, Petition, PetitionStatus, RejectReason, Signature
@@ -35,6 +36,7 @@ __all__ = [
     "Draft",
     "Event",
     "OutboxMessage",
+    "OutboxSender",
     "OutboxStatus",
     "PeriodicRun",
     "Petition",
@@ -46,6 +48,7 @@ __all__ = [
     "ScheduledTask",
     "Signature",
     "StaffRole",
+    "StaffRoleVersion",
     "Subscription",
     "TaskStatus",
     "Topic",

@@ -121,6 +121,15 @@ class StaffRole(Base):
     granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class StaffRoleVersion(Base):
+    """One row counting changes to `staff_roles`: every process compares it to its cache."""
+
+    __tablename__ = "staff_role_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class AuditEntry(Base):
     """Who did what to what, and when: every staff action lands here."""
 

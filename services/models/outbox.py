@@ -55,3 +55,18 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxSender(Base):
+    """A running outbox sender (one per process and bot), so processes split the bot's rate."""
+
+    __tablename__ = "outbox_senders"
+    __table_args__ = (Index("ix_outbox_senders_bot", "bot", "seen_until"),)
+
+    name: Mapped[str] = mapped_column(String(96), primary_key=True)
+    bot: Mapped[str] = mapped_column(String(64))
+    # How many live senders this one paces itself for: it sends at the bot's rate / peers.
+    peers: Mapped[int] = mapped_column(Integer, default=1)
+    seen_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set by the sender that received a 429: every sender of the bot waits until then.
+    paused_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
