@@ -25,6 +25,7 @@ from bot.middlewares import (
     AnswerCallbacksMiddleware,
     DbSessionMiddleware,
     OnePersonAtATimeMiddleware,
+    PrivateChatsOnlyMiddleware,
     ThrottlingMiddleware,
     UserContextMiddleware,
 )
@@ -103,6 +104,8 @@ def build_dispatcher(
     # The FSM middleware reads the dialog state up front, so it must come after the per-person
     # ordering: re-register it behind ours.
     dp.update.outer_middleware.unregister(dp.fsm)
+    # Before anything else: a group chat or an update without a sender goes no further.
+    dp.update.outer_middleware(PrivateChatsOnlyMiddleware(translator, settings))
     dp.update.outer_middleware(ThrottlingMiddleware(
         translator, settings.throttle_rate, settings.throttle_burst, redis, key_prefix))
     dp.update.outer_middleware(OnePersonAtATimeMiddleware())
