@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aiogram import Bot, F, Router
-from aiogram.filters import CommandObject, CommandStart, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -15,6 +15,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.filters import DeepLink
+from bot.ids import RowId, SmallNumber, start_url
 from handlers.menu import MenuCB, menu_button
 from handlers.onboarding import on_resume, require_profile
 from handlers.ui import show
@@ -36,14 +38,14 @@ NOT_COMMAND = ~F.text.startswith("/")
 
 class PetListCB(CallbackData, prefix="pl"):
     kind: str
-    page: int = 0
+    page: SmallNumber = 0
 
 
 class PetCB(CallbackData, prefix="pc"):
     action: str  # open | sign | withdraw
-    id: int
+    id: RowId
     kind: str = ""  # the list to go back to ("" = the petitions section)
-    page: int = 0
+    page: SmallNumber = 0
 
 
 class PetNewCB(CallbackData, prefix="pn"):
@@ -151,8 +153,8 @@ def render_card(tr: Texts, view: PetitionCard, *, body_limit: int | None = None)
 
 
 async def deep_link(bot: Bot, settings: Settings, petition_id: int) -> str:
-    username = settings.bot_username or (await bot.me()).username
-    return f"https://t.me/{username}?start=petition_{petition_id}"
+    username = settings.bot_username or (await bot.me()).username or ""
+    return start_url(username, "petition", petition_id)
 
 
 def _back_to_list(tr: Texts, kind: str, page: int) -> InlineKeyboardButton:
@@ -307,16 +309,17 @@ async def list_page(query: CallbackQuery, callback_data: PetListCB, state: FSMCo
 # ---- the card: open, sign, withdraw, deep link --------------------------------------------
 
 
-@router.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^petition_(\d+)$")))
-async def open_by_link(message: Message, command: CommandObject, state: FSMContext,
+@router.message(DeepLink("petition"))
+async def open_by_link(message: Message, link_id: int | None, state: FSMContext,
                        session: AsyncSession, bot: Bot, settings: Settings, tr: Texts,
                        resident: Resident | None) -> None:
     """A shared link opens the card for anyone, even someone who never used the bot."""
     await state.set_state(None)
-    petition_id = int((command.args or "").split("_", 1)[1])
     try:
+        if link_id is None:
+            raise NotFound("petition.error.not_found")
         await show_card(message, session, bot, settings, tr,
-                        resident.id if resident else None, petition_id)
+                        resident.id if resident else None, link_id)
     except NotFound:
         await message.answer(tr("petition.error.not_found"), reply_markup=InlineKeyboardMarkup(
             inline_keyboard=[[_back_to_list(tr, "", 0)], [menu_button(tr)]]))

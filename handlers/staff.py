@@ -12,6 +12,7 @@ from bot.filters import HasRole
 from services import roles as roles_service
 from services.errors import InvalidInput
 from services.i18n import Texts, Translator
+from services.ids import parse_row_id
 from services.models import Channel, Role
 
 router = Router(name="staff")
@@ -20,7 +21,8 @@ router.message.filter(HasRole(Role.ADMIN))
 
 def _parse(command: CommandObject) -> tuple[str, Role]:
     parts = (command.args or "").split()
-    if len(parts) != 2 or not parts[0].lstrip("-").isdigit():
+    # A Telegram id is a 64-bit number; anything longer is not one (and int() would choke).
+    if len(parts) != 2 or parse_row_id(parts[0].removeprefix("-")) is None:
         raise InvalidInput("staff.usage")
     return parts[0], roles_service.parse_role(parts[1])
 
