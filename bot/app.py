@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.commands import set_resident_commands, set_staff_commands
 from bot.config import Settings
+from bot.limits import WithinTelegramLimits
 from bot.middlewares import (
     AnswerCallbacksMiddleware,
     DbSessionMiddleware,
@@ -56,6 +57,8 @@ def build_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot:
         session = AiohttpSession()
         if settings.telegram_api_base:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_base)
+    # Nothing the bot sends may exceed Telegram's length limits (refused with 400 otherwise).
+    session.middleware(WithinTelegramLimits())
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

@@ -23,7 +23,7 @@ from handlers.ui import show
 from services import petitions
 from services.db import write_turn
 from services.errors import Conflict, DomainError, NotFound
-from services.i18n import Raw, Texts
+from services.i18n import Raw, Texts, echo
 from services.models import Petition, PetitionStatus, Resident
 from services.petitions import ListKind, PetitionCard, PetitionRules
 from services.timeutil import format_date
@@ -33,6 +33,7 @@ router = Router(name="petitions")
 BAR_CELLS = 10
 MESSAGE_MAX = 4096
 LABEL_MAX = 48
+SEARCH_KEPT = 500
 NOT_COMMAND = ~F.text.startswith("/")
 
 
@@ -222,7 +223,7 @@ async def show_list(event: Message | CallbackQuery, session: AsyncSession, tr: T
     result = await petitions.list_petitions(
         session, kind, page=page, viewer_id=resident.id if resident else None, query=query
     )
-    lines = [tr(f"petition.list.{kind.value}", query=query or "")]
+    lines = [tr(f"petition.list.{kind.value}", query=echo(query))]
     if not result.items:
         lines.append(tr("petition.list.empty"))
     else:
@@ -279,9 +280,11 @@ async def search_typed(message: Message, state: FSMContext, session: AsyncSessio
     if not petitions.search_words(message.text):
         await message.answer(tr("petition.error.search_empty") + "\n" + tr("petition.search.ask"))
         return
+    # Only the first words are searched for; the rest need not sit in the dialog state.
+    query = (message.text or "")[:SEARCH_KEPT]
     await state.set_state(None)
-    await state.update_data(petition_query=message.text)
-    await show_list(message, session, tr, resident, ListKind.SEARCH, 0, message.text)
+    await state.update_data(petition_query=query)
+    await show_list(message, session, tr, resident, ListKind.SEARCH, 0, query)
 
 
 @router.message(StateFilter(PetitionSearch.query), NOT_COMMAND)

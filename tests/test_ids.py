@@ -108,3 +108,12 @@ async def test_staff_commands_with_an_id_past_the_range_are_refused(bot_app):
 
 def test_small_numbers_keep_offsets_inside_64_bits():
     assert MAX_SMALL_NUMBER * 1000 < MAX_ROW_ID
+
+
+async def test_an_appeal_number_past_the_range_is_not_found(session):
+    from services import appeals
+    from services.errors import NotFound
+
+    for typed in (HUGE, "9" * 5000):
+        with pytest.raises(NotFound):
+            await appeals.find_by_number(session, typed)

@@ -13,6 +13,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp import web
@@ -24,6 +25,48 @@ JSON_FIELDS = {
     "link_preview_options", "reply_parameters", "media", "results",
 }
 SEND_METHODS = {"sendmessage", "sendphoto", "senddocument", "sendmediagroup", "copymessage"}
+# Telegram's limits, counted after parsing the markup, in UTF-16 code units.
+TEXT_LIMITS = {"sendmessage": ("text", 4096), "editmessagetext": ("text", 4096),
+               "sendphoto": ("caption", 1024), "senddocument": ("caption", 1024),
+               "editmessagecaption": ("caption", 1024), "answercallbackquery": ("text", 200)}
+HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
+             "a", "tg-emoji", "code", "pre", "blockquote"}
+
+
+class _TelegramHTML(HTMLParser):
+    """Reads text as Telegram's HTML parse mode does: the visible text, or why it refuses it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.visible: list[str] = []
+        self.open: list[str] = []
+        self.problem: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag not in HTML_TAGS:
+            self.problem = self.problem or f"unsupported start tag \"{tag}\""
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            self.problem = self.problem or f"unexpected end tag \"{tag}\""
+        else:
+            self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.visible.append(data)
+
+
+def telegram_length(text: str, parse_mode: str | None) -> tuple[int, str | None]:
+    """(length Telegram counts, why the markup is refused or None)."""
+    if parse_mode != "HTML":
+        return len(text.encode("utf-16-le")) // 2, None
+    parser = _TelegramHTML()
+    parser.feed(text)
+    parser.close()
+    if parser.open and parser.problem is None:
+        parser.problem = f"can't find end tag corresponding to start tag \"{parser.open[-1]}\""
+    return len("".join(parser.visible).encode("utf-16-le")) // 2, parser.problem
 
 
 @dataclass
@@ -165,7 +208,24 @@ class FakeTelegramAPI:
                 self._window_count += 1
         return None
 
-    def _error(self, code: int, retry_after: int | None = None) -> web.Response:
+    def _check_text(self, method: str, params: dict[str, Any]) -> web.Response | None:
+        """Refuse, as Telegram does, a text over its limit or with markup it cannot parse."""
+        field_name, limit = TEXT_LIMITS.get(method, ("", 0))
+        value = params.get(field_name)
+        if not isinstance(value, str):
+            return None
+        length, problem = telegram_length(value, params.get("parse_mode"))
+        if problem is not None:
+            return self._error(400, description=f"Bad Request: can't parse entities: {problem}")
+        if length > limit:
+            what = "message caption" if field_name == "caption" else "message"
+            if method == "answercallbackquery":
+                return self._error(400, description="Bad Request: MESSAGE_TOO_LONG")
+            return self._error(400, description=f"Bad Request: {what} is too long")
+        return None
+
+    def _error(self, code: int, retry_after: int | None = None,
+               description: str | None = None) -> web.Response:
         body: dict[str, Any] = {"ok": False, "error_code": code}
         if code == 429:
             self.count_429 += 1
@@ -174,7 +234,7 @@ class FakeTelegramAPI:
         elif code == 403:
             body["description"] = "Forbidden: bot was blocked by the user"
         else:
-            body["description"] = "Bad Request: injected fault"
+            body["description"] = description or "Bad Request: injected fault"
         return web.json_response(body, status=code)
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -183,7 +243,7 @@ class FakeTelegramAPI:
         self.method_counts[method] += 1
         if self.record_calls:
             self.calls.append((method, params))
-        fault = self._check_faults(method, params)
+        fault = self._check_faults(method, params) or self._check_text(method, params)
         if fault is not None:
             return fault
         handler = getattr(self, f"_m_{method}", None)
