@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -92,8 +91,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "web":
         from bot.webhook import run_webhook
 
-        with contextlib.suppress(KeyboardInterrupt):
-            _serve(settings, run_webhook)
+        _serve(settings, run_webhook)
 
 
 def _serve(settings: Settings, serve: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:

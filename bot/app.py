@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from bot.middlewares import (
     UserContextMiddleware,
 )
 from bot.scheduler import build_scheduler, worker_name
+from bot.updates import SkippingDispatcher
 from services import roles
 from services.db import make_engine, make_sessionmaker
 from services.i18n import Translator, get_translator
@@ -99,7 +101,8 @@ def build_dispatcher(
     from handlers import settings as settings_handlers
 
     translator = translator or get_translator()
-    dp = Dispatcher(storage=storage or build_storage(settings, redis, prefix=f"{key_prefix}:fsm"))
+    dp = SkippingDispatcher(
+        storage=storage or build_storage(settings, redis, prefix=f"{key_prefix}:fsm"))
     dp["settings"] = settings
     dp["sessionmaker"] = sessionmaker
     dp["translator"] = translator
@@ -164,6 +167,21 @@ class Runtime:
     background: list[asyncio.Task[Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
+    def request_stop(self, sig: signal.Signals) -> None:
+        """SIGTERM or SIGINT: finish what is running, close everything, exit 0."""
+        if not self.stop.is_set():
+            log.info("received %s, shutting down", sig.name)
+            self.stop.set()
+
+
+def _stop_on_signals(rt: Runtime) -> None:
+    """One way to stop for polling and webhook alike, so both exit 0 with the same lines
+    (a service manager marks a unit that exits 1 on SIGTERM as failed)."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(sig, rt.request_stop, sig)
+
 
 @asynccontextmanager
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
@@ -174,10 +192,12 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     bot = build_bot(settings)
     dp = build_dispatcher(settings, sessionmaker, redis=redis)
     rt = Runtime(settings, engine, sessionmaker, bot, dp, redis)
+    _stop_on_signals(rt)
     try:
         yield rt
     finally:
         rt.stop.set()
+        log.info("stopping background work and closing connections")
         from handlers.press import stop_trackers
 
         await stop_trackers()
@@ -190,6 +210,7 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
         if redis is not None:
             await redis.aclose()
         await engine.dispose()
+        log.info("stopped")
 
 
 async def start_background(rt: Runtime) -> None:
@@ -219,6 +240,19 @@ async def run_polling(settings: Settings) -> None:
         await rt.bot.delete_webhook(drop_pending_updates=False)
         await on_startup(rt.bot, settings, get_translator(), rt.sessionmaker)
         await start_background(rt)
+        if rt.stop.is_set():  # a signal during start-up
+            return
         log.info("polling started")
-        await rt.dp.start_polling(rt.bot, handle_signals=True, close_bot_session=False,
-                                  tasks_concurrency_limit=settings.polling_concurrency)
+        polling = asyncio.create_task(rt.dp.start_polling(
+            rt.bot, handle_signals=False, close_bot_session=False,
+            tasks_concurrency_limit=settings.polling_concurrency))
+        stopping = asyncio.create_task(rt.stop.wait())
+        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not polling.done():
+            try:
+                await rt.dp.stop_polling()
+            except RuntimeError:  # stopped before polling had begun
+                polling.cancel()
+        with suppress(asyncio.CancelledError):
+            await polling
