@@ -210,8 +210,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         )
         if allowed:
             return await handler(event, data)
-        if warn:
-            await self._notify(event, user)
+        await self._notify(event, user, warn)
         return None
 
     def _take(self, user_id: int) -> tuple[bool, bool]:
@@ -243,18 +242,18 @@ class ThrottlingMiddleware(BaseMiddleware):
             await self.redis.expire(key, window + 1)
         return count <= self.burst, count == self.burst + 1
 
-    async def _notify(self, event: TelegramObject, user: User) -> None:
-        tr = self.translator.for_language(normalize_language(user.language_code))
-        text = tr("error.throttled")
+    async def _notify(self, event: TelegramObject, user: User, warn: bool) -> None:
+        """One polite notice per flood; every press is answered (silently after the notice),
+        or the resident's button keeps spinning."""
+        target = event.event if isinstance(event, Update) else event
         try:
-            update = event if isinstance(event, Update) else None
-            target = update.event if update is not None else event
-            answer = getattr(target, "answer", None)
-            if answer is None:
-                return
-            if target.__class__.__name__ == "CallbackQuery":
-                await answer(text, show_alert=False)
-            else:
-                await answer(text)
+            if isinstance(target, CallbackQuery):
+                await target.answer(self._text(user) if warn else None)
+            elif warn and isinstance(target, Message):
+                await target.answer(self._text(user))
         except Exception:  # the notice is a courtesy; never let it break the loop
             log.debug("could not send throttle notice", exc_info=True)
+
+    def _text(self, user: User) -> str:
+        return self.translator.for_language(normalize_language(user.language_code))(
+            "error.throttled")
