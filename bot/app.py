@@ -59,6 +59,8 @@ def build_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot:
         session = AiohttpSession()
         if settings.telegram_api_base:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_base)
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is needed to talk to Telegram")
     # Nothing the bot sends may exceed Telegram's length limits (refused with 400 otherwise).
     session.middleware(WithinTelegramLimits())
     return Bot(
