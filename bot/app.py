@@ -20,7 +20,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.commands import set_resident_commands, set_staff_commands
+from bot.commands import set_bot_profile, set_resident_commands, set_staff_commands
 from bot.config import Settings
 from bot.limits import WithinTelegramLimits
 from bot.middlewares import (
@@ -143,17 +143,19 @@ def _detach(router: Router) -> None:
 
 async def on_startup(bot: Bot, settings: Settings, translator: Translator,
                      sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    """Bootstrap admins become rows; command lists are published for residents and staff."""
+    """Bootstrap admins become rows; the bot's description and command lists (residents,
+    staff) are published."""
     async with sessionmaker() as session:
         await roles.sync_bootstrap_admins(session, Channel.TELEGRAM,
                                           [str(i) for i in settings.admin_ids])
         staff = await roles.list_staff(session, Channel.TELEGRAM)
         await session.commit()
-    await set_resident_commands(bot, translator)
+    await set_resident_commands(bot, translator, settings.default_language)
+    await set_bot_profile(bot, translator, settings.city_name, settings.default_language)
     for member in staff:
         if member.external_id.lstrip("-").isdigit():
             await set_staff_commands(bot, translator, int(member.external_id),
-                                     roles.expand(member.roles))
+                                     roles.expand(member.roles), settings.default_language)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import set_staff_commands
+from bot.config import Settings
 from bot.filters import HasRole
 from services import roles as roles_service
 from services.errors import InvalidInput
@@ -28,28 +29,29 @@ def _parse(command: CommandObject) -> tuple[str, Role]:
 
 
 async def _refresh_commands(bot: Bot, session: AsyncSession, translator: Translator,
-                            external_id: str) -> None:
+                            external_id: str, settings: Settings) -> None:
     current = await roles_service.roles_of(session, Channel.TELEGRAM, external_id)
     await session.commit()
-    await set_staff_commands(bot, translator, int(external_id), current)
+    await set_staff_commands(bot, translator, int(external_id), current,
+                             settings.default_language)
 
 
 @router.message(Command("grant"))
 async def grant(message: Message, command: CommandObject, session: AsyncSession, tr: Texts,
-                actor: str, bot: Bot, translator: Translator) -> None:
+                actor: str, bot: Bot, translator: Translator, settings: Settings) -> None:
     external_id, role = _parse(command)
     added = await roles_service.grant(session, actor, Channel.TELEGRAM, external_id, role)
-    await _refresh_commands(bot, session, translator, external_id)
+    await _refresh_commands(bot, session, translator, external_id, settings)
     key = "staff.granted" if added else "staff.already"
     await message.answer(tr(key, id=external_id, role=tr(f"role.{role.value}")))
 
 
 @router.message(Command("revoke"))
 async def revoke(message: Message, command: CommandObject, session: AsyncSession, tr: Texts,
-                 actor: str, bot: Bot, translator: Translator) -> None:
+                 actor: str, bot: Bot, translator: Translator, settings: Settings) -> None:
     external_id, role = _parse(command)
     removed = await roles_service.revoke(session, actor, Channel.TELEGRAM, external_id, role)
-    await _refresh_commands(bot, session, translator, external_id)
+    await _refresh_commands(bot, session, translator, external_id, settings)
     key = "staff.revoked" if removed else "staff.not_held"
     await message.answer(tr(key, id=external_id, role=tr(f"role.{role.value}")))
 

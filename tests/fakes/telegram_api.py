@@ -22,13 +22,15 @@ BOT_ID = 4242
 BOT_USERNAME = "hromada_test_bot"
 JSON_FIELDS = {
     "reply_markup", "entities", "caption_entities", "commands", "scope", "allowed_updates",
-    "link_preview_options", "reply_parameters", "media", "results",
+    "link_preview_options", "reply_parameters", "media", "results", "menu_button", "button",
 }
 SEND_METHODS = {"sendmessage", "sendphoto", "senddocument", "sendmediagroup", "copymessage"}
 # Telegram's limits, counted after parsing the markup, in UTF-16 code units.
 TEXT_LIMITS = {"sendmessage": ("text", 4096), "editmessagetext": ("text", 4096),
                "sendphoto": ("caption", 1024), "senddocument": ("caption", 1024),
-               "editmessagecaption": ("caption", 1024), "answercallbackquery": ("text", 200)}
+               "editmessagecaption": ("caption", 1024), "answercallbackquery": ("text", 200),
+               "setmydescription": ("description", 512),
+               "setmyshortdescription": ("short_description", 120)}
 HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
              "a", "tg-emoji", "code", "pre", "blockquote"}
 
@@ -116,6 +118,11 @@ class FakeTelegramAPI:
         self.method_counts: Counter[str] = Counter()
         self.callback_answers: list[dict[str, Any]] = []
         self.commands: list[dict[str, Any]] = []
+        # The bot's profile per language_code (None = the default for every other language).
+        self.descriptions: dict[str | None, str] = {}
+        self.short_descriptions: dict[str | None, str] = {}
+        self.menu_button: dict[str, Any] | None = None
+        self.inline_answers: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] | None = None
         self.blocked_chats: set[int] = set()
         self.faults: dict[str, list[Fault]] = defaultdict(list)
@@ -364,6 +371,30 @@ class FakeTelegramAPI:
     def _m_setmycommands(self, params: dict[str, Any]) -> bool:
         self.commands.append(params)
         return True
+
+    def _m_setmydescription(self, params: dict[str, Any]) -> bool:
+        self.descriptions[params.get("language_code") or None] = params.get("description", "")
+        return True
+
+    def _m_getmydescription(self, params: dict[str, Any]) -> dict[str, Any]:
+        code = params.get("language_code") or None
+        return {"description": self.descriptions.get(code, "")}
+
+    def _m_setmyshortdescription(self, params: dict[str, Any]) -> bool:
+        self.short_descriptions[params.get("language_code") or None] = params.get(
+            "short_description", "")
+        return True
+
+    def _m_getmyshortdescription(self, params: dict[str, Any]) -> dict[str, Any]:
+        code = params.get("language_code") or None
+        return {"short_description": self.short_descriptions.get(code, "")}
+
+    def _m_setchatmenubutton(self, params: dict[str, Any]) -> bool:
+        self.menu_button = params.get("menu_button") or {"type": "default"}
+        return True
+
+    def _m_getchatmenubutton(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return self.menu_button or {"type": "default"}
 
     def _m_setwebhook(self, params: dict[str, Any]) -> bool:
         self.webhook = params
