@@ -203,7 +203,9 @@ class ThrottlingMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject,
                        data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is None or self.rate <= 0:
+        # Inline queries come one per pause in typing and are cached by Telegram; throttled,
+        # the last one (the whole query) would go unanswered.
+        if user is None or self.rate <= 0 or (isinstance(event, Update) and event.inline_query):
             return await handler(event, data)
         allowed, warn = (
             await self._take_redis(user.id) if self.redis is not None else self._take(user.id)

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
-from urllib.parse import quote
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQuery,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InlineQueryResultUnion,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+)
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.filters import DeepLink
 from bot.ids import RowId, SmallNumber, start_url
+from bot.limits import MESSAGE_MAX, clip_html, clip_text
 from handlers.menu import MenuCB, menu_button
 from handlers.onboarding import on_resume, require_profile
 from handlers.ui import show
@@ -31,7 +43,6 @@ from services.timeutil import format_date
 router = Router(name="petitions")
 
 BAR_CELLS = 10
-MESSAGE_MAX = 4096
 LABEL_MAX = 48
 SEARCH_KEPT = 500
 NOT_COMMAND = ~F.text.startswith("/")
@@ -178,9 +189,11 @@ def card_markup(tr: Texts, view: PetitionCard, link: str, kind: str = "",
         rows.append([InlineKeyboardButton(
             text=tr("petition.btn.withdraw"),
             callback_data=PetCB(action="withdraw", id=p.id, kind=kind, page=page).pack())])
-    if p.status in petitions.PUBLIC:
-        share = f"https://t.me/share/url?url={quote(link, safe='')}&text={quote(p.title)}"
-        rows.append([InlineKeyboardButton(text=tr("petition.btn.share"), url=share)])
+    if p.status in petitions.PUBLIC and p.number:
+        # Opens the chat picker with `@bot petition 12` typed in: the card goes in as is.
+        rows.append([InlineKeyboardButton(
+            text=tr("petition.btn.share"),
+            switch_inline_query=tr("petition.inline.query", number=p.number))])
     rows.append([_back_to_list(tr, kind, page)])
     rows.append([menu_button(tr)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -397,6 +410,72 @@ async def back_to_petition(message: Message, resident: Resident, tr: Texts, arg:
         await show_card(message, session, bot, settings, tr, resident.id, int(arg))
     except (NotFound, ValueError):
         await message.answer(tr("petition.error.not_found"))
+
+
+# ---- sharing into any chat (inline mode) --------------------------------------------------
+
+SHARE_QUERY = re.compile(r"(?:(?:petition|петиці[яюї])\s*)?[№#]?\s*([0-9]{1,12})",
+                         re.IGNORECASE)
+SHARE_CACHE_SECONDS = 30  # the progress changes with every signature
+ARTICLE_TITLE_MAX = 100
+
+
+def parse_share_query(text: str) -> int | None:
+    """`petition 12`, `петиція №12`, `#12`, `12` → 12; None for anything else."""
+    match = SHARE_QUERY.fullmatch(text.strip())
+    return int(match[1]) if match else None
+
+
+def share_card(tr: Texts, view: PetitionCard, link: str) -> str:
+    """What lands in the chat: number, title, progress, time left, status and the link."""
+    p = view.petition
+    parts = [tr("petition.card.title", number=p.number), tr("petition.card.heading", title=p.title)]
+    if p.threshold:
+        parts.append(_progress(tr, p))
+    if view.days_left is not None and p.deadline is not None:
+        parts.append(tr.plural("petition.card.days_left", view.days_left,
+                               deadline=format_date(p.deadline)))
+    parts.append(tr("petition.card.status", status=Raw(tr(f"petition.status.{p.status}"))))
+    parts += ["", tr("petition.inline.link", link=link)]
+    return clip_html("\n".join(parts), MESSAGE_MAX)
+
+
+def share_result(tr: Texts, view: PetitionCard, link: str) -> InlineQueryResultArticle:
+    p = view.petition
+    return InlineQueryResultArticle(
+        id=f"petition-{p.id}",
+        # Plain text fields: nothing is parsed as HTML there.
+        title=clip_text(f"№{p.number} {p.title}", ARTICLE_TITLE_MAX),
+        description=tr("petition.inline.description", count=p.signature_count,
+                       threshold=p.threshold or "—"),
+        input_message_content=InputTextMessageContent(
+            message_text=share_card(tr, view, link),
+            link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+            InlineKeyboardButton(text=tr("petition.btn.open"), url=link)]]),
+    )
+
+
+@router.inline_query()
+async def share_inline(query: InlineQuery, session: AsyncSession, bot: Bot, settings: Settings,
+                       tr: Texts) -> None:
+    """`@bot petition 12` in any chat: the published petition's card with an "open" button;
+    anything else gets no results and a hint that opens the bot."""
+    number = parse_share_query(query.query)
+    results: list[InlineQueryResultUnion] = []
+    if number is not None:
+        try:
+            view = await petitions.card(session, await petitions.find_published(session, number))
+        except NotFound:
+            pass
+        else:
+            results.append(share_result(tr, view, await deep_link(bot, settings, view.petition.id)))
+    hint = None
+    if not results:
+        key = "petition.inline.hint" if number is None else "petition.inline.not_found"
+        hint = InlineQueryResultsButton(text=tr(key, number=number or ""),
+                                        start_parameter="petitions")
+    await query.answer(results, cache_time=SHARE_CACHE_SECONDS, is_personal=True, button=hint)
 
 
 # ---- filing a petition --------------------------------------------------------------------

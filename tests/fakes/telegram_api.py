@@ -259,6 +259,8 @@ class FakeTelegramAPI:
         result = handler(params)
         if asyncio.iscoroutine(result):
             result = await result
+        if isinstance(result, web.Response):  # the method refused the call
+            return result
         return web.json_response({"ok": True, "result": result})
 
     def _message(self, chat_id: int, message_id: int, params: dict[str, Any]) -> dict[str, Any]:
@@ -303,8 +305,8 @@ class FakeTelegramAPI:
 
     def _m_getme(self, _params: dict[str, Any]) -> dict[str, Any]:
         return {"id": BOT_ID, "is_bot": True, "first_name": "Hromada", "username": BOT_USERNAME,
-                "can_join_groups": False, "can_read_all_group_messages": False,
-                "supports_inline_queries": False}
+                "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": True}
 
     async def _m_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset", 0) or 0)
@@ -395,6 +397,19 @@ class FakeTelegramAPI:
 
     def _m_getchatmenubutton(self, _params: dict[str, Any]) -> dict[str, Any]:
         return self.menu_button or {"type": "default"}
+
+    def _m_answerinlinequery(self, params: dict[str, Any]) -> bool | web.Response:
+        """Refuses what Telegram refuses: a card it cannot parse or over 4,096 characters."""
+        for result in params.get("results") or []:
+            content = result.get("input_message_content") or {}
+            if "message_text" in content:
+                length, problem = telegram_length(content["message_text"],
+                                                  content.get("parse_mode"))
+                if problem or length > 4096:
+                    return self._error(400, description="Bad Request: MESSAGE_TOO_LONG"
+                                       if not problem else f"Bad Request: {problem}")
+        self.inline_answers.append(params)
+        return True
 
     def _m_setwebhook(self, params: dict[str, Any]) -> bool:
         self.webhook = params
