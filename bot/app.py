@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Bot, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -39,6 +39,8 @@ from services.i18n import Translator, get_translator
 from services.models import Channel
 
 log = logging.getLogger(__name__)
+# How long a stop waits for the updates being handled before closing connections.
+SHUTDOWN_GRACE_SECONDS = 20.0
 
 
 def feature_routers() -> list[Router]:
@@ -97,7 +99,7 @@ def build_dispatcher(
     redis: Any | None = None,
     translator: Translator | None = None,
     key_prefix: str = "hromada",
-) -> Dispatcher:
+) -> SkippingDispatcher:
     """The dispatcher; `key_prefix` names this bot's keys in a shared Redis."""
     from handlers import common, menu, onboarding, staff
     from handlers import settings as settings_handlers
@@ -166,7 +168,7 @@ class Runtime:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     bot: Bot
-    dp: Dispatcher
+    dp: SkippingDispatcher
     redis: Any | None = None
     background: list[asyncio.Task[Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -260,3 +262,4 @@ async def run_polling(settings: Settings) -> None:
                 polling.cancel()
         with suppress(asyncio.CancelledError):
             await polling
+        await rt.dp.wait_idle(within=SHUTDOWN_GRACE_SECONDS)

@@ -7,6 +7,8 @@ batch, the offset never moves past it, and polling retries the same batch for ev
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -48,7 +50,32 @@ def parse_update(raw: Any, bot: Bot) -> Update | None:
 
 
 class SkippingDispatcher(Dispatcher):
-    """A Dispatcher whose long polling skips an update it cannot read instead of stalling."""
+    """A Dispatcher whose long polling skips an update it cannot read instead of stalling,
+    and that knows when no update is being handled (for a graceful stop)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._in_progress = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        self._in_progress += 1
+        self._idle.clear()
+        try:
+            return await super().feed_update(bot, update, **kwargs)
+        finally:
+            self._in_progress -= 1
+            if not self._in_progress:
+                self._idle.set()
+
+    async def wait_idle(self, within: float) -> None:
+        """Let the updates being handled finish (polling handles them as separate tasks)."""
+        if self._in_progress:
+            log.info("waiting for %d update(s) in progress", self._in_progress)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                await self._idle.wait()
 
     @classmethod
     async def _listen_updates(

@@ -121,3 +121,23 @@ async def test_an_update_that_cannot_be_read_is_skipped_and_the_loop_goes_on(pol
     assert len(skipped) == 1 and str(bad_id) in skipped[0].getMessage()
     assert not skipped[0].exc_info
     assert not [r for r in caplog.records if "Failed to fetch updates" in r.getMessage()]
+
+
+async def test_a_stop_waits_for_the_updates_in_progress(bot_app):
+    """Polling handles updates as tasks: closing the database under one would fail it."""
+    release, entered = asyncio.Event(), asyncio.Event()
+
+    @bot_app.dp.message()
+    async def slow(message) -> None:
+        entered.set()
+        await release.wait()
+
+    bot_app.dp.sub_routers.clear()
+    handling = asyncio.create_task(bot_app.resident(7006).send("hello"))
+    await entered.wait()
+    waiting = asyncio.create_task(bot_app.dp.wait_idle(within=30))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    release.set()
+    await asyncio.wait_for(waiting, 5)
+    await handling
