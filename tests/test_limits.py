@@ -46,18 +46,9 @@ async def test_every_request_is_kept_within_the_limits(bot_app):
     await bot.send_message(chat, "x" * 5000, parse_mode=None)
     assert len(bot_app.fake.to_chat(chat)[-1].text or "") == 4096
 
-    c = bot_app.resident(1303)
-    await c.send("/menu")
-
-    @bot_app.dp.callback_query()
-    async def chatty(query) -> None:
-        await query.answer("Дуже довге пояснення. " * 30, show_alert=True)
-
-    message = c.last
-    message.reply_markup = {"inline_keyboard": [[{"text": "?", "callback_data": "chatty"}]]}
-    bot_app.dp.sub_routers.clear()  # only the chatty handler answers
-    await c.press("?", message)
-    [answer] = [a for a in c.last_callback_answers if a.get("text")]
+    await bot.answer_callback_query("press-1", text="Дуже довге пояснення. " * 30,
+                                    show_alert=True)
+    answer = bot_app.fake.callback_answers[-1]
     assert len(answer["text"]) <= 200 and answer["text"].endswith("…")
 
 

@@ -127,12 +127,11 @@ async def test_a_stop_waits_for_the_updates_in_progress(bot_app):
     """Polling handles updates as tasks: closing the database under one would fail it."""
     release, entered = asyncio.Event(), asyncio.Event()
 
-    @bot_app.dp.message()
-    async def slow(message) -> None:
+    async def slow(handler, message, data) -> None:
         entered.set()
         await release.wait()
 
-    bot_app.dp.sub_routers.clear()
+    bot_app.dp.message.outer_middleware(slow)
     handling = asyncio.create_task(bot_app.resident(7006).send("hello"))
     await entered.wait()
     waiting = asyncio.create_task(bot_app.dp.wait_idle(within=30))
