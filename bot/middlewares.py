@@ -12,6 +12,7 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.flags import get_flag
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandStart
 from aiogram.types import (
     CallbackQuery,
@@ -61,10 +62,13 @@ class PrivateChatsOnlyMiddleware(BaseMiddleware):
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")
         if chat is not None and chat.type in self.GROUPS:
-            if event.message is not None and user is not None:
-                await self._invite(event.message, user, data["bot"])
-            elif event.callback_query is not None:
-                await event.callback_query.answer()
+            try:
+                if event.message is not None and user is not None:
+                    await self._invite(event.message, user, data["bot"])
+                elif event.callback_query is not None:
+                    await event.callback_query.answer()
+            except TelegramAPIError as exc:  # e.g. no right to write in that group: stay quiet
+                log.info("could not answer in group %s: %s", chat.id, exc.message)
             return None
         if user is None and (event.message or event.edited_message or event.callback_query):
             return None

@@ -116,3 +116,11 @@ async def test_channel_posts_still_reach_the_dispatcher(bot_app):
         "sender_chat": {"id": -100_900, "type": "channel", "title": "Міська рада"},
         "text": "Сесія о 10:00"}})
     assert seen == [-100_900]
+
+
+async def test_a_group_where_the_bot_may_not_write_gets_silence_not_an_error(bot_app):
+    user = {"id": 1105, "is_bot": False, "first_name": "Ігор", "language_code": "uk"}
+    bot_app.fake.fail_next("sendMessage", 400)
+    await bot_app.feed(_group_message(user, -100_780, "supergroup", "/start"))
+    assert not bot_app.errors.records
+    assert bot_app.fake.to_chat(-100_780) == []
