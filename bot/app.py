@@ -180,11 +180,14 @@ class Runtime:
             self.stop.set()
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
 def _stop_on_signals(rt: Runtime) -> None:
     """One way to stop for polling and webhook alike, so both exit 0 with the same lines
     (a service manager marks a unit that exits 1 on SIGTERM as failed)."""
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in STOP_SIGNALS:
         with suppress(NotImplementedError):  # not on Windows
             loop.add_signal_handler(sig, rt.request_stop, sig)
 
@@ -216,6 +219,9 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
         if redis is not None:
             await redis.aclose()
         await engine.dispose()
+        for sig in STOP_SIGNALS:
+            with suppress(NotImplementedError):
+                asyncio.get_running_loop().remove_signal_handler(sig)
         log.info("stopped")
 
 
