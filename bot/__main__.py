@@ -4,29 +4,41 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
 from bot.config import Settings
 
 
-def load_settings() -> Settings:
-    """Settings, or one clear line and exit code 2 (no traceback) when they are wrong."""
+def load_settings(needs_token: bool = True) -> Settings:
+    """Settings, or one clear line and exit code 2 (no traceback) when they are wrong.
+
+    Only the commands that talk to Telegram need BOT_TOKEN; the others ignore it, even a
+    malformed one (a deploy migrates before the bot's own secrets are there).
+    """
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
-        problems = "; ".join(
+        errors = [err for err in exc.errors() if needs_token or err["loc"] != ("bot_token",)]
+        if not errors:
+            return Settings(bot_token=None)
+        _configuration_error("; ".join(
             f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: "
             f"{'is missing' if err['type'] == 'missing' else err['msg']}"
-            for err in exc.errors()
-        )
-        print(f"configuration error: {problems} (see .env.example)", file=sys.stderr)
-        raise SystemExit(2) from None
+            for err in errors
+        ))
+    if needs_token and settings.bot_token is None:
+        _configuration_error("BOT_TOKEN: is missing")
+    return settings
+
+
+def _configuration_error(problems: str) -> NoReturn:
+    print(f"configuration error: {problems} (see .env.example)", file=sys.stderr)
+    raise SystemExit(2) from None
 
 
 def migrate(settings: Settings) -> None:
@@ -78,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     admin_parser.add_argument("telegram_id", nargs="?")
     args = parser.parse_args(argv)
 
-    settings = load_settings()
+    settings = load_settings(needs_token=args.command in ("run", "web"))
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "migrate":
@@ -92,8 +104,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "web":
         from bot.webhook import run_webhook
 
-        with contextlib.suppress(KeyboardInterrupt):
-            _serve(settings, run_webhook)
+        _serve(settings, run_webhook)
 
 
 def _serve(settings: Settings, serve: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Bot, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -19,23 +20,28 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.commands import set_resident_commands, set_staff_commands
+from bot.commands import set_bot_profile, set_resident_commands, set_staff_commands
 from bot.config import Settings
 from bot.dialogs import DialogStateMiddleware
+from bot.limits import WithinTelegramLimits
 from bot.middlewares import (
     AnswerCallbacksMiddleware,
     DbSessionMiddleware,
     OnePersonAtATimeMiddleware,
+    PrivateChatsOnlyMiddleware,
     ThrottlingMiddleware,
     UserContextMiddleware,
 )
 from bot.scheduler import Ticker, build_scheduler, worker_name
+from bot.updates import SkippingDispatcher
 from services import outbox, roles, timeutil
 from services.db import make_engine, make_sessionmaker
 from services.i18n import Translator, get_translator
 from services.models import Channel
 
 log = logging.getLogger(__name__)
+# How long a stop waits for the updates being handled before closing connections.
+SHUTDOWN_GRACE_SECONDS = 20.0
 
 
 def feature_routers() -> list[Router]:
@@ -56,6 +62,10 @@ def build_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot:
         session = AiohttpSession()
         if settings.telegram_api_base:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_base)
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is needed to talk to Telegram")
+    # Nothing the bot sends may exceed Telegram's length limits (refused with 400 otherwise).
+    session.middleware(WithinTelegramLimits())
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -90,7 +100,7 @@ def build_dispatcher(
     redis: Any | None = None,
     translator: Translator | None = None,
     key_prefix: str = "hromada",
-) -> Dispatcher:
+) -> SkippingDispatcher:
     """The dispatcher; `key_prefix` names this bot's keys in a shared Redis."""
     from handlers import common, menu, onboarding, staff
     from handlers import settings as settings_handlers
@@ -98,7 +108,8 @@ def build_dispatcher(
     # Before anything runs: every date shown, "today" and deadline use the council's calendar.
     timeutil.configure(settings.timezone, settings.extra_days_off)
     translator = translator or get_translator()
-    dp = Dispatcher(storage=storage or build_storage(settings, redis, prefix=f"{key_prefix}:fsm"))
+    dp = SkippingDispatcher(
+        storage=storage or build_storage(settings, redis, prefix=f"{key_prefix}:fsm"))
     dp["settings"] = settings
     dp["sessionmaker"] = sessionmaker
     dp["translator"] = translator
@@ -106,6 +117,8 @@ def build_dispatcher(
     # The FSM middleware reads the dialog state up front, so it must come after the per-person
     # ordering: re-register it behind ours.
     dp.update.outer_middleware.unregister(dp.fsm)
+    # Before anything else: a group chat or an update without a sender goes no further.
+    dp.update.outer_middleware(PrivateChatsOnlyMiddleware(translator, settings))
     dp.update.outer_middleware(ThrottlingMiddleware(
         translator, settings.throttle_rate, settings.throttle_burst, redis, key_prefix))
     dp.update.outer_middleware(OnePersonAtATimeMiddleware())
@@ -136,17 +149,19 @@ def _detach(router: Router) -> None:
 
 async def on_startup(bot: Bot, settings: Settings, translator: Translator,
                      sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    """Bootstrap admins become rows; command lists are published for residents and staff."""
+    """Bootstrap admins become rows; the bot's description and command lists (residents,
+    staff) are published."""
     async with sessionmaker() as session:
         await roles.sync_bootstrap_admins(session, Channel.TELEGRAM,
                                           [str(i) for i in settings.admin_ids])
         staff = await roles.list_staff(session, Channel.TELEGRAM)
         await session.commit()
-    await set_resident_commands(bot, translator)
+    await set_resident_commands(bot, translator, settings.default_language)
+    await set_bot_profile(bot, translator, settings.city_name, settings.default_language)
     for member in staff:
         if member.external_id.lstrip("-").isdigit():
             await set_staff_commands(bot, translator, int(member.external_id),
-                                     roles.expand(member.roles))
+                                     roles.expand(member.roles), settings.default_language)
 
 
 @dataclass
@@ -157,11 +172,29 @@ class Runtime:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     bot: Bot
-    dp: Dispatcher
+    dp: SkippingDispatcher
     redis: Any | None = None
     scheduler: Ticker | None = None
     background: list[asyncio.Task[Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def request_stop(self, sig: signal.Signals) -> None:
+        """SIGTERM or SIGINT: finish what is running, close everything, exit 0."""
+        if not self.stop.is_set():
+            log.info("received %s, shutting down", sig.name)
+            self.stop.set()
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _stop_on_signals(rt: Runtime) -> None:
+    """One way to stop for polling and webhook alike, so both exit 0 with the same lines
+    (a service manager marks a unit that exits 1 on SIGTERM as failed)."""
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        with suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(sig, rt.request_stop, sig)
 
 
 @asynccontextmanager
@@ -173,10 +206,12 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     bot = build_bot(settings)
     dp = build_dispatcher(settings, sessionmaker, redis=redis)
     rt = Runtime(settings, engine, sessionmaker, bot, dp, redis)
+    _stop_on_signals(rt)
     try:
         yield rt
     finally:
         rt.stop.set()
+        log.info("stopping background work and closing connections")
         if rt.scheduler is not None:
             await rt.scheduler.stop()
         from handlers.press import stop_trackers
@@ -191,6 +226,10 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
         if redis is not None:
             await redis.aclose()
         await engine.dispose()
+        for sig in STOP_SIGNALS:
+            with suppress(NotImplementedError):
+                asyncio.get_running_loop().remove_signal_handler(sig)
+        log.info("stopped")
 
 
 async def start_background(rt: Runtime) -> None:
@@ -215,6 +254,20 @@ async def run_polling(settings: Settings) -> None:
         await rt.bot.delete_webhook(drop_pending_updates=False)
         await on_startup(rt.bot, settings, get_translator(), rt.sessionmaker)
         await start_background(rt)
+        if rt.stop.is_set():  # a signal during start-up
+            return
         log.info("polling started")
-        await rt.dp.start_polling(rt.bot, handle_signals=True, close_bot_session=False,
-                                  tasks_concurrency_limit=settings.polling_concurrency)
+        polling = asyncio.create_task(rt.dp.start_polling(
+            rt.bot, handle_signals=False, close_bot_session=False,
+            tasks_concurrency_limit=settings.polling_concurrency))
+        stopping = asyncio.create_task(rt.stop.wait())
+        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not polling.done():
+            try:
+                await rt.dp.stop_polling()
+            except RuntimeError:  # stopped before polling had begun
+                polling.cancel()
+        with suppress(asyncio.CancelledError):
+            await polling
+        await rt.dp.wait_idle(within=SHUTDOWN_GRACE_SECONDS)

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
                                       env_ignore_empty=True)
 
-    bot_token: SecretStr
+    # Needed only by the commands that talk to Telegram (`run`, `web`), not `migrate`/`admin`.
+    bot_token: SecretStr | None = None
     telegram_api_base: str | None = None
     bot_username: str | None = None
 
@@ -118,7 +119,9 @@ class Settings(BaseSettings):
 
     @field_validator("bot_token")
     @classmethod
-    def _token_format(cls, value: SecretStr) -> SecretStr:
+    def _token_format(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
         if not TOKEN_RE.match(value.get_secret_value().strip()):
             raise ValueError("BOT_TOKEN does not look like a token from @BotFather (digits:secret)")
         return SecretStr(value.get_secret_value().strip())

@@ -1,4 +1,5 @@
-"""Cross-cutting concerns: one DB session per update, who the user is, throttling."""
+"""Cross-cutting concerns: private chats only, one DB session per update, who the user is,
+throttling."""
 
 from __future__ import annotations
 
@@ -8,13 +9,26 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.flags import get_flag
-from aiogram.types import CallbackQuery, TelegramObject, Update, User
+from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import CommandStart
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+    Update,
+    User,
+)
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.ids import private_chat_url
 from services import residents, roles
 from services.db import has_writes
 from services.i18n import Translator, normalize_language
@@ -23,6 +37,53 @@ from services.models import Channel
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class PrivateChatsOnlyMiddleware(BaseMiddleware):
+    """Keeps every conversation in the resident's private chat with the bot.
+
+    In a group the bot would show a resident's name, address and dialogs to everybody, so
+    there it answers only `/start`, with a button to the private chat, and stays silent
+    otherwise (a pressed button is answered without a word). An update without a sender
+    has nobody to talk to. Channel posts and inline queries pass untouched.
+    """
+
+    GROUPS = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
+    _start = CommandStart(ignore_case=True)
+
+    def __init__(self, translator: Translator, settings: Settings) -> None:
+        self.translator = translator
+        self.settings = settings
+
+    async def __call__(self, handler: Handler, event: TelegramObject,
+                       data: dict[str, Any]) -> Any:
+        if not isinstance(event, Update) or event.channel_post or event.edited_channel_post:
+            return await handler(event, data)
+        chat: Chat | None = data.get("event_chat")
+        user: User | None = data.get("event_from_user")
+        if chat is not None and chat.type in self.GROUPS:
+            try:
+                if event.message is not None and user is not None:
+                    await self._invite(event.message, user, data["bot"])
+                elif event.callback_query is not None:
+                    await event.callback_query.answer()
+            except TelegramAPIError as exc:  # e.g. no right to write in that group: stay quiet
+                log.info("could not answer in group %s: %s", chat.id, exc.message)
+            return None
+        if user is None and (event.message or event.edited_message or event.callback_query):
+            return None
+        return await handler(event, data)
+
+    async def _invite(self, message: Message, user: User, bot: Bot) -> None:
+        """`/start` in a group: a button that opens the private chat (same deep link)."""
+        matched = await self._start(message, bot)
+        if not isinstance(matched, dict):
+            return
+        username = self.settings.bot_username or (await bot.me()).username or ""
+        url = private_chat_url(username, matched["command"].args)
+        tr = self.translator.for_language(normalize_language(user.language_code))
+        await message.answer(tr("group.private_only"), reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text=tr("group.open_private"), url=url)]]))
 
 
 class OnePersonAtATimeMiddleware(BaseMiddleware):
@@ -146,15 +207,16 @@ class ThrottlingMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject,
                        data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is None or self.rate <= 0:
+        # Inline queries come one per pause in typing and are cached by Telegram; throttled,
+        # the last one (the whole query) would go unanswered.
+        if user is None or self.rate <= 0 or (isinstance(event, Update) and event.inline_query):
             return await handler(event, data)
         allowed, warn = (
             await self._take_redis(user.id) if self.redis is not None else self._take(user.id)
         )
         if allowed:
             return await handler(event, data)
-        if warn:
-            await self._notify(event, user)
+        await self._notify(event, user, warn)
         return None
 
     def _take(self, user_id: int) -> tuple[bool, bool]:
@@ -186,18 +248,18 @@ class ThrottlingMiddleware(BaseMiddleware):
             await self.redis.expire(key, window + 1)
         return count <= self.burst, count == self.burst + 1
 
-    async def _notify(self, event: TelegramObject, user: User) -> None:
-        tr = self.translator.for_language(normalize_language(user.language_code))
-        text = tr("error.throttled")
+    async def _notify(self, event: TelegramObject, user: User, warn: bool) -> None:
+        """One polite notice per flood; every press is answered (silently after the notice),
+        or the resident's button keeps spinning."""
+        target = event.event if isinstance(event, Update) else event
         try:
-            update = event if isinstance(event, Update) else None
-            target = update.event if update is not None else event
-            answer = getattr(target, "answer", None)
-            if answer is None:
-                return
-            if target.__class__.__name__ == "CallbackQuery":
-                await answer(text, show_alert=False)
-            else:
-                await answer(text)
+            if isinstance(target, CallbackQuery):
+                await target.answer(self._text(user) if warn else None)
+            elif warn and isinstance(target, Message):
+                await target.answer(self._text(user))
         except Exception:  # the notice is a courtesy; never let it break the loop
             log.debug("could not send throttle notice", exc_info=True)
+
+    def _text(self, user: User) -> str:
+        return self.translator.for_language(normalize_language(user.language_code))(
+            "error.throttled")

@@ -7,6 +7,8 @@ import logging
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from sqlalchemy import text
@@ -14,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Runtime, on_startup, runtime, start_background
 from bot.config import Settings
+from bot.updates import parse_update
 from services.i18n import get_translator
 
 log = logging.getLogger(__name__)
@@ -22,7 +25,8 @@ SESSIONMAKER_KEY = web.AppKey("sessionmaker", async_sessionmaker)
 
 
 class SecretCheckedHandler(SimpleRequestHandler):
-    """Refuses (401) any update without the right secret before it reaches the dispatcher."""
+    """Refuses any request without the right secret (401) or without an update in it (400)
+    before it reaches the dispatcher."""
 
     def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str, **kwargs: Any) -> None:
         super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret,
@@ -33,7 +37,25 @@ class SecretCheckedHandler(SimpleRequestHandler):
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self._secret.encode()):
             return web.json_response({"ok": False, "error": "unauthorized"}, status=401)
-        return await super().handle(request)
+        bot = await self.resolve_bot(request)
+        update = read_update(await request.read(), bot)
+        if update is None:
+            return web.json_response({"ok": False, "error": "bad request"}, status=400)
+        result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
+            bot, update, **self.data)
+        return web.Response(body=self._build_response_writer(bot=bot, result=result))
+
+
+def read_update(body: bytes, bot: Bot) -> Update | None:
+    """The update in a request body; None (logged once, no traceback) for anything else:
+    not JSON, not UTF-8, nested past the parser's depth, or not shaped like an update."""
+    try:
+        raw = bot.session.json_loads(body)
+    except (ValueError, RecursionError) as exc:
+        log.warning("refused a webhook body that is not an update: unreadable JSON (%s)",
+                    type(exc).__name__)
+        return None
+    return parse_update(raw, bot)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -68,7 +90,8 @@ async def run_webhook(settings: Settings) -> None:
         )
         await start_background(rt)
         app = build_web_app(rt, secret)
-        runner = web.AppRunner(app, handle_signals=True)
+        # Signals are the runtime's (aiohttp's own handler exits with status 1).
+        runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, settings.web_host, settings.web_port)
         await site.start()
@@ -77,3 +100,4 @@ async def run_webhook(settings: Settings) -> None:
             await rt.stop.wait()
         finally:
             await runner.cleanup()
+            log.info("webhook server stopped")

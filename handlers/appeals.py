@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.dialogs import register_dialog
+from bot.ids import RowId, SmallNumber
 from handlers.menu import MenuCB, menu_button
 from handlers.onboarding import on_resume, require_profile
 from handlers.ui import show
@@ -51,20 +52,20 @@ SNIPPET = 120
 class AppealCB(CallbackData, prefix="ap"):
     action: str
     value: str = ""
-    id: int = 0
-    page: int = 0
+    id: RowId = 0
+    page: SmallNumber = 0
 
 
 class FollowupCB(CallbackData, prefix=appeals.FOLLOWUP_PREFIX):
     """Packed as services.appeals.followup_callback does (outbox buttons carry it)."""
 
-    appeal_id: int
+    appeal_id: RowId
     answer: str
 
 
 class RateCB(CallbackData, prefix="aprt"):
-    appeal_id: int
-    score: int
+    appeal_id: RowId
+    score: SmallNumber
 
 
 class AppealForm(StatesGroup):

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.filters import HasRole
+from bot.ids import RowId, SmallNumber
 from handlers.appeals import history_lines, rules_from_settings
 from handlers.menu import menu_button
 from handlers.petitions import PetCB
@@ -47,9 +48,9 @@ NOT_COMMAND = ~F.text.startswith("/")
 
 class StaffAppealCB(CallbackData, prefix="sap"):
     action: str
-    id: int = 0
+    id: RowId = 0
     value: str = ""
-    page: int = 0
+    page: SmallNumber = 0
 
 
 class StaffAppealForm(StatesGroup):

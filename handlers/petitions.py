@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
-from urllib.parse import quote
 
 from aiogram import Bot, F, Router
-from aiogram.filters import CommandObject, CommandStart, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQuery,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InlineQueryResultUnion,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+)
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.dialogs import register_dialog
+from bot.filters import DeepLink
+from bot.ids import RowId, SmallNumber, start_url
+from bot.limits import MESSAGE_MAX, clip_html, clip_text
 from handlers.menu import MenuCB, menu_button
 from handlers.onboarding import on_resume, require_profile
 from handlers.ui import show
@@ -23,7 +37,7 @@ from services import drafts, petitions
 from services.db import write_turn
 from services.drafts import DraftKind
 from services.errors import Conflict, DomainError, InvalidInput, NotFound
-from services.i18n import Raw, Texts
+from services.i18n import Raw, Texts, echo
 from services.models import Draft, Petition, PetitionStatus, Resident
 from services.petitions import ListKind, PetitionCard, PetitionRules
 from services.timeutil import format_date
@@ -31,21 +45,21 @@ from services.timeutil import format_date
 router = Router(name="petitions")
 
 BAR_CELLS = 10
-MESSAGE_MAX = 4096
 LABEL_MAX = 48
+SEARCH_KEPT = 500
 NOT_COMMAND = ~F.text.startswith("/")
 
 
 class PetListCB(CallbackData, prefix="pl"):
     kind: str
-    page: int = 0
+    page: SmallNumber = 0
 
 
 class PetCB(CallbackData, prefix="pc"):
     action: str  # open | sign | withdraw
-    id: int
+    id: RowId
     kind: str = ""  # the list to go back to ("" = the petitions section)
-    page: int = 0
+    page: SmallNumber = 0
 
 
 class PetNewCB(CallbackData, prefix="pn"):
@@ -155,8 +169,8 @@ def render_card(tr: Texts, view: PetitionCard, *, body_limit: int | None = None)
 
 
 async def deep_link(bot: Bot, settings: Settings, petition_id: int) -> str:
-    username = settings.bot_username or (await bot.me()).username
-    return f"https://t.me/{username}?start=petition_{petition_id}"
+    username = settings.bot_username or (await bot.me()).username or ""
+    return start_url(username, "petition", petition_id)
 
 
 def _back_to_list(tr: Texts, kind: str, page: int) -> InlineKeyboardButton:
@@ -179,9 +193,11 @@ def card_markup(tr: Texts, view: PetitionCard, link: str, kind: str = "",
         rows.append([InlineKeyboardButton(
             text=tr("petition.btn.withdraw"),
             callback_data=PetCB(action="withdraw", id=p.id, kind=kind, page=page).pack())])
-    if p.status in petitions.PUBLIC:
-        share = f"https://t.me/share/url?url={quote(link, safe='')}&text={quote(p.title)}"
-        rows.append([InlineKeyboardButton(text=tr("petition.btn.share"), url=share)])
+    if p.status in petitions.PUBLIC and p.number:
+        # Opens the chat picker with `@bot petition 12` typed in: the card goes in as is.
+        rows.append([InlineKeyboardButton(
+            text=tr("petition.btn.share"),
+            switch_inline_query=tr("petition.inline.query", number=p.number))])
     rows.append([_back_to_list(tr, kind, page)])
     rows.append([menu_button(tr)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -224,7 +240,7 @@ async def show_list(event: Message | CallbackQuery, session: AsyncSession, tr: T
     result = await petitions.list_petitions(
         session, kind, page=page, viewer_id=resident.id if resident else None, query=query
     )
-    lines = [tr(f"petition.list.{kind.value}", query=query or "")]
+    lines = [tr(f"petition.list.{kind.value}", query=echo(query))]
     if not result.items:
         lines.append(tr("petition.list.empty"))
     else:
@@ -281,9 +297,11 @@ async def search_typed(message: Message, state: FSMContext, session: AsyncSessio
     if not petitions.search_words(message.text):
         await message.answer(tr("petition.error.search_empty") + "\n" + tr("petition.search.ask"))
         return
+    # Only the first words are searched for; the rest need not sit in the dialog state.
+    query = (message.text or "")[:SEARCH_KEPT]
     await state.set_state(None)
-    await state.update_data(petition_query=message.text)
-    await show_list(message, session, tr, resident, ListKind.SEARCH, 0, message.text)
+    await state.update_data(petition_query=query)
+    await show_list(message, session, tr, resident, ListKind.SEARCH, 0, query)
 
 
 @router.message(StateFilter(PetitionSearch.query), NOT_COMMAND)
@@ -311,16 +329,17 @@ async def list_page(query: CallbackQuery, callback_data: PetListCB, state: FSMCo
 # ---- the card: open, sign, withdraw, deep link --------------------------------------------
 
 
-@router.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^petition_(\d+)$")))
-async def open_by_link(message: Message, command: CommandObject, state: FSMContext,
+@router.message(DeepLink("petition"))
+async def open_by_link(message: Message, link_id: int | None, state: FSMContext,
                        session: AsyncSession, bot: Bot, settings: Settings, tr: Texts,
                        resident: Resident | None) -> None:
     """A shared link opens the card for anyone, even someone who never used the bot."""
     await state.set_state(None)
-    petition_id = int((command.args or "").split("_", 1)[1])
     try:
+        if link_id is None:
+            raise NotFound("petition.error.not_found")
         await show_card(message, session, bot, settings, tr,
-                        resident.id if resident else None, petition_id)
+                        resident.id if resident else None, link_id)
     except NotFound:
         await message.answer(tr("petition.error.not_found"), reply_markup=InlineKeyboardMarkup(
             inline_keyboard=[[_back_to_list(tr, "", 0)], [menu_button(tr)]]))
@@ -395,6 +414,72 @@ async def back_to_petition(message: Message, resident: Resident, tr: Texts, arg:
         await show_card(message, session, bot, settings, tr, resident.id, int(arg))
     except (NotFound, ValueError):
         await message.answer(tr("petition.error.not_found"))
+
+
+# ---- sharing into any chat (inline mode) --------------------------------------------------
+
+SHARE_QUERY = re.compile(r"(?:(?:petition|петиці[яюї])\s*)?[№#]?\s*([0-9]{1,12})",
+                         re.IGNORECASE)
+SHARE_CACHE_SECONDS = 30  # the progress changes with every signature
+ARTICLE_TITLE_MAX = 100
+
+
+def parse_share_query(text: str) -> int | None:
+    """`petition 12`, `петиція №12`, `#12`, `12` → 12; None for anything else."""
+    match = SHARE_QUERY.fullmatch(text.strip())
+    return int(match[1]) if match else None
+
+
+def share_card(tr: Texts, view: PetitionCard, link: str) -> str:
+    """What lands in the chat: number, title, progress, time left, status and the link."""
+    p = view.petition
+    parts = [tr("petition.card.title", number=p.number), tr("petition.card.heading", title=p.title)]
+    if p.threshold:
+        parts.append(_progress(tr, p))
+    if view.days_left is not None and p.deadline is not None:
+        parts.append(tr.plural("petition.card.days_left", view.days_left,
+                               deadline=format_date(p.deadline)))
+    parts.append(tr("petition.card.status", status=Raw(tr(f"petition.status.{p.status}"))))
+    parts += ["", tr("petition.inline.link", link=link)]
+    return clip_html("\n".join(parts), MESSAGE_MAX)
+
+
+def share_result(tr: Texts, view: PetitionCard, link: str) -> InlineQueryResultArticle:
+    p = view.petition
+    return InlineQueryResultArticle(
+        id=f"petition-{p.id}",
+        # Plain text fields: nothing is parsed as HTML there.
+        title=clip_text(f"№{p.number} {p.title}", ARTICLE_TITLE_MAX),
+        description=tr("petition.inline.description", count=p.signature_count,
+                       threshold=p.threshold or "—"),
+        input_message_content=InputTextMessageContent(
+            message_text=share_card(tr, view, link),
+            link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+            InlineKeyboardButton(text=tr("petition.btn.open"), url=link)]]),
+    )
+
+
+@router.inline_query()
+async def share_inline(query: InlineQuery, session: AsyncSession, bot: Bot, settings: Settings,
+                       tr: Texts) -> None:
+    """`@bot petition 12` in any chat: the published petition's card with an "open" button;
+    anything else gets no results and a hint that opens the bot."""
+    number = parse_share_query(query.query)
+    results: list[InlineQueryResultUnion] = []
+    if number is not None:
+        try:
+            view = await petitions.card(session, await petitions.find_published(session, number))
+        except NotFound:
+            pass
+        else:
+            results.append(share_result(tr, view, await deep_link(bot, settings, view.petition.id)))
+    hint = None
+    if not results:
+        key = "petition.inline.hint" if number is None else "petition.inline.not_found"
+        hint = InlineQueryResultsButton(text=tr(key, number=number or ""),
+                                        start_parameter="petitions")
+    await query.answer(results, cache_time=SHARE_CACHE_SECONDS, is_personal=True, button=hint)
 
 
 # ---- filing a petition --------------------------------------------------------------------

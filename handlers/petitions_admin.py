@@ -21,11 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.filters import HasRole
+from bot.ids import RowId, SmallNumber
 from handlers.petitions import progress_bar, rules_from_settings
 from handlers.ui import show
 from services import petitions
 from services.errors import Conflict, DomainError, InvalidInput
 from services.i18n import Raw, Texts
+from services.ids import parse_row_id
 from services.models import AnswerKind, PetitionStatus, RejectReason, Role
 from services.petitions import ListKind
 from services.timeutil import format_date, format_datetime
@@ -40,9 +42,9 @@ EDITABLE = (PetitionStatus.MODERATION, PetitionStatus.COLLECTING)
 
 class PetAdmCB(CallbackData, prefix="pa"):
     action: str
-    id: int = 0
+    id: RowId = 0
     value: str = ""
-    page: int = 0
+    page: SmallNumber = 0
 
 
 class PetitionModeration(StatesGroup):
@@ -193,10 +195,10 @@ def petitions_clip(text: str, limit: int = 3000) -> str:
 
 
 def _petition_id(command: CommandObject) -> int:
-    args = (command.args or "").strip().lstrip("№#")
-    if not args.isdigit():
+    petition_id = parse_row_id((command.args or "").strip().lstrip("№#"))
+    if petition_id is None:
         raise InvalidInput("petition.admin.usage_id", command=command.command)
-    return int(args)
+    return petition_id
 
 
 @router.message(Command("petition_manage"))

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.dialogs import dialog_kind, register_dialog
 from bot.filters import HasRole
+from bot.ids import RowId, SmallNumber
 from handlers.menu import menu_button
 from handlers.subscriptions import EventCB, event_card, topic_name
 from handlers.ui import show
@@ -53,8 +54,8 @@ NOT_A_COMMAND = ~F.text.startswith("/")
 class PressCB(CallbackData, prefix="pr"):
     action: str
     value: str = ""
-    id: int = 0
-    page: int = 0
+    id: RowId = 0
+    page: SmallNumber = 0
 
 
 class EventForm(StatesGroup):

@@ -8,10 +8,12 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import set_staff_commands
+from bot.config import Settings
 from bot.filters import HasRole
 from services import roles as roles_service
 from services.errors import InvalidInput
 from services.i18n import Texts, Translator
+from services.ids import parse_row_id
 from services.models import Channel, Role
 
 router = Router(name="staff")
@@ -20,34 +22,36 @@ router.message.filter(HasRole(Role.ADMIN))
 
 def _parse(command: CommandObject) -> tuple[str, Role]:
     parts = (command.args or "").split()
-    if len(parts) != 2 or not parts[0].lstrip("-").isdigit():
+    # A Telegram id is a 64-bit number; anything longer is not one (and int() would choke).
+    if len(parts) != 2 or parse_row_id(parts[0].removeprefix("-")) is None:
         raise InvalidInput("staff.usage")
     return parts[0], roles_service.parse_role(parts[1])
 
 
 async def _refresh_commands(bot: Bot, session: AsyncSession, translator: Translator,
-                            external_id: str) -> None:
+                            external_id: str, settings: Settings) -> None:
     current = await roles_service.roles_of(session, Channel.TELEGRAM, external_id)
     await session.commit()
-    await set_staff_commands(bot, translator, int(external_id), current)
+    await set_staff_commands(bot, translator, int(external_id), current,
+                             settings.default_language)
 
 
 @router.message(Command("grant"))
 async def grant(message: Message, command: CommandObject, session: AsyncSession, tr: Texts,
-                actor: str, bot: Bot, translator: Translator) -> None:
+                actor: str, bot: Bot, translator: Translator, settings: Settings) -> None:
     external_id, role = _parse(command)
     added = await roles_service.grant(session, actor, Channel.TELEGRAM, external_id, role)
-    await _refresh_commands(bot, session, translator, external_id)
+    await _refresh_commands(bot, session, translator, external_id, settings)
     key = "staff.granted" if added else "staff.already"
     await message.answer(tr(key, id=external_id, role=tr(f"role.{role.value}")))
 
 
 @router.message(Command("revoke"))
 async def revoke(message: Message, command: CommandObject, session: AsyncSession, tr: Texts,
-                 actor: str, bot: Bot, translator: Translator) -> None:
+                 actor: str, bot: Bot, translator: Translator, settings: Settings) -> None:
     external_id, role = _parse(command)
     removed = await roles_service.revoke(session, actor, Channel.TELEGRAM, external_id, role)
-    await _refresh_commands(bot, session, translator, external_id)
+    await _refresh_commands(bot, session, translator, external_id, settings)
     key = "staff.revoked" if removed else "staff.not_held"
     await message.answer(tr(key, id=external_id, role=tr(f"role.{role.value}")))
 

@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.ids import RowId, SmallNumber
 from handlers.menu import MenuCB, main_menu_markup, main_menu_text, menu_button, show_main_menu
 from handlers.onboarding import on_resume
 from handlers.ui import show
@@ -32,8 +33,8 @@ class SubCB(CallbackData, prefix="sub"):
 
 class EventCB(CallbackData, prefix="ev"):
     action: str  # list | remind
-    event_id: int = 0
-    page: int = 0
+    event_id: RowId = 0
+    page: SmallNumber = 0
 
 
 def topic_name(tr: Texts, topic: Topic) -> str:

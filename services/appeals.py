@@ -27,6 +27,7 @@ from services.db import insert_ignoring_conflicts, utcnow
 from services.drafts import DraftKind
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.i18n import Texts
+from services.ids import parse_row_id
 from services.models import Petition, Resident, Role
 from services.models.appeals import (
     Appeal,
@@ -579,7 +580,10 @@ async def find_by_number(session: AsyncSession, raw: str) -> Appeal:
     """An appeal by its full number (`З-2026-000123`) or by its id."""
     value = raw.strip().upper()
     if value.isdigit():
-        return await get(session, int(value))
+        appeal_id = parse_row_id(value)  # a number no row can have is not found, not an error
+        if appeal_id is None:
+            raise NotFound("appeals.error.not_found")
+        return await get(session, appeal_id)
     if value[:2] in ("3-", "Z-"):  # a digit three or a Latin Z typed for the Cyrillic letter
         value = NUMBER_PREFIX + value[1:]
     appeal = await session.scalar(select(Appeal).where(Appeal.number == value))

@@ -116,6 +116,16 @@ def get_translator() -> Translator:
     return Translator()
 
 
+ECHO_MAX = 100
+
+
+def echo(text: str | None, limit: int = ECHO_MAX) -> str:
+    """Something a person typed, quoted back in a reply: clipped, so that however long it was
+    the reply stays within the messenger's limit and readable."""
+    value = " ".join((text or "").split())
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
 def normalize_language(code: str | None) -> str:
     """Map a Telegram ``language_code`` to one of ours (Ukrainian unless clearly English)."""
     if code and code.split("-")[0].lower() == "en":

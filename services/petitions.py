@@ -55,6 +55,7 @@ PUBLIC = (
     PetitionStatus.ANSWERED,
     PetitionStatus.NOT_ENOUGH_SIGNATURES,
 )
+NUMBER_MAX = 2**31 - 1
 CONSIDERED = (
     PetitionStatus.AWAITING_ANSWER,
     PetitionStatus.UNDER_CONSIDERATION,
@@ -265,6 +266,19 @@ async def card(
         can_withdraw=signed and petition.status == PetitionStatus.COLLECTING and open_now,
         days_left=days_left(petition, now),
     )
+
+
+async def find_published(session: AsyncSession, number: int) -> int:
+    """The id of petition №`number` if anyone may see it; NotFound otherwise."""
+    # The number column is an INTEGER: a larger one cannot exist (and would not bind).
+    petition_id = None
+    if 0 < number <= NUMBER_MAX:
+        petition_id = await session.scalar(
+            select(Petition.id).where(Petition.number == number, Petition.status.in_(PUBLIC))
+        )
+    if petition_id is None:
+        raise NotFound("petition.error.not_found")
+    return petition_id
 
 
 async def list_petitions(

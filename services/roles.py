@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services import audit
 from services.db import insert_ignoring_conflicts, is_postgres
 from services.errors import InvalidInput
+from services.i18n import echo
 from services.models import Role, StaffRole, StaffRoleVersion
 
 # What each role may also do: an admin can do everything, a moderator is not press.
@@ -32,7 +33,7 @@ def parse_role(value: str) -> Role:
     try:
         return Role(value.strip().lower())
     except ValueError:
-        raise InvalidInput("staff.bad_role", role=value) from None
+        raise InvalidInput("staff.bad_role", role=echo(value)) from None
 
 
 def expand(roles: Iterable[Role]) -> frozenset[Role]:

@@ -30,3 +30,42 @@ def test_every_listed_command_has_a_description_in_every_language():
     for language in LANGUAGES:
         keys = catalog_keys(language)
         assert {f"cmd.{c}" for c in listed} <= set(keys), language
+
+
+async def test_a_newcomer_sees_what_the_bot_is_before_pressing_start(bot_app_factory):
+    """Description, short description and the commands menu, per language and by default."""
+    from bot.app import on_startup
+    from services.i18n import get_translator
+
+    app = await bot_app_factory(city_name="Слов'янськ", default_language="en")
+    fake = app.fake
+    await on_startup(app.bot, app.settings, get_translator(), app.sessionmaker)
+
+    assert set(fake.descriptions) == {None, "uk", "en"}
+    assert set(fake.short_descriptions) == {None, "uk", "en"}
+    assert "Слов'янськ" in fake.descriptions["uk"] and "Слов'янськ" in fake.descriptions["en"]
+    assert fake.descriptions["uk"] != fake.descriptions["en"]
+    assert fake.descriptions[None] == fake.descriptions["en"]  # DEFAULT_LANGUAGE=en
+    assert all(len(d) <= 512 for d in fake.descriptions.values())
+    assert all(len(d) <= 120 for d in fake.short_descriptions.values())
+    assert fake.menu_button == {"type": "commands"}
+    default_scope = {c.get("language_code"): c for c in fake.commands
+                     if c["scope"]["type"] == "default"}
+    assert set(default_scope) == {None, "uk", "en"}
+    menu = {c["command"]: c["description"] for c in default_scope["uk"]["commands"]}
+    assert menu["start"] and set(menu) == set(RESIDENT_COMMANDS)
+
+    # A restart with the same texts does not send them again (Telegram limits these calls).
+    calls = fake.method_counts["setmydescription"] + fake.method_counts["setmyshortdescription"]
+    await on_startup(app.bot, app.settings, get_translator(), app.sessionmaker)
+    assert fake.method_counts["setmydescription"] + fake.method_counts[
+        "setmyshortdescription"] == calls
+
+
+def test_the_profile_texts_fit_telegram_even_for_a_long_city_name():
+    from bot.commands import profile_texts
+    from services.i18n import get_translator
+
+    for language in LANGUAGES:
+        description, short = profile_texts(get_translator(), language, "Новоград-Волинський" * 3)
+        assert 0 < len(description) <= 512 and 0 < len(short) <= 120

@@ -6,7 +6,6 @@ import copy
 import csv
 import io
 from datetime import timedelta
-from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import func, select
 
@@ -64,9 +63,9 @@ async def petition_row(bot_app, petition_id: int) -> Petition:
         return row
 
 
-def share_link(message) -> str:
-    url = message.button("Поділитися")["url"]
-    return parse_qs(urlparse(url).query)["url"][0]
+def share_query(message) -> str:
+    """What the share button types into the chosen chat after `@bot `."""
+    return message.button("Поділитися")["switch_inline_query"]
 
 
 # ---- browsing -----------------------------------------------------------------------------
@@ -157,7 +156,7 @@ async def test_card_shows_progress_days_status_and_public_name_only(bot_app):
     assert "1 підпис із 4" in card
     assert "Залишилося 30 днів" in card
     assert "Триває збір підписів" in card
-    assert share_link(visitor.last) == f"https://t.me/{BOT_USERNAME}?start=petition_{pid}"
+    assert share_query(visitor.last) == f"петиція {number}"
     assert visitor.last.button("Підписати")
 
 

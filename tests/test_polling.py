@@ -106,3 +106,37 @@ async def test_quick_taps_are_handled_in_order(polling):
     async with app.sessionmaker() as session:
         resident = await session.scalar(select(Resident))
         assert resident is not None and resident.address == "вул. Миру, 5"
+
+
+async def test_an_update_that_cannot_be_read_is_skipped_and_the_loop_goes_on(polling, caplog):
+    """Telegram sends what it sends: one malformed update must not stall everybody."""
+    app = polling
+    first, second = polled_resident(app, 7004, "en"), polled_resident(app, 7005, "en")
+    await first.send("/start")
+    bad_id = await app.fake.push_update({"message": {"message_id": "x", "chat": 5}})
+    await second.send("/start")
+    assert "Step 1 of 6" in first.last.text and "Step 1 of 6" in second.last.text
+    assert (app.fake.last_offset or 0) > bad_id
+    skipped = [r for r in caplog.records if "could not be read" in r.getMessage()]
+    assert len(skipped) == 1 and str(bad_id) in skipped[0].getMessage()
+    assert not skipped[0].exc_info
+    assert not [r for r in caplog.records if "Failed to fetch updates" in r.getMessage()]
+
+
+async def test_a_stop_waits_for_the_updates_in_progress(bot_app):
+    """Polling handles updates as tasks: closing the database under one would fail it."""
+    release, entered = asyncio.Event(), asyncio.Event()
+
+    async def slow(handler, message, data) -> None:
+        entered.set()
+        await release.wait()
+
+    bot_app.dp.message.outer_middleware(slow)
+    handling = asyncio.create_task(bot_app.resident(7006).send("hello"))
+    await entered.wait()
+    waiting = asyncio.create_task(bot_app.dp.wait_idle(within=30))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    release.set()
+    await asyncio.wait_for(waiting, 5)
+    await handling

@@ -78,3 +78,20 @@ async def test_flooding_resident_is_slowed_others_are_not(bot_app_factory):
     assert sum("Що вміє цей бот" in t for t in texts) == 3
     await neighbour.send("/help")
     assert "Що вміє цей бот" in neighbour.last.text
+
+
+async def test_every_throttled_press_is_answered(bot_app_factory):
+    """A press that is slowed down is still answered, or the resident's spinner keeps turning."""
+    app = await bot_app_factory(throttle_rate=0.01, throttle_burst=2)
+    c = app.resident(903)
+    await c.send("/menu")  # one of the two tokens
+    message = c.last
+    message.reply_markup = {"inline_keyboard": [[{"text": "old", "callback_data": "gone:1"}]]}
+    answers = []
+    for _ in range(4):
+        await c.press("old", message)
+        answers += c.last_callback_answers
+    assert len(answers) == 4, "every press answered exactly once"
+    assert "кнопка вже не діє" in answers[0]["text"]
+    assert "Зачекайте" in answers[1]["text"]
+    assert not answers[2].get("text") and not answers[3].get("text")

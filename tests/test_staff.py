@@ -73,9 +73,9 @@ async def test_bootstrap_admins_from_config(bot_app_factory):
     await on_startup(app.bot, app.settings, get_translator(), app.sessionmaker)
     async with app.sessionmaker() as session:
         assert Role.ADMIN in await roles.roles_of(session, Channel.TELEGRAM, "901")
-    # Residents' command lists were published in both languages.
+    # Residents' command lists were published in both languages and by default.
     default = [c for c in app.fake.commands if c.get("scope", {}).get("type") == "default"]
-    assert {c.get("language_code") for c in default} == {None, "en"}
+    assert {c.get("language_code") for c in default} == {None, "uk", "en"}
     replies = await app.resident(900).send("/staff")
     assert "900" in replies[-1].text and "901" in replies[-1].text
 

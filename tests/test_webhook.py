@@ -81,3 +81,33 @@ async def test_healthz_fails_when_the_database_is_gone(bot_app):
     finally:
         await runner.cleanup()
         await broken.dispose()
+
+
+@pytest.mark.parametrize("body", [
+    b"{not json",
+    b"\xff\xfe garbage",
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"update_id": 7, "message": {"reply_markup": ' + b"[" * 5000 + b"]" * 5000 + b"}}",
+    b'{"update_id": 8, "message": {"message_id": 1, "date": 0, "chat": {"id": 1, '
+    b'"type": "private"}, "reply_markup": {"inline_keyboard": ' + b"[" * 900 + b"]" * 900
+    + b"}}}",
+    b'{"update_id": "not a number"}',
+    b"[]",
+    b"null",
+])
+async def test_a_malformed_body_with_the_right_secret_is_refused_without_a_traceback(
+        web_server, caplog, body: bytes):
+    url, app = web_server
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url + app.settings.webhook_path, data=body,
+                             headers={SECRET_HEADER: SECRET,
+                                      "Content-Type": "application/json"}) as response:
+            assert response.status == 400
+        # The next good update is served as usual.
+        async with http.post(url + app.settings.webhook_path, json=_start_update(3, 9003),
+                             headers={SECRET_HEADER: SECRET}) as response:
+            assert response.status == 200
+    assert "Крок 1 з 6" in (app.fake.to_chat(9003)[-1].text or "")
+    assert not [r for r in caplog.records if r.exc_info or r.levelname in ("ERROR", "CRITICAL")]
+    assert any("not an update" in r.getMessage() or "could not be read" in r.getMessage()
+               for r in caplog.records)

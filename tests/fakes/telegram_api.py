@@ -13,6 +13,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp import web
@@ -21,9 +22,53 @@ BOT_ID = 4242
 BOT_USERNAME = "hromada_test_bot"
 JSON_FIELDS = {
     "reply_markup", "entities", "caption_entities", "commands", "scope", "allowed_updates",
-    "link_preview_options", "reply_parameters", "media", "results",
+    "link_preview_options", "reply_parameters", "media", "results", "menu_button", "button",
 }
 SEND_METHODS = {"sendmessage", "sendphoto", "senddocument", "sendmediagroup", "copymessage"}
+# Telegram's limits, counted after parsing the markup, in UTF-16 code units.
+TEXT_LIMITS = {"sendmessage": ("text", 4096), "editmessagetext": ("text", 4096),
+               "sendphoto": ("caption", 1024), "senddocument": ("caption", 1024),
+               "editmessagecaption": ("caption", 1024), "answercallbackquery": ("text", 200),
+               "setmydescription": ("description", 512),
+               "setmyshortdescription": ("short_description", 120)}
+HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
+             "a", "tg-emoji", "code", "pre", "blockquote"}
+
+
+class _TelegramHTML(HTMLParser):
+    """Reads text as Telegram's HTML parse mode does: the visible text, or why it refuses it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.visible: list[str] = []
+        self.open: list[str] = []
+        self.problem: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag not in HTML_TAGS:
+            self.problem = self.problem or f"unsupported start tag \"{tag}\""
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            self.problem = self.problem or f"unexpected end tag \"{tag}\""
+        else:
+            self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.visible.append(data)
+
+
+def telegram_length(text: str, parse_mode: str | None) -> tuple[int, str | None]:
+    """(length Telegram counts, why the markup is refused or None)."""
+    if parse_mode != "HTML":
+        return len(text.encode("utf-16-le")) // 2, None
+    parser = _TelegramHTML()
+    parser.feed(text)
+    parser.close()
+    if parser.open and parser.problem is None:
+        parser.problem = f"can't find end tag corresponding to start tag \"{parser.open[-1]}\""
+    return len("".join(parser.visible).encode("utf-16-le")) // 2, parser.problem
 
 
 @dataclass
@@ -73,6 +118,11 @@ class FakeTelegramAPI:
         self.method_counts: Counter[str] = Counter()
         self.callback_answers: list[dict[str, Any]] = []
         self.commands: list[dict[str, Any]] = []
+        # The bot's profile per language_code (None = the default for every other language).
+        self.descriptions: dict[str | None, str] = {}
+        self.short_descriptions: dict[str | None, str] = {}
+        self.menu_button: dict[str, Any] | None = None
+        self.inline_answers: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] | None = None
         self.blocked_chats: set[int] = set()
         self.faults: dict[str, list[Fault]] = defaultdict(list)
@@ -167,8 +217,24 @@ class FakeTelegramAPI:
                 self._window_count += 1
         return None
 
+    def _check_text(self, method: str, params: dict[str, Any]) -> web.Response | None:
+        """Refuse, as Telegram does, a text over its limit or with markup it cannot parse."""
+        field_name, limit = TEXT_LIMITS.get(method, ("", 0))
+        value = params.get(field_name)
+        if not isinstance(value, str):
+            return None
+        length, problem = telegram_length(value, params.get("parse_mode"))
+        if problem is not None:
+            return self._error(400, description=f"Bad Request: can't parse entities: {problem}")
+        if length > limit:
+            what = "message caption" if field_name == "caption" else "message"
+            if method == "answercallbackquery":
+                return self._error(400, description="Bad Request: MESSAGE_TOO_LONG")
+            return self._error(400, description=f"Bad Request: {what} is too long")
+        return None
+
     def _error(self, code: int, retry_after: int | None = None,
-               description: str = "") -> web.Response:
+               description: str | None = None) -> web.Response:
         body: dict[str, Any] = {"ok": False, "error_code": code}
         if code == 429:
             self.count_429 += 1
@@ -186,7 +252,7 @@ class FakeTelegramAPI:
         self.method_counts[method] += 1
         if self.record_calls:
             self.calls.append((method, params))
-        fault = self._check_faults(method, params)
+        fault = self._check_faults(method, params) or self._check_text(method, params)
         if fault is not None:
             return fault
         handler = getattr(self, f"_m_{method}", None)
@@ -195,6 +261,8 @@ class FakeTelegramAPI:
         result = handler(params)
         if asyncio.iscoroutine(result):
             result = await result
+        if isinstance(result, web.Response):  # the method refused the call
+            return result
         return web.json_response({"ok": True, "result": result})
 
     def _message(self, chat_id: int, message_id: int, params: dict[str, Any]) -> dict[str, Any]:
@@ -239,8 +307,8 @@ class FakeTelegramAPI:
 
     def _m_getme(self, _params: dict[str, Any]) -> dict[str, Any]:
         return {"id": BOT_ID, "is_bot": True, "first_name": "Hromada", "username": BOT_USERNAME,
-                "can_join_groups": False, "can_read_all_group_messages": False,
-                "supports_inline_queries": False}
+                "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": True}
 
     async def _m_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset", 0) or 0)
@@ -306,6 +374,43 @@ class FakeTelegramAPI:
 
     def _m_setmycommands(self, params: dict[str, Any]) -> bool:
         self.commands.append(params)
+        return True
+
+    def _m_setmydescription(self, params: dict[str, Any]) -> bool:
+        self.descriptions[params.get("language_code") or None] = params.get("description", "")
+        return True
+
+    def _m_getmydescription(self, params: dict[str, Any]) -> dict[str, Any]:
+        code = params.get("language_code") or None
+        return {"description": self.descriptions.get(code, "")}
+
+    def _m_setmyshortdescription(self, params: dict[str, Any]) -> bool:
+        self.short_descriptions[params.get("language_code") or None] = params.get(
+            "short_description", "")
+        return True
+
+    def _m_getmyshortdescription(self, params: dict[str, Any]) -> dict[str, Any]:
+        code = params.get("language_code") or None
+        return {"short_description": self.short_descriptions.get(code, "")}
+
+    def _m_setchatmenubutton(self, params: dict[str, Any]) -> bool:
+        self.menu_button = params.get("menu_button") or {"type": "default"}
+        return True
+
+    def _m_getchatmenubutton(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return self.menu_button or {"type": "default"}
+
+    def _m_answerinlinequery(self, params: dict[str, Any]) -> bool | web.Response:
+        """Refuses what Telegram refuses: a card it cannot parse or over 4,096 characters."""
+        for result in params.get("results") or []:
+            content = result.get("input_message_content") or {}
+            if "message_text" in content:
+                length, problem = telegram_length(content["message_text"],
+                                                  content.get("parse_mode"))
+                if problem or length > 4096:
+                    return self._error(400, description="Bad Request: MESSAGE_TOO_LONG"
+                                       if not problem else f"Bad Request: {problem}")
+        self.inline_answers.append(params)
         return True
 
     def _m_setwebhook(self, params: dict[str, Any]) -> bool:
