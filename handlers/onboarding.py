@@ -28,6 +28,7 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.ids import RowId
 from handlers.menu import menu_button, show_main_menu
 from handlers.ui import show
 from services import residents
@@ -65,7 +66,7 @@ class AccountCB(CallbackData, prefix="acc"):
     """'Not you? Unlink' under the notice that an account joined the profile."""
 
     action: str  # unlink
-    identity: int
+    identity: RowId
 
 
 def phone_secret(settings: Settings) -> str | None:

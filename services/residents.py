@@ -275,12 +275,21 @@ async def take_phone(
 async def unlink_account(session: AsyncSession, owner: Resident, identity_id: int, *,
                          presser: tuple[str, str]) -> bool:
     """Detach one account from the owner's profile (not the one pressing): it loses access and
-    starts afresh at /start. False if it is not (or no longer) linked to this profile."""
+    starts afresh at /start. False if it is not (or no longer) linked to this profile.
+
+    Only an account linked before it may detach an account: a newcomer on a recycled number
+    (or a forged button) cannot throw the profile's earlier accounts out.
+    """
     identity = await session.scalar(
         select(ChannelIdentity).where(ChannelIdentity.id == identity_id,
                                       ChannelIdentity.resident_id == owner.id)
     )
-    if identity is None or (identity.channel, identity.external_id) == presser:
+    pressing = await session.scalar(
+        select(ChannelIdentity.id).where(ChannelIdentity.channel == presser[0],
+                                         ChannelIdentity.external_id == presser[1],
+                                         ChannelIdentity.resident_id == owner.id)
+    )
+    if identity is None or pressing is None or identity.id <= pressing:
         return False
     notice = outbox.Recipient(0, identity.channel, identity.chat_id, owner.language, None, None)
     await session.delete(identity)

@@ -107,3 +107,21 @@ async def test_a_recycled_number_gets_its_own_profile_and_still_signs_once(bot_a
     assert "вже підписали" in stranger.last_callback_answers[-1]["text"]
     async with bot_app.sessionmaker() as session:
         assert (await session.get(Petition, pid)).signature_count == 1
+
+
+async def test_a_newly_linked_account_cannot_unlink_the_earlier_ones(bot_app):
+    owner = bot_app.resident(211)
+    await owner.onboard(phone=PHONE, name="Коваленко Олена Петрівна", street="вул. Шевченка")
+    newcomer = bot_app.resident(212)
+    await _up_to_phone(newcomer)
+    await newcomer.press("Так, це мій профіль")
+    await bot_app.deliver()
+    unlink_data = owner.last.button("відвʼязати")["callback_data"]
+    async with bot_app.sessionmaker() as session:
+        owner_identity = await session.scalar(
+            select(ChannelIdentity.id).where(ChannelIdentity.external_id == "211"))
+    # The newcomer forges the owner's button with the owner's own account id.
+    forged = unlink_data.rsplit(":", 1)[0] + f":{owner_identity}"
+    await newcomer.callback(forged)
+    assert "уже не привʼязаний" in newcomer.last.text
+    assert await _count(bot_app, ChannelIdentity) == 2
