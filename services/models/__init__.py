@@ -17,6 +17,7 @@ from services.models.outbox import OutboxMessage, OutboxStatus, Priority
 
 # Feature modules register their tables on import (one line each, kept sorted).
 from services.models.petitions import AnswerKind, Petition, PetitionStatus, RejectReason, Signature
+from services.votes import models as votes_models  # noqa: F401
 
 __all__ = [
     "AnswerKind",
