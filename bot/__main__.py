@@ -97,9 +97,10 @@ async def import_votes(settings: Settings, args: argparse.Namespace) -> int:
     from services.db import make_engine, make_sessionmaker
     from services.i18n import get_translator
     from services.votes.access import Actor
-    from services.votes.archive import UploadedFile, VotesLimits
+    from services.votes.archive import UploadedFile
     from services.votes.importer import ImportOptions, import_files
     from services.votes.report import render_report
+    from services.votes.rules import VotesLimits
 
     files = [UploadedFile(name, path.read_bytes()) for name, path in _vote_files(args.paths)]
     limits = VotesLimits.from_megabytes(settings.votes_max_file_mb,

@@ -12,22 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from services.votes.report import ImportProblem
+from services.votes.rules import MB, VotesLimits
 
-MB = 1024 * 1024
 _CHUNK = 256 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class VotesLimits:
-    """Built from Settings (VOTES_MAX_FILE_MB, VOTES_MAX_UNPACKED_MB, VOTES_MAX_ZIP_MEMBERS)."""
-
-    max_file_bytes: int = 20 * MB
-    max_unpacked_bytes: int = 200 * MB
-    max_zip_members: int = 5000
-
-    @classmethod
-    def from_megabytes(cls, file_mb: float, unpacked_mb: float, members: int) -> VotesLimits:
-        return cls(int(file_mb * MB), int(unpacked_mb * MB), members)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.votes.formats.records import ParsedDeputy, ParsedFile
-from services.votes.models import Deputy
+from services.votes.models import DEPUTIES_TABLE, Deputy
 from services.votes.normalize import compose_name, fold
 from services.votes.report import ImportProblem, ProblemList
 from services.votes.resolve import DeputyDirectory, KnownDeputy
@@ -89,10 +89,14 @@ async def apply_deputies(db: AsyncSession, directory: DeputyDirectory, parsed: P
         plans.append((d, known))
     problems.raise_any()
     ids = [k.id for _, k in plans if k is not None and k.id is not None]
-    current: dict[int, Deputy] = {}
+    # Plain rows, not ORM objects: the updates below are Core statements, and objects left in
+    # the caller's session would go stale.
+    current: dict[int, Any] = {}
     for start in range(0, len(ids), 500):
-        for deputy in await db.scalars(select(Deputy).where(Deputy.id.in_(ids[start:start + 500]))):
-            current[deputy.id] = deputy
+        rows = await db.execute(select(*DEPUTIES_TABLE.c).where(
+            DEPUTIES_TABLE.c.id.in_(ids[start:start + 500])))
+        for row in rows:
+            current[row.id] = row
     new = updated = unchanged = 0
     factions_changed = False
     for d, known in plans:
@@ -113,7 +117,6 @@ async def apply_deputies(db: AsyncSession, directory: DeputyDirectory, parsed: P
         factions_changed |= "faction_id" in changed
         await db.execute(update(Deputy).where(Deputy.id == known.id).values(**changed))
         updated += 1
-    db.expire_all()
     if factions_changed:
         await rebuild_all_stats(db)
     return DeputiesOutcome(new, updated, unchanged)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services import audit
 from services.db import is_postgres
 from services.votes.access import Actor, require_staff
-from services.votes.archive import UploadedFile, VotesLimits, check_size, is_zip, unpack
+from services.votes.archive import UploadedFile, check_size, is_zip, unpack
 from services.votes.decoding import decode
 from services.votes.deputies_import import apply_deputies
 from services.votes.formats import parse, spreadsheet_kind
@@ -37,6 +37,7 @@ from services.votes.report import (
 )
 from services.votes.resolve import DeputyDirectory
 from services.votes.rolls import apply_roll_file
+from services.votes.rules import VotesLimits
 from services.votes.store import EventStore
 
 

@@ -280,5 +280,6 @@ class DeputyFollow(Base):
 
 
 # The tables bulk writes go to (Core executemany, without the ORM's per-row work).
+DEPUTIES_TABLE = cast(Table, Deputy.__table__)
 EVENTS_TABLE = cast(Table, VoteEvent.__table__)
 CASTS_TABLE = cast(Table, VoteCast.__table__)

@@ -77,7 +77,10 @@ def _unconfirmed(session_id: int) -> object:
 
 
 async def session_state(db: AsyncSession, session_id: int) -> SessionState:
-    session = await db.get(VoteSession, session_id)
+    session = (await db.execute(
+        select(VoteSession.id, VoteSession.label, VoteSession.date_from,
+               VoteSession.date_until, VoteSession.status, VoteSession.published_at)
+        .where(VoteSession.id == session_id))).first()
     if session is None:
         raise NotFound("votes.error.session_not_found")
     flagged = VoteEvent.needs_review.is_(True)
@@ -106,7 +109,8 @@ async def confirm_vote(db: AsyncSession, actor: Actor, event_id: int, *,
                        now: datetime | None = None) -> bool:
     """Staff confirm a flagged vote as published; False when it was confirmed already."""
     await require_staff(db, actor)
-    event = await db.get(VoteEvent, event_id)
+    event = (await db.execute(select(VoteEvent.needs_review, VoteEvent.review_note)
+                              .where(VoteEvent.id == event_id))).first()
     if event is None:
         raise NotFound("votes.error.decision_not_found")
     if not event.needs_review:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import InvalidInput, NotFound
 from services.votes.models import (
+    EVENTS_TABLE,
     DecisionResult,
     Deputy,
     Faction,
@@ -170,12 +171,13 @@ async def search_decisions(db: AsyncSession, query: str | None, *, page: int = 0
 async def decision_card(db: AsyncSession, event_id: int, *, include_unpublished: bool = False
                         ) -> DecisionCard:
     row = (await db.execute(
-        select(VoteEvent, VoteSession.label, VoteSession.status)
-        .join(VoteSession, VoteSession.id == VoteEvent.session_id)
-        .where(VoteEvent.id == event_id))).first()
+        select(*EVENTS_TABLE.c, VoteSession.label.label("session_label"),
+               VoteSession.status.label("session_status"))
+        .join(VoteSession, VoteSession.id == EVENTS_TABLE.c.session_id)
+        .where(EVENTS_TABLE.c.id == event_id))).first()
     if row is None:
         raise NotFound("votes.error.decision_not_found")
-    event, label, status = row
+    event, label, status = row, row.session_label, row.session_status
     published = status == SessionStatus.PUBLISHED
     if not published and not include_unpublished:
         raise NotFound("votes.error.decision_not_found")
