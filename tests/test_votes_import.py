@@ -22,6 +22,7 @@ from services.votes.report import FileStatus
 from tests.votes_support import (
     KYIV,
     OWN,
+    SHELL,
     council_files,
     counts,
     issue_keys,
@@ -295,3 +296,14 @@ async def test_a_deputies_list_upgrades_deputies_known_only_from_roll_calls(sess
     assert {k: d.id for k, d in after.items()} == known
     assert after["коваленко о п"].full_name == "Коваленко Олена Петрівна"
     assert after["коваленко о п"].external_id == "1001-АБВ"
+
+
+async def test_the_caller_decides_whether_the_import_is_kept(session):
+    """Files are savepoints inside the caller's transaction: rolling it back keeps nothing
+    (on SQLite too, where a first savepoint would otherwise be committed on release)."""
+    from services.votes.importer import import_files
+
+    report = await import_files(session, SHELL, council_files())
+    assert report.ok and (await counts(session))["events"] == 4
+    await session.rollback()
+    assert await counts(session) == {"deputies": 0, "sessions": 0, "events": 0, "casts": 0}
