@@ -307,3 +307,19 @@ async def test_the_caller_decides_whether_the_import_is_kept(session):
     assert report.ok and (await counts(session))["events"] == 4
     await session.rollback()
     assert await counts(session) == {"deputies": 0, "sessions": 0, "events": 0, "casts": 0}
+
+
+async def test_a_second_header_row_of_ukrainian_titles_is_skipped(session):
+    """The standard's example files carry names in row 1 and titles in row 2; a handler
+    passes one document's bytes and name."""
+    from services.votes.importer import import_file
+
+    await run_import(session, council_files()[:1] + [
+        upload(OWN / "normalised" / n) for n in ("convocations.csv", "sessions.csv",
+                                                 "motions.csv", "voteEvents.json")])
+    lines = (OWN / "normalised" / "vote.csv").read_text(encoding="utf-8").splitlines()
+    with_titles = [lines[0], "Унікальний ідентифікатор,Ідентифікатор учасника голосування,"
+                   "Результат голосування", *lines[1:]]
+    report = await import_file(session, SHELL, "vote.csv", "\n".join(with_titles).encode())
+    (done,) = report.files
+    assert done.status == FileStatus.IMPORTED and done.changes.roll_rows == 18
