@@ -1,4 +1,5 @@
-"""Command line: `python -m bot run | web | migrate | admin add|remove|list <telegram id>`."""
+"""Command line: `python -m bot run | web | migrate | admin add|remove|list <telegram id> |
+import-votes PATH...`."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
 from bot.config import Settings
 
+# Shell commands that never talk to Telegram (import-votes) run without a BOT_TOKEN; this
+# stand-in satisfies the token check and is never sent anywhere.
 
 def load_settings(needs_token: bool = True) -> Settings:
     """Settings, or one clear line and exit code 2 (no traceback) when they are wrong.
@@ -79,6 +83,59 @@ async def admin(settings: Settings, action: str, telegram_id: str | None) -> Non
         await engine.dispose()
 
 
+def _vote_files(paths: Sequence[str]) -> list[tuple[str, Path]]:
+    """Files named on the command line; a folder stands for the files in it (sorted)."""
+    found: list[tuple[str, Path]] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend((str(p), p) for p in sorted(path.rglob("*"))
+                         if p.is_file() and not p.name.startswith("."))
+        elif path.is_file():
+            found.append((raw, path))
+        else:
+            raise SystemExit(f"import-votes: no such file or folder: {raw}")
+    return found
+
+
+async def import_votes(settings: Settings, args: argparse.Namespace) -> int:
+    """Import vote files from the shell; prints the report; exit code 1 if any was rejected."""
+    from sqlalchemy.exc import DBAPIError
+
+    from services.db import make_engine, make_sessionmaker
+    from services.i18n import get_translator
+    from services.votes.access import Actor
+    from services.votes.archive import UploadedFile
+    from services.votes.importer import ImportOptions, import_files
+    from services.votes.report import render_report
+    from services.votes.rules import VotesLimits
+
+    files = [UploadedFile(name, path.read_bytes()) for name, path in _vote_files(args.paths)]
+    limits = VotesLimits.from_megabytes(settings.votes_max_file_mb,
+                                        settings.votes_max_unpacked_mb,
+                                        settings.votes_max_zip_members)
+    options = ImportOptions(add_unknown_deputies=args.add_unknown_deputies,
+                            partial_zip=args.partial_zip, lenient_json=args.lenient_json)
+    settings.ensure_data_dir()
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            try:
+                report = await import_files(session, Actor.shell(), files, limits=limits,
+                                            options=options)
+                await session.commit()
+            except DBAPIError as exc:
+                print(f"import-votes: database error ({exc.orig}); is the schema up to date? "
+                      "run `python -m bot migrate`", file=sys.stderr)
+                return 2
+    finally:
+        await engine.dispose()
+    tr = get_translator().for_language(args.lang or settings.default_language)
+    for line in render_report(tr, report):
+        print(line)
+    return 0 if report.ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -88,6 +145,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     admin_parser = sub.add_parser("admin", help="manage bootstrap admins")
     admin_parser.add_argument("action", choices=["add", "remove", "list"])
     admin_parser.add_argument("telegram_id", nargs="?")
+    votes_parser = sub.add_parser(
+        "import-votes", help="import council roll-call vote files (JSON, CSV, ZIP); "
+        "needs no BOT_TOKEN")
+    votes_parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    votes_parser.add_argument("--add-unknown-deputies", action="store_true",
+                              help="create deputies for roll-call names not in the list")
+    votes_parser.add_argument("--partial-zip", action="store_true",
+                              help="import a ZIP's good files even if some are rejected")
+    votes_parser.add_argument("--lenient-json", action="store_true",
+                              help="accept raw line breaks inside JSON strings")
+    votes_parser.add_argument("--lang", choices=["uk", "en"], help="language of the report")
     args = parser.parse_args(argv)
 
     settings = load_settings(needs_token=args.command in ("run", "web"))
@@ -95,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "migrate":
         migrate(settings)
+    elif args.command == "import-votes":
+        raise SystemExit(asyncio.run(import_votes(settings, args)))
     elif args.command == "admin":
         asyncio.run(admin(settings, args.action, args.telegram_id))
     elif args.command == "run":

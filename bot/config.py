@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     announcement_max: int = 3500
     event_reminder_hours: int = 24
 
+    # --- council votes (owned by the votes feature) ---
+    votes_max_file_mb: int = 20
+    votes_max_unpacked_mb: int = 200
+    votes_max_zip_members: int = 5000
+
     @field_validator("bot_token")
     @classmethod
     def _token_format(cls, value: SecretStr | None) -> SecretStr | None:
