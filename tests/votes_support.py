@@ -20,9 +20,9 @@ from services.votes.report import ImportReport
 from services.votes.rules import VotesLimits
 
 ROOT = Path(__file__).resolve().parent.parent
-# The real published files: beside the checkout (../shared/votes-samples), or where
-# HROMADA_VOTES_SAMPLES says (a worktree sits deeper). Missing samples fail the tests.
-REAL = Path(os.environ.get("HROMADA_VOTES_SAMPLES", ROOT.parent / "shared" / "votes-samples"))
+# Real published files, byte-for-byte copies kept with the tests (origins in their SOURCES.md),
+# so a clean clone anywhere runs them; HROMADA_VOTES_SAMPLES points at another copy.
+REAL = Path(os.environ.get("HROMADA_VOTES_SAMPLES", ROOT / "tests" / "samples" / "votes" / "real"))
 KYIV = REAL / "evoting-json" / "kyiv-rada4"
 OWN = ROOT / "tests" / "samples" / "votes"
 SHELL = Actor.shell("test")
