@@ -92,7 +92,7 @@ async def test_bot_process_serves_and_shuts_down_gracefully(tmp_path: Path, fake
         proc.send_signal(sig)
         _out, err = await asyncio.to_thread(proc.communicate, timeout=30)
     assert proc.returncode == 0, err
-    assert "Traceback" not in err
+    assert "Traceback" not in err, err
     said = [line.split(" ", 3)[-1] for line in err.splitlines() if " bot.app: " in line]
     expected = [line.format(signal=sig.name) for line in SHUTDOWN_LINES]
     assert said[-len(expected):] == expected, err
