@@ -91,7 +91,7 @@ _DATE = (r"(?:(?P<iso_y>\d{4})-(?P<iso_m>\d{1,2})-(?P<iso_d>\d{1,2})"
          r"|(?P<d>\d{1,2})[./](?P<m>\d{1,2})(?:[./](?P<y>\d{4}|\d{2}))?"
          r"|(?P<word>" + "|".join(_DAY_WORDS) + r"))")
 _TIME = r"(?:(?:о|об|at|в)\s+)?(?P<h>\d{1,2})(?:[:.](?P<min>\d{2}))?(?:\s*(?:год\.?|h))?"
-_DATE_TIME = re.compile(rf"{_DATE}(?:[\sT]+{_TIME})?")
+_DATE_TIME = re.compile(rf"{_DATE}(?:(?:\s+|t){_TIME})?")
 _TIME_DATE = re.compile(rf"{_TIME}\s+{_DATE}")
 
 
