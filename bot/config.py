@@ -8,9 +8,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.districts.rules import DistrictRules
 from services.timeutil import parse_zone
 
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
@@ -117,6 +118,12 @@ class Settings(BaseSettings):
     announcement_max: int = 3500
     event_reminder_hours: int = 24
 
+    # --- districts (owned by the districts feature) ---
+    # The council's districts, in the order residents see them; empty: no districts.
+    districts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # CSV of streets (and building ranges) to districts: docs/districts.sample.csv.
+    districts_table: str | None = None
+
     # --- council votes (owned by the votes feature) ---
     votes_max_file_mb: int = 20
     votes_max_unpacked_mb: int = 200
@@ -133,7 +140,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "admin_ids", "petition_categories", "extra_days_off", "appeal_categories",
-        "appeal_departments", mode="before",
+        "appeal_departments", "districts", mode="before",
     )
     @classmethod
     def _admin_csv(cls, value: object) -> object:
@@ -151,6 +158,14 @@ class Settings(BaseSettings):
         if value not in ("uk", "en"):
             raise ValueError("DEFAULT_LANGUAGE must be uk or en")
         return value
+
+    @model_validator(mode="after")
+    def _districts_load(self) -> Settings:
+        self.district_rules()  # a bad DISTRICTS_TABLE stops the start, naming file and line
+        return self
+
+    def district_rules(self) -> DistrictRules:
+        return DistrictRules.from_values(self.districts, self.districts_table)
 
     @property
     def is_sqlite(self) -> bool:

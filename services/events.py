@@ -7,7 +7,6 @@ once per recipient thanks to its outbox dedupe key, however often its job runs.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +27,7 @@ from services.models.broadcasts import (
     EventReminderRequest,
     EventStatus,
 )
-from services.timeutil import as_utc, council_zone, format_datetime, to_local
+from services.timeutil import as_utc, format_datetime, parse_local_datetime
 
 REMINDER_TASK = "event.reminder"
 # Announcements of a change that close to the start bypass quiet hours.
@@ -98,35 +97,12 @@ def validate_url(raw: str | None, rules: EventRules = EventRules()) -> str | Non
     return url
 
 
-_DT_FORMATS = ("%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M", "%d.%m.%y %H:%M")
-
-
 def parse_starts_at(raw: str | None, now: datetime | None = None) -> datetime:
     """`25.12.2026 18:00` (council time; the year may be left out) → UTC; must be in the future."""
-    if raw is None:
-        raise InvalidInput("events.time_invalid")
     now = now or utcnow()
-    text = re.sub(r"\s+", " ", raw.strip())
-    moment: datetime | None = None
-    for fmt in _DT_FORMATS:
-        try:
-            moment = datetime.strptime(text, fmt)
-            break
-        except ValueError:
-            continue
-    if moment is None:
-        year = to_local(now).year
-        try:
-            moment = datetime.strptime(f"{text} {year}", "%d.%m %H:%M %Y")
-        except ValueError:
-            raise InvalidInput("events.time_invalid") from None
-        # Typed in December for January: without a year, a date well behind us means next year.
-        if moment.replace(tzinfo=council_zone()) < to_local(now) - timedelta(days=31):
-            try:
-                moment = moment.replace(year=year + 1)
-            except ValueError:  # 29.02 with no leap year next
-                raise InvalidInput("events.time_invalid") from None
-    starts_at = moment.replace(tzinfo=council_zone()).astimezone(as_utc(now).tzinfo)
+    starts_at = parse_local_datetime(raw, now)
+    if starts_at is None:
+        raise InvalidInput("events.time_invalid")
     if starts_at <= now:
         raise InvalidInput("events.time_past")
     return starts_at

@@ -7,6 +7,7 @@ calendar until then.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -81,6 +82,57 @@ def format_date(moment: datetime | date) -> str:
 
 def format_datetime(moment: datetime) -> str:
     return to_local(moment).strftime("%d.%m.%Y %H:%M")
+
+
+# --- times typed by people ----------------------------------------------------------------
+
+_DAY_WORDS = {"сьогодні": 0, "today": 0, "завтра": 1, "tomorrow": 1, "післязавтра": 2}
+_DATE = (r"(?:(?P<iso_y>\d{4})-(?P<iso_m>\d{1,2})-(?P<iso_d>\d{1,2})"
+         r"|(?P<d>\d{1,2})[./](?P<m>\d{1,2})(?:[./](?P<y>\d{4}|\d{2}))?"
+         r"|(?P<word>" + "|".join(_DAY_WORDS) + r"))")
+_TIME = r"(?:(?:о|об|at|в)\s+)?(?P<h>\d{1,2})(?:[:.](?P<min>\d{2}))?(?:\s*(?:год\.?|h))?"
+_DATE_TIME = re.compile(rf"{_DATE}(?:(?:\s+|t){_TIME})?")
+_TIME_DATE = re.compile(rf"{_TIME}\s+{_DATE}")
+
+
+def parse_local_datetime(raw: str | None, now: datetime, *,
+                         date_only_at: time | None = None) -> datetime | None:
+    """A moment typed on the council's clock, in UTC; None when it cannot be read.
+
+    Takes `25.12.2026 18:00`, `25.12.26 18.00`, `2026-12-25 18:00`, `25.12 о 18:00`,
+    `18:00 25.12`, `завтра 9:30`. Without a year, a date well behind us means next year (typed
+    in December for January). A date alone is accepted only with `date_only_at`.
+    """
+    if raw is None:
+        return None
+    text = " ".join(raw.replace(",", " ").split()).lower()
+    match = _DATE_TIME.fullmatch(text) or _TIME_DATE.fullmatch(text)
+    if match is None:
+        return None
+    parts = match.groupdict()
+    local_now = to_local(now)
+    try:
+        if parts["h"] is not None:
+            at = time(int(parts["h"]), int(parts["min"] or 0))
+        elif date_only_at is not None:
+            at = date_only_at
+        else:
+            return None
+        year_given = True
+        if parts["word"]:
+            day = local_now.date() + timedelta(days=_DAY_WORDS[parts["word"]])
+        elif parts["iso_y"]:
+            day = date(int(parts["iso_y"]), int(parts["iso_m"]), int(parts["iso_d"]))
+        else:
+            year_given = parts["y"] is not None
+            year = int(parts["y"]) if year_given else local_now.year
+            day = date(year + 2000 if year < 100 else year, int(parts["m"]), int(parts["d"]))
+        moment = datetime.combine(day, at, tzinfo=_calendar.zone)
+        if not year_given and moment < local_now - timedelta(days=31):
+            moment = moment.replace(year=day.year + 1)
+    except ValueError:  # 31.02, 25:00, or 29.02 with no leap year next
+        return None
+    return moment.astimezone(UTC)
 
 
 def quiet_hours_end(now: datetime, quiet_from: int | None, quiet_to: int | None) -> datetime:

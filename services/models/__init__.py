@@ -21,6 +21,7 @@ from services.models.outbox import OutboxMessage, OutboxSender, OutboxStatus, Pr
 
 # Feature modules register their tables on import (one line each, kept sorted).
 from services.models.petitions import AnswerKind, Petition, PetitionStatus, RejectReason, Signature
+from services.polls import models as polls_models  # noqa: F401
 from services.votes import models as votes_models  # noqa: F401
 
 __all__ = [

@@ -54,7 +54,10 @@ class Resident(Base):
     full_name: Mapped[str | None] = mapped_column(String(200))
     street: Mapped[str | None] = mapped_column(String(200))
     building: Mapped[str | None] = mapped_column(String(50))
-    district: Mapped[str | None] = mapped_column(String(64))
+    # One of DISTRICTS: derived from the address, or chosen by the resident (None: unknown).
+    district: Mapped[str | None] = mapped_column(String(64), index=True)
+    # When the resident was asked for their district (answered or "don't know"): asked once.
+    district_asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     quiet_from: Mapped[int | None] = mapped_column(SmallInteger)
     quiet_to: Mapped[int | None] = mapped_column(SmallInteger)
     notifications_enabled: Mapped[bool] = mapped_column(Boolean, default=True)

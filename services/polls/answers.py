@@ -1,0 +1,237 @@
+"""A resident and a poll: may they answer, answering, changing the answer.
+
+One answer per verified resident (a unique pair in `poll_answers`, whatever the channel),
+and one per person: a profile erased with /forget (or one whose phone number passed to this
+resident) that answered already counts as this resident, as with petition signatures. The
+answer and the poll's counter change in one transaction, under the poll's version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.db import insert_ignoring_conflicts, utcnow
+from services.districts.residents import needs_asking
+from services.districts.rules import DistrictRules
+from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.models import Resident
+from services.polls.manage import get_poll, options_of
+from services.polls.models import Poll, PollAnswer, PollChoice, PollOption, PollStatus
+from services.polls.results import Results, is_closed, tally, visible_to_residents
+from services.residents import same_phone_profiles
+from services.timeutil import as_utc
+
+
+class Access(StrEnum):
+    """What the poll card offers this resident."""
+
+    CAN_ANSWER = "can_answer"  # (or change their answer)
+    NOT_OPEN_YET = "not_open_yet"
+    CLOSED = "closed"
+    NOT_VERIFIED = "not_verified"  # onboarding first, then back to the poll
+    ASK_DISTRICT = "ask_district"  # restricted poll, district never asked: ask once, politely
+    DISTRICT_UNKNOWN = "district_unknown"  # asked before, "don't know": set it in /settings
+    NOT_YOUR_DISTRICT = "not_your_district"
+
+
+@dataclass(frozen=True, slots=True)
+class PollView:
+    poll: Poll
+    options: tuple[PollOption, ...]
+    access: Access
+    my_choices: frozenset[int]  # option ids of this resident's answer (empty: none yet)
+    answered_before: bool  # an earlier profile of the same phone answered: cannot answer again
+    results: Results | None  # when the resident may see them
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.my_choices) or self.answered_before
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerOutcome:
+    first: bool  # a new answer (counted), not a change
+    changed: bool  # False: the same choices again (a double tap), nothing written
+    choices: frozenset[int]
+
+
+def access_for(poll: Poll, resident: Resident | None, district_rules: DistrictRules,
+               now: datetime) -> Access:
+    if is_closed(poll, now):
+        return Access.CLOSED
+    if as_utc(poll.opens_at) > now:
+        return Access.NOT_OPEN_YET
+    if resident is None or not resident.is_verified or resident.forgotten_at is not None:
+        return Access.NOT_VERIFIED
+    if poll.districts:
+        if resident.district is None:
+            return (Access.ASK_DISTRICT if needs_asking(district_rules, resident)
+                    else Access.DISTRICT_UNKNOWN)
+        if resident.district not in poll.districts:
+            return Access.NOT_YOUR_DISTRICT
+    return Access.CAN_ANSWER
+
+
+_REFUSALS = {
+    Access.CLOSED: Conflict("polls.error.closed"),
+    Access.NOT_OPEN_YET: Conflict("polls.error.not_open_yet"),
+    Access.NOT_VERIFIED: PermissionDenied("polls.error.not_verified"),
+    Access.ASK_DISTRICT: PermissionDenied("polls.error.district_needed"),
+    Access.DISTRICT_UNKNOWN: PermissionDenied("polls.error.district_needed"),
+    Access.NOT_YOUR_DISTRICT: PermissionDenied("polls.error.not_your_district"),
+}
+
+
+async def visible_poll(session: AsyncSession, poll_id: int) -> Poll:
+    """A poll residents may open: published or closed (drafts exist only for staff)."""
+    poll = await session.get(Poll, poll_id, populate_existing=True)
+    if poll is None or poll.status == PollStatus.DRAFT:
+        raise NotFound("polls.error.not_found")
+    return poll
+
+
+async def _my_answer(session: AsyncSession, poll_id: int, resident_id: int
+                     ) -> tuple[int | None, frozenset[int]]:
+    answer_id = await session.scalar(select(PollAnswer.id).where(
+        PollAnswer.poll_id == poll_id, PollAnswer.resident_id == resident_id))
+    if answer_id is None:
+        return None, frozenset()
+    chosen = await session.scalars(select(PollChoice.option_id)
+                                   .where(PollChoice.answer_id == answer_id))
+    return answer_id, frozenset(chosen)
+
+
+async def _answered_before(session: AsyncSession, poll_id: int, resident: Resident) -> bool:
+    if resident.phone_hash is None:
+        return False
+    return bool(await session.scalar(select(
+        select(PollAnswer.id).where(PollAnswer.poll_id == poll_id,
+                                    PollAnswer.resident_id.in_(same_phone_profiles(resident)))
+        .exists())))
+
+
+async def poll_view(session: AsyncSession, district_rules: DistrictRules, poll_id: int,
+                    resident: Resident | None, *, now: datetime | None = None) -> PollView:
+    """Everything the poll card shows this resident (None: someone not onboarded)."""
+    now = now or utcnow()
+    poll = await visible_poll(session, poll_id)
+    options = tuple(await options_of(session, poll_id))
+    access = access_for(poll, resident, district_rules, now)
+    mine: frozenset[int] = frozenset()
+    before = False
+    if resident is not None and resident.id is not None:
+        mine = (await _my_answer(session, poll_id, resident.id))[1]
+        before = not mine and await _answered_before(session, poll_id, resident)
+    results = await tally(session, poll, now=now) if visible_to_residents(poll, now) else None
+    return PollView(poll, options, access, mine, before, results)
+
+
+def _check_selection(poll: Poll, option_ids: Collection[int], chosen: Iterable[int]
+                     ) -> frozenset[int]:
+    selection = frozenset(chosen)
+    if not selection:
+        raise InvalidInput("polls.error.choose_one")
+    if not selection <= set(option_ids):
+        raise Conflict("polls.error.stale_selection")
+    if len(selection) > poll.max_choices:
+        raise InvalidInput("polls.error.too_many_choices", max=poll.max_choices)
+    return selection
+
+
+def toggle(poll: Poll, option_ids: Collection[int], selection: Iterable[int],
+           option_id: int) -> frozenset[int]:
+    """A multiple-choice tap: the option in or out of the selection (kept by the dialog)."""
+    current = frozenset(selection)
+    if option_id not in option_ids or not current <= set(option_ids):
+        raise Conflict("polls.error.stale_selection")
+    if option_id in current:
+        return current - {option_id}
+    if len(current) >= poll.max_choices:
+        raise InvalidInput("polls.error.too_many_choices", max=poll.max_choices)
+    return current | {option_id}
+
+
+async def _hold_open_poll(session: AsyncSession, poll_id: int, seen_version: int | None,
+                          now: datetime, added: int) -> None:
+    """Count the answer (or just lock the poll row for a change) while it is open and as seen."""
+    conditions = [Poll.id == poll_id, Poll.status == PollStatus.PUBLISHED,
+                  Poll.opens_at <= now, Poll.closes_at > now]
+    if seen_version is not None:
+        conditions.append(Poll.version == seen_version)
+    held = (await session.execute(
+        update(Poll).where(*conditions)
+        .values(answer_count=Poll.answer_count + added)
+        .returning(Poll.id).execution_options(synchronize_session=False)
+    )).first()
+    if held is None:
+        poll = await get_poll(session, poll_id)
+        if is_closed(poll, now):
+            raise Conflict("polls.error.closed")
+        raise Conflict("polls.error.changed")  # edited since the card was shown
+
+
+async def _insert_answer(session: AsyncSession, poll_id: int, resident: Resident,
+                         channel: str, now: datetime) -> int | None:
+    """The resident's answer row, unless they (or an earlier profile of theirs) have one."""
+    columns = PollAnswer.__table__.c
+    values = {"poll_id": poll_id, "resident_id": resident.id, "district": resident.district,
+              "channel": channel, "created_at": now, "updated_at": now}
+    stmt = insert_ignoring_conflicts(session, PollAnswer.__table__)
+    if resident.phone_hash is None:
+        stmt = stmt.values(**values)
+    else:
+        earlier = (select(PollAnswer.id)
+                   .where(PollAnswer.poll_id == poll_id,
+                          PollAnswer.resident_id.in_(same_phone_profiles(resident)))
+                   .exists())
+        stmt = stmt.from_select(
+            list(values),
+            select(*(literal(v, columns[k].type) for k, v in values.items())).where(~earlier))
+    row = (await session.execute(stmt.returning(columns.id))).first()
+    return None if row is None else int(row[0])
+
+
+async def answer(session: AsyncSession, district_rules: DistrictRules, poll_id: int,
+                 resident: Resident | None, chosen: Iterable[int], *,
+                 seen_version: int | None = None, channel: str = "telegram",
+                 now: datetime | None = None) -> AnswerOutcome:
+    """Answer, or change the answer while the poll is open. On an error, roll back."""
+    now = now or utcnow()
+    poll = await visible_poll(session, poll_id)
+    access = access_for(poll, resident, district_rules, now)
+    if access is not Access.CAN_ANSWER:
+        raise _REFUSALS[access]
+    assert resident is not None
+    option_ids = [o.id for o in await options_of(session, poll_id)]
+    selection = _check_selection(poll, option_ids, chosen)
+    if seen_version is not None and poll.version != seen_version:
+        raise Conflict("polls.error.changed")
+    answer_id, current = await _my_answer(session, poll_id, resident.id)
+    first = False
+    if answer_id is None:
+        answer_id = await _insert_answer(session, poll_id, resident, channel, now)
+        if answer_id is None:
+            # A second tap that lost the race to the first, or an earlier profile's answer.
+            answer_id, current = await _my_answer(session, poll_id, resident.id)
+            if answer_id is None:
+                raise Conflict("polls.error.answered_before")
+        else:
+            first = True
+    if not first and current == selection:
+        return AnswerOutcome(False, False, selection)
+    await _hold_open_poll(session, poll_id, seen_version, now, 1 if first else 0)
+    if not first:
+        await session.execute(delete(PollChoice).where(PollChoice.answer_id == answer_id))
+        await session.execute(update(PollAnswer).where(PollAnswer.id == answer_id)
+                              .values(updated_at=now, district=resident.district))
+    await session.execute(insert(PollChoice), [
+        {"answer_id": answer_id, "poll_id": poll_id, "option_id": option_id}
+        for option_id in sorted(selection)
+    ])
+    return AnswerOutcome(first, True, selection)
