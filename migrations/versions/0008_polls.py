@@ -1,6 +1,6 @@
 """consultation polls, and the resident's district
 
-Revision ID: polls
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-01
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = 'polls'
+revision: str = '0008'
 down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
