@@ -15,7 +15,7 @@ from aiogram.types import (
     MenuButtonCommands,
 )
 
-from bot.limits import clip_text
+from handlers.kit.clip import clip_text
 from services.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from services.models import Role
 

@@ -19,8 +19,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.dialogs import register_dialog
-from bot.ids import RowId, SmallNumber
+from handlers.kit.dialogs import register_dialog
+from handlers.kit.ids import RowId, SmallNumber
 from handlers.menu import MenuCB, menu_button
 from handlers.onboarding import on_resume, require_profile
 from handlers.ui import show

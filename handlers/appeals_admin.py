@@ -25,9 +25,9 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.filters import HasRole
-from bot.ids import RowId, SmallNumber
 from handlers.appeals import history_lines, rules_from_settings
+from handlers.kit.aiogram_filters import HasRole
+from handlers.kit.ids import RowId, SmallNumber
 from handlers.menu import menu_button
 from handlers.petitions import PetCB
 from handlers.ui import show

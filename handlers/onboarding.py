@@ -28,7 +28,7 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.ids import RowId
+from handlers.kit.ids import RowId
 from handlers.menu import menu_button, show_main_menu
 from handlers.ui import show
 from services import residents

@@ -26,10 +26,12 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.dialogs import register_dialog
-from bot.filters import DeepLink
-from bot.ids import RowId, SmallNumber, start_url
-from bot.limits import MESSAGE_MAX, clip_html, clip_text
+from handlers.kit.aiogram_filters import DeepLink
+from handlers.kit.clip import MESSAGE_MAX, clip_html, clip_text
+from handlers.kit.dialogs import register_dialog
+from handlers.kit.ids import RowId, SmallNumber, StartPayload
+from handlers.kit.render_aiogram import telegram_links
+from handlers.kit.screen import DeepLink as StartLink
 from handlers.menu import MenuCB, menu_button
 from handlers.onboarding import on_resume, require_profile
 from handlers.ui import show
@@ -170,7 +172,7 @@ def render_card(tr: Texts, view: PetitionCard, *, body_limit: int | None = None)
 
 async def deep_link(bot: Bot, settings: Settings, petition_id: int) -> str:
     username = settings.bot_username or (await bot.me()).username or ""
-    return start_url(username, "petition", petition_id)
+    return telegram_links(username)(StartLink(str(StartPayload("petition", petition_id))))
 
 
 def _back_to_list(tr: Texts, kind: str, page: int) -> InlineKeyboardButton:

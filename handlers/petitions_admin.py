@@ -20,8 +20,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.filters import HasRole
-from bot.ids import RowId, SmallNumber
+from handlers.kit.aiogram_filters import HasRole
+from handlers.kit.ids import RowId, SmallNumber
 from handlers.petitions import progress_bar, rules_from_settings
 from handlers.ui import show
 from services import petitions

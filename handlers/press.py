@@ -22,9 +22,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.dialogs import dialog_kind, register_dialog
-from bot.filters import HasRole
-from bot.ids import RowId, SmallNumber
+from handlers.kit.aiogram_filters import HasRole
+from handlers.kit.dialogs import dialog_kind, register_dialog
+from handlers.kit.ids import RowId, SmallNumber
 from handlers.menu import menu_button
 from handlers.subscriptions import EventCB, event_card, topic_name
 from handlers.ui import show

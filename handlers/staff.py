@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import set_staff_commands
 from bot.config import Settings
-from bot.filters import HasRole
+from handlers.kit.aiogram_filters import HasRole
 from services import roles as roles_service
 from services.errors import InvalidInput
 from services.i18n import Texts, Translator

@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.ids import RowId, SmallNumber
+from handlers.kit.ids import RowId, SmallNumber
 from handlers.menu import MenuCB, main_menu_markup, main_menu_text, menu_button, show_main_menu
 from handlers.onboarding import on_resume
 from handlers.ui import show
