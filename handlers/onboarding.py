@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from handlers.kit.ids import RowId
 from handlers.menu import menu_button, show_main_menu
+from handlers.settings_view import show_settings
 from handlers.ui import show
 from services import residents
 from services.errors import Conflict, InvalidInput
@@ -396,8 +397,6 @@ async def _continue(message: Message, state: FSMContext, tr: Texts, resident: Re
     if editing and resident.is_complete:
         await state.set_state(None)
         await state.update_data(editing=None)
-        from handlers.settings import show_settings
-
         await message.answer(tr("settings.saved"))
         await show_settings(message, tr, resident)
         return

@@ -15,7 +15,6 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -24,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from handlers.kit.aiogram_filters import HasRole
 from handlers.kit.dialogs import dialog_kind, register_dialog
-from handlers.kit.ids import RowId, SmallNumber
 from handlers.menu import menu_button
+from handlers.press_callbacks import PressCB, press_button
 from handlers.subscriptions import EventCB, event_card, topic_name
 from handlers.ui import show
 from services import broadcasts, drafts, events, subscriptions
@@ -49,13 +48,6 @@ PROGRESS_FOR_AT_MOST = timedelta(hours=6)
 _trackers: set[asyncio.Task[None]] = set()
 # A command typed mid-dialog (/menu, /help) is not an answer to the question.
 NOT_A_COMMAND = ~F.text.startswith("/")
-
-
-class PressCB(CallbackData, prefix="pr"):
-    action: str
-    value: str = ""
-    id: RowId = 0
-    page: SmallNumber = 0
 
 
 class EventForm(StatesGroup):
@@ -82,14 +74,8 @@ register_dialog(DraftKind.EVENT_EDIT, EventForm.edit)
 register_dialog(DraftKind.BROADCAST, BroadcastForm)
 
 
-def _b(text: str, action: str, value: str = "", id_: int = 0, page: int = 0
-       ) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=PressCB(action=action, value=value,
-                                                                 id=id_, page=page).pack())
-
-
 def _abort_markup(tr: Texts) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[_b(tr("press.abort"), "abort")]])
+    return InlineKeyboardMarkup(inline_keyboard=[[press_button(tr("press.abort"), "abort")]])
 
 
 def event_rules(settings: Settings) -> events.EventRules:
@@ -118,12 +104,6 @@ async def abort(query: CallbackQuery, state: FSMContext, tr: Texts, session: Asy
 
 
 # ==== events ==================================================================================
-def manage_buttons(tr: Texts, items: list[Event]) -> list[list[InlineKeyboardButton]]:
-    """Extra rows for press staff under the public event list: open one to edit or cancel."""
-    return [[_b(tr("press.event.manage_button", title=Raw(e.title[:28])), "ev_manage", id_=e.id)]
-            for e in items]
-
-
 @router.message(Command("event_new"))
 async def event_new(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
                     actor: str) -> None:
@@ -132,8 +112,8 @@ async def event_new(message: Message, state: FSMContext, tr: Texts, session: Asy
     await state.clear()
     await state.set_state(EventForm.kind)
     await message.answer(tr("press.event.kind_ask"), reply_markup=InlineKeyboardMarkup(
-        inline_keyboard=[[_b(tr(f"events.kind.{kind.value}"), "ev_kind", kind.value)]
-                         for kind in EventKind] + [[_b(tr("press.abort"), "abort")]]))
+        inline_keyboard=[[press_button(tr(f"events.kind.{kind.value}"), "ev_kind", kind.value)]
+                         for kind in EventKind] + [[press_button(tr("press.abort"), "abort")]]))
 
 
 @router.callback_query(StateFilter(EventForm.kind), PressCB.filter(F.action == "ev_kind"))
@@ -225,11 +205,11 @@ async def _again(message: Message, tr: Texts, err: InvalidInput, ask_key: str,
 
 def _event_markup(tr: Texts, event: Event) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
-        [_b(tr("press.event.edit_title"), "ev_edit", "title", event.id),
-         _b(tr("press.event.edit_time"), "ev_edit", "starts_at", event.id)],
-        [_b(tr("press.event.edit_url"), "ev_edit", "stream_url", event.id),
-         _b(tr("press.event.edit_place"), "ev_edit", "place", event.id)],
-        [_b(tr("press.event.cancel_button"), "ev_cancel", id_=event.id)],
+        [press_button(tr("press.event.edit_title"), "ev_edit", "title", event.id),
+         press_button(tr("press.event.edit_time"), "ev_edit", "starts_at", event.id)],
+        [press_button(tr("press.event.edit_url"), "ev_edit", "stream_url", event.id),
+         press_button(tr("press.event.edit_place"), "ev_edit", "place", event.id)],
+        [press_button(tr("press.event.cancel_button"), "ev_cancel", id_=event.id)],
         [InlineKeyboardButton(text=tr("press.back"),
                               callback_data=EventCB(action="list").pack()), menu_button(tr)],
     ])
@@ -288,8 +268,8 @@ async def event_cancel_ask(query: CallbackQuery, callback_data: PressCB, session
     event = await events.get_event(session, callback_data.id)
     await show(query, tr("press.event.cancel_confirm", title=event.title),
                InlineKeyboardMarkup(inline_keyboard=[
-                   [_b(tr("press.event.cancel_yes"), "ev_cancel_yes", id_=event.id)],
-                   [_b(tr("press.back"), "ev_manage", id_=event.id)],
+                   [press_button(tr("press.event.cancel_yes"), "ev_cancel_yes", id_=event.id)],
+                   [press_button(tr("press.back"), "ev_manage", id_=event.id)],
                ]))
 
 
@@ -335,17 +315,17 @@ async def broadcast_text(message: Message, state: FSMContext, tr: Texts, session
 
 
 def _audience_markup(tr: Texts) -> InlineKeyboardMarkup:
-    rows = [[_b(topic_name(tr, topic), "bc_topic", topic.value)]
+    rows = [[press_button(topic_name(tr, topic), "bc_topic", topic.value)]
             for topic in subscriptions.ALL_TOPICS]
-    rows.append([_b(tr("press.bc.everyone"), "bc_topic", "")])
-    rows.append([_b(tr("press.abort"), "abort")])
+    rows.append([press_button(tr("press.bc.everyone"), "bc_topic", "")])
+    rows.append([press_button(tr("press.abort"), "abort")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def _district_markup(tr: Texts) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
-        [_b(tr("press.bc.all_districts"), "bc_all_districts")],
-        [_b(tr("press.abort"), "abort")],
+        [press_button(tr("press.bc.all_districts"), "bc_all_districts")],
+        [press_button(tr("press.abort"), "abort")],
     ])
 
 
@@ -411,11 +391,11 @@ async def _summary(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
     label = (tr("press.bc.confirm_scheduled", when=when) if scheduled
              else tr("press.bc.send_now"))
     await show(event, text, InlineKeyboardMarkup(inline_keyboard=[
-        [_b(label, "bc_send", id_=draft.version)],
-        [_b(tr("press.bc.schedule"), "bc_schedule"),
-         _b(tr("press.bc.urgent_toggle",
+        [press_button(label, "bc_send", id_=draft.version)],
+        [press_button(tr("press.bc.schedule"), "bc_schedule"),
+         press_button(tr("press.bc.urgent_toggle",
                value=tr("press.bc.yes" if data.get("urgent") else "press.bc.no")), "bc_urgent")],
-        [_b(tr("press.abort"), "abort")],
+        [press_button(tr("press.abort"), "abort")],
     ]))
 
 
@@ -512,8 +492,8 @@ async def broadcast_send(query: CallbackQuery, callback_data: PressCB, state: FS
 def _progress_markup(tr: Texts, broadcast_id: int, *, running: bool) -> InlineKeyboardMarkup:
     rows = []
     if running:
-        rows.append([_b(tr("press.bc.refresh"), "bc_refresh", id_=broadcast_id),
-                     _b(tr("press.bc.cancel"), "bc_cancel", id_=broadcast_id)])
+        rows.append([press_button(tr("press.bc.refresh"), "bc_refresh", id_=broadcast_id),
+                     press_button(tr("press.bc.cancel"), "bc_cancel", id_=broadcast_id)])
     rows.append([menu_button(tr)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -600,13 +580,13 @@ async def show_history(event: Message | CallbackQuery, session: AsyncSession, tr
         blocks.append(broadcasts.report_text(tr, b, figures) + "\n"
                       + _audience_label(tr, b.topic, b.district))
         if _running(b, figures):
-            rows.append([_b(tr("press.bc.refresh") + f" #{b.id}", "bc_refresh", id_=b.id),
-                         _b(tr("press.bc.cancel") + f" #{b.id}", "bc_cancel", id_=b.id)])
+            rows.append([press_button(tr("press.bc.refresh") + f" #{b.id}", "bc_refresh", id_=b.id),
+                         press_button(tr("press.bc.cancel") + f" #{b.id}", "bc_cancel", id_=b.id)])
     nav = []
     if page > 0:
-        nav.append(_b(tr("events.page_prev"), "bc_history", page=page - 1))
+        nav.append(press_button(tr("events.page_prev"), "bc_history", page=page - 1))
     if page + 1 < pages:
-        nav.append(_b(tr("events.page_next"), "bc_history", page=page + 1))
+        nav.append(press_button(tr("events.page_next"), "bc_history", page=page + 1))
     if nav:
         rows.append(nav)
     rows.append([menu_button(tr)])

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from handlers.menu import MenuCB, menu_button
+from handlers.menu import MenuCB
 from handlers.onboarding import Onboarding, ask_next_step, phone_secret
+from handlers.settings_view import SettingsCB, show_settings
+from handlers.settings_view import settings_button as _button
 from handlers.ui import show
 from services import residents
 from services.errors import InvalidInput
@@ -22,50 +23,8 @@ from services.models import Resident
 router = Router(name="settings")
 
 
-class SettingsCB(CallbackData, prefix="st"):
-    action: str
-    value: str = ""
-
-
 class SettingsForm(StatesGroup):
     quiet_hours = State()
-
-
-def _button(tr: Texts, key: str, action: str, value: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=tr(key), callback_data=SettingsCB(action=action,
-                                                                       value=value).pack())
-
-
-def settings_markup(tr: Texts) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [_button(tr, "settings.language", "language")],
-        [_button(tr, "settings.edit_name", "name"),
-         _button(tr, "settings.edit_address", "address")],
-        [_button(tr, "settings.quiet_hours", "quiet")],
-        [_button(tr, "settings.forget", "forget")],
-        [menu_button(tr)],
-    ])
-
-
-def settings_text(tr: Texts, resident: Resident) -> str:
-    quiet = (
-        tr("settings.quiet_value", start=f"{resident.quiet_from:02d}:00",
-           end=f"{resident.quiet_to:02d}:00")
-        if resident.quiet_from is not None and resident.quiet_to is not None
-        else tr("settings.quiet_off")
-    )
-    return tr(
-        "settings.title",
-        language=tr(f"settings.language_name.{resident.language}"),
-        name=resident.full_name or "—",
-        address=resident.address or "—",
-        phone=tr("settings.phone_verified" if resident.is_verified else "settings.phone_missing"),
-        quiet=quiet,
-    )
-
-
-async def show_settings(event: Message | CallbackQuery, tr: Texts, resident: Resident) -> None:
-    await show(event, settings_text(tr, resident), settings_markup(tr))
 
 
 async def _need_profile(event: Message | CallbackQuery, state: FSMContext, tr: Texts,

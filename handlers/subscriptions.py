@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.kit.ids import RowId, SmallNumber
 from handlers.menu import MenuCB, main_menu_markup, main_menu_text, menu_button, show_main_menu
 from handlers.onboarding import on_resume
+from handlers.press_callbacks import manage_buttons
 from handlers.ui import show
 from services import events, subscriptions
 from services.i18n import Raw, Texts
@@ -193,8 +194,6 @@ async def show_events(event: Message | CallbackQuery, session: AsyncSession, tr:
         for e in items
     ]
     if Role.PRESS in roles:
-        from handlers.press import manage_buttons
-
         rows += manage_buttons(tr, items)
     nav = []
     if page > 0:

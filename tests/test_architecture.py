@@ -192,7 +192,6 @@ def test_handlers_never_import_bot(modules):
     assert not bad
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=REFACTOR)
 def test_no_import_circles(modules):
     assert import_circles(import_graph(modules)) == []
 
