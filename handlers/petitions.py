@@ -25,7 +25,6 @@ from aiogram.types import (
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from handlers.kit.aiogram_filters import DeepLink
 from handlers.kit.clip import MESSAGE_MAX, clip_html, clip_text
 from handlers.kit.dialogs import register_dialog
@@ -33,7 +32,7 @@ from handlers.kit.ids import RowId, SmallNumber, StartPayload
 from handlers.kit.render_aiogram import telegram_links
 from handlers.kit.screen import DeepLink as StartLink
 from handlers.menu import MenuCB, menu_button
-from handlers.onboarding import on_resume, require_profile
+from handlers.onboarding import ProfileRules, on_resume, require_profile
 from handlers.ui import show
 from services import drafts, petitions
 from services.db import write_turn
@@ -81,25 +80,6 @@ register_dialog(DraftKind.PETITION, PetitionCreate)
 
 class PetitionSearch(StatesGroup):
     query = State()
-
-
-def rules_from_settings(settings: Settings) -> PetitionRules:
-    """The council's numbers, handed to the services as plain values."""
-    return PetitionRules(
-        threshold=settings.petition_threshold,
-        period_days=settings.petition_period_days,
-        title_min=settings.petition_title_min,
-        title_max=settings.petition_title_max,
-        text_min=settings.petition_text_min,
-        text_max=settings.petition_text_max,
-        answer_max=settings.petition_answer_max,
-        max_pending_per_author=settings.petition_max_pending_per_author,
-        moderation_working_days=settings.petition_moderation_working_days,
-        answer_working_days=settings.petition_answer_working_days,
-        categories=tuple(settings.petition_categories),
-        council_channel_id=settings.council_channel_id,
-        bot_username=settings.bot_username,
-    )
 
 
 # ---- rendering ----------------------------------------------------------------------------
@@ -170,8 +150,8 @@ def render_card(tr: Texts, view: PetitionCard, *, body_limit: int | None = None)
     return text
 
 
-async def deep_link(bot: Bot, settings: Settings, petition_id: int) -> str:
-    username = settings.bot_username or (await bot.me()).username or ""
+async def deep_link(bot: Bot, rules: PetitionRules, petition_id: int) -> str:
+    username = rules.bot_username or (await bot.me()).username or ""
     return telegram_links(username)(StartLink(str(StartPayload("petition", petition_id))))
 
 
@@ -206,10 +186,10 @@ def card_markup(tr: Texts, view: PetitionCard, link: str, kind: str = "",
 
 
 async def show_card(event: Message | CallbackQuery, session: AsyncSession, bot: Bot,
-                    settings: Settings, tr: Texts, viewer_id: int | None, petition_id: int,
+                    rules: PetitionRules, tr: Texts, viewer_id: int | None, petition_id: int,
                     *, kind: str = "", page: int = 0) -> None:
     view = await petitions.card(session, petition_id, viewer_id)
-    link = await deep_link(bot, settings, petition_id)
+    link = await deep_link(bot, rules, petition_id)
     await show(event, render_card(tr, view), card_markup(tr, view, link, kind, page))
 
 
@@ -230,10 +210,10 @@ def section_markup(tr: Texts) -> InlineKeyboardMarkup:
     ])
 
 
-def section_text(tr: Texts, settings: Settings) -> str:
+def section_text(tr: Texts, rules: PetitionRules) -> str:
     return tr("petition.section.title",
-              threshold=Raw(tr.plural("petition.signatures", settings.petition_threshold)),
-              days=settings.petition_period_days)
+              threshold=Raw(tr.plural("petition.signatures", rules.threshold)),
+              days=rules.period_days)
 
 
 async def show_list(event: Message | CallbackQuery, session: AsyncSession, tr: Texts,
@@ -281,9 +261,9 @@ async def show_list(event: Message | CallbackQuery, session: AsyncSession, tr: T
 
 @router.callback_query(MenuCB.filter(F.section == "petitions"))
 async def section(query: CallbackQuery, state: FSMContext, tr: Texts,
-                  settings: Settings) -> None:
+                  petition_rules: PetitionRules) -> None:
     await state.set_state(None)
-    await show(query, section_text(tr, settings), section_markup(tr))
+    await show(query, section_text(tr, petition_rules), section_markup(tr))
 
 
 @router.callback_query(PetListCB.filter(F.kind == "ask"))
@@ -333,14 +313,14 @@ async def list_page(query: CallbackQuery, callback_data: PetListCB, state: FSMCo
 
 @router.message(DeepLink("petition"))
 async def open_by_link(message: Message, link_id: int | None, state: FSMContext,
-                       session: AsyncSession, bot: Bot, settings: Settings, tr: Texts,
+                       session: AsyncSession, bot: Bot, petition_rules: PetitionRules, tr: Texts,
                        resident: Resident | None) -> None:
     """A shared link opens the card for anyone, even someone who never used the bot."""
     await state.set_state(None)
     try:
         if link_id is None:
             raise NotFound("petition.error.not_found")
-        await show_card(message, session, bot, settings, tr,
+        await show_card(message, session, bot, petition_rules, tr,
                         resident.id if resident else None, link_id)
     except NotFound:
         await message.answer(tr("petition.error.not_found"), reply_markup=InlineKeyboardMarkup(
@@ -349,27 +329,30 @@ async def open_by_link(message: Message, link_id: int | None, state: FSMContext,
 
 @router.callback_query(PetCB.filter(F.action == "open"))
 async def open_card(query: CallbackQuery, callback_data: PetCB, session: AsyncSession,
-                    bot: Bot, settings: Settings, tr: Texts, resident: Resident | None) -> None:
-    await show_card(query, session, bot, settings, tr, resident.id if resident else None,
+                    bot: Bot, petition_rules: PetitionRules, tr: Texts,
+                    resident: Resident | None) -> None:
+    await show_card(query, session, bot, petition_rules, tr, resident.id if resident else None,
                     callback_data.id, kind=callback_data.kind, page=callback_data.page)
 
 
 @router.callback_query(PetCB.filter(F.action == "sign"))
 async def sign(query: CallbackQuery, callback_data: PetCB, state: FSMContext,
-               session: AsyncSession, bot: Bot, settings: Settings, tr: Texts,
-               resident: Resident | None, callback_answer: CallbackAnswer) -> None:
+               session: AsyncSession, bot: Bot, petition_rules: PetitionRules, tr: Texts,
+               resident: Resident | None, callback_answer: CallbackAnswer,
+               profile_rules: ProfileRules) -> None:
     if resident is None or not resident.is_complete:
         # A stale button for a removed petition gets a clear message before any onboarding.
         await petitions.card(session, callback_data.id, resident.id if resident else None)
     ready = await require_profile(query, state, resident, tr,
-                                  resume=f"petition:{callback_data.id}", settings=settings)
+                                  resume=f"petition:{callback_data.id}",
+                                  profile=profile_rules)
     if ready is None:
         return
     viewer_id = ready.id  # read now: a rollback below expires the loaded objects
     try:
         async with write_turn(session):
             try:
-                result = await petitions.sign(session, rules_from_settings(settings),
+                result = await petitions.sign(session, petition_rules,
                                               callback_data.id, ready)
             except Conflict:
                 await session.rollback()
@@ -380,13 +363,13 @@ async def sign(query: CallbackQuery, callback_data: PetCB, state: FSMContext,
         callback_answer.show_alert = True
     else:
         callback_answer.text = tr("petition.signed" if result.signed else "petition.already_signed")
-    await show_card(query, session, bot, settings, tr, viewer_id, callback_data.id,
+    await show_card(query, session, bot, petition_rules, tr, viewer_id, callback_data.id,
                     kind=callback_data.kind, page=callback_data.page)
 
 
 @router.callback_query(PetCB.filter(F.action == "withdraw"))
 async def withdraw(query: CallbackQuery, callback_data: PetCB, session: AsyncSession,
-                   bot: Bot, settings: Settings, tr: Texts, resident: Resident | None,
+                   bot: Bot, petition_rules: PetitionRules, tr: Texts, resident: Resident | None,
                    callback_answer: CallbackAnswer) -> None:
     if resident is None:
         raise NotFound("petition.error.not_signed")
@@ -400,7 +383,7 @@ async def withdraw(query: CallbackQuery, callback_data: PetCB, session: AsyncSes
     else:
         await session.commit()
         callback_answer.text = tr("petition.withdrawn")
-    await show_card(query, session, bot, settings, tr, viewer_id, callback_data.id,
+    await show_card(query, session, bot, petition_rules, tr, viewer_id, callback_data.id,
                     kind=callback_data.kind, page=callback_data.page)
 
 
@@ -409,11 +392,11 @@ async def back_to_petition(message: Message, resident: Resident, tr: Texts, arg:
                            **data: Any) -> None:
     """After onboarding started from a card, bring the person back to that card."""
     session: AsyncSession = data["session"]
-    settings: Settings = data["settings"]
+    petition_rules: PetitionRules = data["petition_rules"]
     bot = message.bot
     assert bot is not None
     try:
-        await show_card(message, session, bot, settings, tr, resident.id, int(arg))
+        await show_card(message, session, bot, petition_rules, tr, resident.id, int(arg))
     except (NotFound, ValueError):
         await message.answer(tr("petition.error.not_found"))
 
@@ -463,8 +446,8 @@ def share_result(tr: Texts, view: PetitionCard, link: str) -> InlineQueryResultA
 
 
 @router.inline_query()
-async def share_inline(query: InlineQuery, session: AsyncSession, bot: Bot, settings: Settings,
-                       tr: Texts) -> None:
+async def share_inline(query: InlineQuery, session: AsyncSession, bot: Bot,
+                       petition_rules: PetitionRules, tr: Texts) -> None:
     """`@bot petition 12` in any chat: the published petition's card with an "open" button;
     anything else gets no results and a hint that opens the bot."""
     number = parse_share_query(query.query)
@@ -475,7 +458,8 @@ async def share_inline(query: InlineQuery, session: AsyncSession, bot: Bot, sett
         except NotFound:
             pass
         else:
-            results.append(share_result(tr, view, await deep_link(bot, settings, view.petition.id)))
+            link = await deep_link(bot, petition_rules, view.petition.id)
+            results.append(share_result(tr, view, link))
     hint = None
     if not results:
         key = "petition.inline.hint" if number is None else "petition.inline.not_found"
@@ -535,22 +519,23 @@ async def _start_filing(target: Message | CallbackQuery, state: FSMContext,
 
 @router.callback_query(PetNewCB.filter(F.action == "start"))
 async def new_start(query: CallbackQuery, state: FSMContext, session: AsyncSession, tr: Texts,
-                    settings: Settings, resident: Resident | None) -> None:
+                    petition_rules: PetitionRules, resident: Resident | None,
+                    profile_rules: ProfileRules) -> None:
     ready = await require_profile(query, state, resident, tr, resume="petition_new:",
-                                  settings=settings)
+                                  profile=profile_rules)
     if ready is None:
         return
-    await _start_filing(query, state, session, tr, rules_from_settings(settings), ready)
+    await _start_filing(query, state, session, tr, petition_rules, ready)
 
 
 @on_resume("petition_new")
 async def resume_new(message: Message, resident: Resident, tr: Texts, arg: str,
                      **data: Any) -> None:
-    settings: Settings = data["settings"]
+    petition_rules: PetitionRules = data["petition_rules"]
     state: FSMContext = data["state"]
     session: AsyncSession = data["session"]
     try:
-        await _start_filing(message, state, session, tr, rules_from_settings(settings),
+        await _start_filing(message, state, session, tr, petition_rules,
                             resident)
     except DomainError as err:
         await message.answer(tr(err.message_key, **err.params))
@@ -558,8 +543,8 @@ async def resume_new(message: Message, resident: Resident, tr: Texts, arg: str,
 
 @router.message(StateFilter(PetitionCreate.title), NOT_COMMAND)
 async def new_title(message: Message, state: FSMContext, session: AsyncSession, tr: Texts,
-                    settings: Settings, resident: Resident | None) -> None:
-    rules = rules_from_settings(settings)
+                    petition_rules: PetitionRules, resident: Resident | None) -> None:
+    rules = petition_rules
     try:
         await petitions.draft_title(session, rules, _author_id(resident), message.text)
     except InvalidInput as err:
@@ -570,9 +555,9 @@ async def new_title(message: Message, state: FSMContext, session: AsyncSession, 
 
 
 @router.message(StateFilter(PetitionCreate.text), NOT_COMMAND)
-async def new_text(message: Message, state: FSMContext, tr: Texts, settings: Settings,
+async def new_text(message: Message, state: FSMContext, tr: Texts, petition_rules: PetitionRules,
                    session: AsyncSession, resident: Resident | None) -> None:
-    rules = rules_from_settings(settings)
+    rules = petition_rules
     try:
         draft = await petitions.draft_text(session, rules, _author_id(resident), message.text)
     except InvalidInput as err:
@@ -600,16 +585,16 @@ async def _ask_category(target: Message | CallbackQuery, state: FSMContext, tr: 
 
 @router.message(StateFilter(PetitionCreate.category), NOT_COMMAND)
 async def new_category_typed(message: Message, state: FSMContext, tr: Texts,
-                             settings: Settings) -> None:
+                             petition_rules: PetitionRules) -> None:
     await message.answer(tr("petition.error.category"))
-    await _ask_category(message, state, tr, rules_from_settings(settings))
+    await _ask_category(message, state, tr, petition_rules)
 
 
 @router.callback_query(StateFilter(PetitionCreate.category), PetNewCB.filter(F.action == "cat"))
 async def new_category(query: CallbackQuery, callback_data: PetNewCB, state: FSMContext,
-                       session: AsyncSession, tr: Texts, settings: Settings,
+                       session: AsyncSession, tr: Texts, petition_rules: PetitionRules,
                        resident: Resident | None) -> None:
-    rules = rules_from_settings(settings)
+    rules = petition_rules
     draft = await petitions.draft_category(session, rules, _author_id(resident),
                                            callback_data.value or None)
     await session.commit()
@@ -652,17 +637,17 @@ async def _current_draft(session: AsyncSession, resident: Resident | None) -> Dr
 
 @router.message(StateFilter(PetitionCreate.preview), NOT_COMMAND)
 async def preview_typed(message: Message, state: FSMContext, session: AsyncSession, tr: Texts,
-                        settings: Settings, resident: Resident | None) -> None:
+                        petition_rules: PetitionRules, resident: Resident | None) -> None:
     draft = await _current_draft(session, resident)
     await message.answer(tr("petition.new.use_buttons"))
-    await _preview(message, state, tr, rules_from_settings(settings), resident, draft)
+    await _preview(message, state, tr, petition_rules, resident, draft)
 
 
 @router.callback_query(StateFilter(PetitionCreate.preview), PetNewCB.filter(F.action == "submit"))
 async def new_submit(query: CallbackQuery, callback_data: PetNewCB, state: FSMContext,
-                     session: AsyncSession, tr: Texts, settings: Settings,
+                     session: AsyncSession, tr: Texts, petition_rules: PetitionRules,
                      resident: Resident | None) -> None:
-    rules = rules_from_settings(settings)
+    rules = petition_rules
     version = int(callback_data.value) if callback_data.value.isdigit() else None
     try:
         petition = await petitions.submit_draft(session, rules, resident, version=version)
@@ -689,21 +674,22 @@ async def new_submit(query: CallbackQuery, callback_data: PetNewCB, state: FSMCo
 
 @router.callback_query(PetNewCB.filter(F.action == "restart"))
 async def new_restart(query: CallbackQuery, state: FSMContext, session: AsyncSession,
-                      tr: Texts, settings: Settings, resident: Resident | None) -> None:
+                      tr: Texts, petition_rules: PetitionRules, resident: Resident | None,
+                      profile_rules: ProfileRules) -> None:
     ready = await require_profile(query, state, resident, tr, resume="petition_new:",
-                                  settings=settings)
+                                  profile=profile_rules)
     if ready is not None:
-        await _start_filing(query, state, session, tr, rules_from_settings(settings), ready)
+        await _start_filing(query, state, session, tr, petition_rules, ready)
 
 
 @router.callback_query(PetNewCB.filter(F.action == "cancel"))
 async def new_cancel(query: CallbackQuery, state: FSMContext, session: AsyncSession,
-                     tr: Texts, settings: Settings, resident: Resident | None) -> None:
+                     tr: Texts, petition_rules: PetitionRules, resident: Resident | None) -> None:
     if resident is not None:
         await petitions.discard_draft(session, resident.id)
         await session.commit()
     await state.set_state(None)
-    await show(query, tr("petition.new.cancelled") + "\n\n" + section_text(tr, settings),
+    await show(query, tr("petition.new.cancelled") + "\n\n" + section_text(tr, petition_rules),
                section_markup(tr))
 
 

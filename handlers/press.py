@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +21,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import Settings
 from handlers.kit.aiogram_filters import HasRole
 from handlers.kit.dialogs import dialog_kind, register_dialog
 from handlers.menu import menu_button
@@ -28,9 +28,11 @@ from handlers.press_callbacks import PressCB, press_button
 from handlers.subscriptions import EventCB, event_card, topic_name
 from handlers.ui import show
 from services import broadcasts, drafts, events, subscriptions
+from services.broadcasts import BroadcastRules
 from services.db import utcnow
 from services.drafts import DraftKind
 from services.errors import Conflict, InvalidInput
+from services.events import EventRules
 from services.i18n import Raw, Texts, Translator
 from services.models import Broadcast, Draft, Event, Role, Topic
 from services.models.broadcasts import BroadcastStatus, EventKind
@@ -78,12 +80,12 @@ def _abort_markup(tr: Texts) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[press_button(tr("press.abort"), "abort")]])
 
 
-def event_rules(settings: Settings) -> events.EventRules:
-    return events.EventRules(reminder_hours=settings.event_reminder_hours)
+@dataclass(frozen=True, slots=True)
+class ProgressTracking:
+    """A settings section: whether this process edits a broadcast's progress message while
+    it goes out (only where this process also delivers)."""
 
-
-def broadcast_rules(settings: Settings) -> broadcasts.BroadcastRules:
-    return broadcasts.BroadcastRules(text_max=settings.announcement_max)
+    enabled: bool = False
 
 
 def _example_time() -> str:
@@ -169,8 +171,8 @@ async def event_url(message: Message, state: FSMContext, tr: Texts, session: Asy
 
 @router.message(StateFilter(EventForm.place), NOT_A_COMMAND)
 async def event_place(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                      actor: str, settings: Settings) -> None:
-    rules = event_rules(settings)
+                      actor: str, event_rules: EventRules) -> None:
+    rules = event_rules
     try:
         event = await events.submit_draft(session, actor, message.text, rules)
     except InvalidInput as err:
@@ -247,10 +249,10 @@ async def event_edit(query: CallbackQuery, callback_data: PressCB, session: Asyn
 
 @router.message(StateFilter(EventForm.edit), NOT_A_COMMAND)
 async def event_edit_value(message: Message, state: FSMContext, tr: Texts,
-                           session: AsyncSession, actor: str, settings: Settings) -> None:
+                           session: AsyncSession, actor: str, event_rules: EventRules) -> None:
     field = str((await events.get_edit(session, actor)).data.get("field"))
     try:
-        event = await events.submit_edit(session, actor, message.text, event_rules(settings))
+        event = await events.submit_edit(session, actor, message.text, event_rules)
     except InvalidInput as err:
         await session.rollback()  # the claimed draft is there again
         await message.answer(tr(err.message_key, **err.params) + "\n\n"
@@ -285,29 +287,29 @@ async def event_cancel(query: CallbackQuery, callback_data: PressCB, session: As
 # ==== broadcasts ==============================================================================
 @router.message(Command("broadcast"))
 async def broadcast_new(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                        actor: str, settings: Settings) -> None:
+                        actor: str, broadcast_rules: BroadcastRules) -> None:
     await broadcasts.start_draft(session, actor)
     await session.commit()  # before talking to Telegram: never hold the write lock over HTTP
     await state.clear()
     await state.set_state(BroadcastForm.text)
-    await message.answer(tr("press.bc.text_ask", limit=settings.announcement_max),
+    await message.answer(tr("press.bc.text_ask", limit=broadcast_rules.text_max),
                          reply_markup=_abort_markup(tr))
 
 
 @router.message(StateFilter(BroadcastForm.text), NOT_A_COMMAND)
 async def broadcast_text(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                         actor: str, settings: Settings) -> None:
+                         actor: str, broadcast_rules: BroadcastRules) -> None:
     try:
         if message.photo:
             await broadcasts.draft_text(session, actor, message.caption or "",
-                                        message.photo[-1].file_id, broadcast_rules(settings))
+                                        message.photo[-1].file_id, broadcast_rules)
         elif message.text is not None:
             await broadcasts.draft_text(session, actor, message.text, None,
-                                        broadcast_rules(settings))
+                                        broadcast_rules)
         else:  # a document, sticker, video...: not something an announcement can carry
             raise InvalidInput("press.bc.photo_wrong")
     except InvalidInput as err:
-        await _again(message, tr, err, "press.bc.text_ask", limit=settings.announcement_max)
+        await _again(message, tr, err, "press.bc.text_ask", limit=broadcast_rules.text_max)
         return
     await session.commit()
     await state.set_state(BroadcastForm.audience)
@@ -446,7 +448,8 @@ async def broadcast_schedule_time(message: Message, state: FSMContext, tr: Texts
 
 @router.callback_query(StateFilter(BroadcastForm.confirm), PressCB.filter(F.action == "bc_send"))
 async def broadcast_send(query: CallbackQuery, callback_data: PressCB, state: FSMContext,
-                         tr: Texts, session: AsyncSession, actor: str, settings: Settings,
+                         tr: Texts, session: AsyncSession, actor: str,
+                         broadcast_rules: BroadcastRules, progress_tracking: ProgressTracking,
                          translator: Translator, bot: Bot,
                          sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     """Claim the draft and queue the start task; the scheduler enqueues the audience."""
@@ -454,7 +457,7 @@ async def broadcast_send(query: CallbackQuery, callback_data: PressCB, state: FS
     try:
         broadcast = await broadcasts.send_draft(
             session, actor, version=callback_data.id or None, author_chat_id=str(chat_id),
-            author_language=tr.language, rules=broadcast_rules(settings))
+            author_language=tr.language, rules=broadcast_rules)
     except Conflict as err:
         await session.rollback()
         if err.message_key != drafts.CHANGED:
@@ -482,7 +485,7 @@ async def broadcast_send(query: CallbackQuery, callback_data: PressCB, state: FS
         return
     message = await show(query, await _progress_text(session, tr, broadcast_id),
                          _progress_markup(tr, broadcast_id, running=True))
-    if message is not None and settings.delivery_enabled:
+    if message is not None and progress_tracking.enabled:
         task = asyncio.create_task(_track(bot, sessionmaker, translator, tr.language,
                                           message.chat.id, message.message_id, broadcast_id))
         _trackers.add(task)

@@ -9,9 +9,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from handlers.menu import MenuCB
-from handlers.onboarding import Onboarding, ask_next_step, phone_secret
+from handlers.onboarding import Onboarding, ProfileRules, ask_next_step
 from handlers.settings_view import SettingsCB, show_settings
 from handlers.settings_view import settings_button as _button
 from handlers.ui import show
@@ -28,26 +27,26 @@ class SettingsForm(StatesGroup):
 
 
 async def _need_profile(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
-                        settings: Settings) -> None:
+                        profile_rules: ProfileRules) -> None:
     await show(event, tr("settings.need_consent"))
-    await ask_next_step(event, state, tr, None, settings)
+    await ask_next_step(event, state, tr, None, profile_rules)
 
 
 @router.message(Command("settings"))
 async def settings_command(message: Message, state: FSMContext, tr: Texts,
-                           resident: Resident | None, settings: Settings) -> None:
+                           resident: Resident | None, profile_rules: ProfileRules) -> None:
     await state.set_state(None)
     if resident is None:
-        await _need_profile(message, state, tr, settings)
+        await _need_profile(message, state, tr, profile_rules)
         return
     await show_settings(message, tr, resident)
 
 
 @router.callback_query(MenuCB.filter(F.section == "settings"))
 async def settings_menu(query: CallbackQuery, state: FSMContext, tr: Texts,
-                        resident: Resident | None, settings: Settings) -> None:
+                        resident: Resident | None, profile_rules: ProfileRules) -> None:
     if resident is None:
-        await _need_profile(query, state, tr, settings)
+        await _need_profile(query, state, tr, profile_rules)
         return
     await show_settings(query, tr, resident)
 
@@ -154,8 +153,8 @@ async def forget_button(query: CallbackQuery, tr: Texts) -> None:
 @router.callback_query(SettingsCB.filter(F.action == "forget_yes"))
 async def forget_confirmed(query: CallbackQuery, state: FSMContext, tr: Texts,
                            session: AsyncSession, resident: Resident | None,
-                           settings: Settings) -> None:
+                           profile_rules: ProfileRules) -> None:
     if resident is not None:
-        await residents.forget(session, resident, phone_secret=phone_secret(settings))
+        await residents.forget(session, resident, phone_secret=profile_rules.phone_secret)
     await state.clear()
     await show(query, tr("forget.done"))

@@ -1096,17 +1096,18 @@ async def remind_answer_overdue(session: AsyncSession, now: datetime | None = No
     return queued
 
 
-@jobs.periodic("petitions.close_expired", jobs.every_tick)
-async def _job_close_expired(session: AsyncSession, now: datetime) -> None:
-    await close_expired(session, now)
+# ---- the feature's jobs (declared in its Feature; the context carries the configured rules) ---
 
 
-@jobs.periodic("petitions.moderation_overdue", jobs.every_tick)
-async def _job_moderation_overdue(session: AsyncSession, now: datetime) -> None:
-    await warn_moderation_overdue(session, now)
+async def close_expired_job(ctx: jobs.JobContext) -> None:
+    """Closing registers appeals: with the appeal rules the appeals handlers use."""
+    await close_expired(ctx.session, ctx.now, ctx.section(appeals.AppealRules))
 
 
-@jobs.periodic("petitions.answer_overdue", jobs.daily_at(9))
-async def _job_answer_overdue(session: AsyncSession, now: datetime) -> None:
-    await remind_answer_overdue(session, now)
+async def moderation_overdue_job(ctx: jobs.JobContext) -> None:
+    await warn_moderation_overdue(ctx.session, ctx.now)
+
+
+async def answer_overdue_job(ctx: jobs.JobContext) -> None:
+    await remind_answer_overdue(ctx.session, ctx.now)
 
