@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import petitions, petitions_admin
+from handlers import petitions, petitions_admin, petitions_filing
 from handlers.kit.feature import Command, Feature, MenuEntry, Periodic
 from services import petitions as service
 from services.jobs import daily_at, every_tick
@@ -33,7 +33,7 @@ def petition_rules(values: Any) -> PetitionRules:
 
 feature = Feature(
     name="petitions",
-    routers=lambda: (petitions.router, petitions_admin.router),
+    routers=lambda: (petitions.router, petitions_filing.router, petitions_admin.router),
     menu=MenuEntry("petitions", order=20),
     commands=(Command("petitions_queue", staff=Role.MODERATOR, order=110),
               Command("petition_manage", staff=Role.MODERATOR, order=120),

@@ -440,6 +440,11 @@ async def create(
 NO_DRAFT = "petition.new.stale"
 
 
+def asks_category(rules: PetitionRules) -> bool:
+    """The dialog has a category step only where the council has categories."""
+    return bool(rules.categories)
+
+
 def _draft_owner(resident_id: int) -> drafts.Owner:
     return drafts.Owner.resident(resident_id)
 
@@ -471,7 +476,7 @@ async def draft_text(session: AsyncSession, rules: PetitionRules, resident_id: i
                      raw: str | None) -> Draft:
     """Step 2: a valid text, then the category (if the council has any) or the preview."""
     text = validate_text(raw, rules)
-    step = "category" if rules.categories else "preview"
+    step = "category" if asks_category(rules) else "preview"
     return await drafts.update(session, _draft_owner(resident_id), DraftKind.PETITION, step,
                                missing=NO_DRAFT, text=text)
 
