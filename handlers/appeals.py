@@ -244,7 +244,6 @@ async def _ask(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
     data = draft.data or {}
     step = draft.step if draft.step in STEP_NUMBERS else "type"
     head = (prefix + "\n\n" if prefix else "") + _step(tr, step) + "\n"
-    rules = appeal_rules
     if step == "type":
         await state.set_state(AppealForm.type)
         buttons = [[_button(appeals.type_label(tr, t.value), "type", t.value)] for t in AppealType]
@@ -253,7 +252,7 @@ async def _ask(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
                                       _button(tr("common.cancel"), "cancel")]))
     elif step == "category":
         await state.set_state(AppealForm.category)
-        cats = [_button(appeals.category_label(tr, c), "cat", c) for c in rules.categories]
+        cats = [_button(appeals.category_label(tr, c), "cat", c) for c in appeal_rules.categories]
         rows = [cats[i : i + 2] for i in range(0, len(cats), 2)]
         await show(event, head + tr("appeals.ask.category"), _markup(*rows, _nav(tr, "type")))
     elif step == "text":
@@ -261,14 +260,14 @@ async def _ask(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
         current = tr("appeals.ask.text_current", text=_snippet(data["text"], 300)) \
             if data.get("text") else ""
         rows = [[_button(tr("appeals.keep_text"), "keep_text")]] if data.get("text") else []
-        await show(event, head + tr("appeals.ask.text", limit=rules.text_max) + current,
+        await show(event, head + tr("appeals.ask.text", limit=appeal_rules.text_max) + current,
                    _markup(*rows, _nav(tr, "category")))
     elif step == "files":
         await state.set_state(AppealForm.files)
         count = len(data.get("files", []))
-        await show(event, head + tr("appeals.ask.files", limit=rules.max_attachments,
-                                    mb=rules.max_file_bytes // (1024 * 1024))
-                   + (("\n" + tr("appeals.files.count", k=count, n=rules.max_attachments))
+        await show(event, head + tr("appeals.ask.files", limit=appeal_rules.max_attachments,
+                                    mb=appeal_rules.max_file_bytes // (1024 * 1024))
+                   + (("\n" + tr("appeals.files.count", k=count, n=appeal_rules.max_attachments))
                       if count else ""),
                    _files_markup(tr, count))
     elif step == "location":
@@ -283,7 +282,7 @@ async def _ask(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
                            [_button(tr("appeals.public.yes"), "public", "yes")],
                            _nav(tr, "location")))
     else:
-        await _ask_confirm(event, state, tr, session, draft, head, rules)
+        await _ask_confirm(event, state, tr, session, draft, head, appeal_rules)
 
 
 def _files_markup(tr: Texts, count: int) -> InlineKeyboardMarkup:
@@ -412,10 +411,9 @@ async def expected_button(message: Message, state: FSMContext, tr: Texts,
 @router.message(StateFilter(AppealForm.text), F.text)
 async def enter_text(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
                      resident: Resident | None, appeal_rules: AppealRules) -> None:
-    rules = appeal_rules
     draft = await _draft(session, resident)
     try:
-        text = appeals.validate_text(rules, message.text)
+        text = appeals.validate_text(appeal_rules, message.text)
     except InvalidInput as err:
         await _ask(message, state, tr, session, draft, appeal_rules,
                    tr(err.message_key, **err.params))
@@ -456,12 +454,11 @@ def _file_info(message: Message) -> appeals.FileInfo | None:
 @router.message(StateFilter(AppealForm.files), F.photo | F.document)
 async def add_file(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
                    resident: Resident | None, appeal_rules: AppealRules) -> None:
-    rules = appeal_rules
     info = _file_info(message)
     if resident is None or info is None:
         raise InvalidInput("appeals.error.no_draft")
     try:
-        draft, accepted = await appeals.add_draft_file(session, rules, resident.id, info)
+        draft, accepted = await appeals.add_draft_file(session, appeal_rules, resident.id, info)
         await session.commit()
     except InvalidInput as err:
         draft = await _draft(session, resident)
@@ -476,10 +473,10 @@ async def add_file(message: Message, state: FSMContext, tr: Texts, session: Asyn
         if message.media_group_id and group in warned:
             return
         await state.update_data(appeal_warned=[*warned, group][-20:])
-        await message.answer(tr("appeals.files.limit", n=rules.max_attachments),
+        await message.answer(tr("appeals.files.limit", n=appeal_rules.max_attachments),
                              reply_markup=_files_markup(tr, count))
         return
-    await message.answer(tr("appeals.files.count", k=count, n=rules.max_attachments),
+    await message.answer(tr("appeals.files.count", k=count, n=appeal_rules.max_attachments),
                          reply_markup=_files_markup(tr, count))
 
 
@@ -511,10 +508,9 @@ async def files_done(query: CallbackQuery, state: FSMContext, tr: Texts, session
 async def enter_location(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
                          resident: Resident | None, appeal_rules: AppealRules) -> None:
     assert message.location is not None
-    rules = appeal_rules
     lat, lon = appeals.validate_location(message.location.latitude, message.location.longitude)
     await _draft(session, resident)
-    if not rules.in_city(lat, lon):
+    if not appeal_rules.in_city(lat, lon):
         assert resident is not None  # _draft found the resident's draft
         await appeals.update_draft(session, resident.id, "location", pending_point=[lat, lon])
         await session.commit()

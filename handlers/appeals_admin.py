@@ -247,9 +247,8 @@ async def card(query: CallbackQuery, callback_data: StaffAppealCB, state: FSMCon
 async def choose_department(query: CallbackQuery, callback_data: StaffAppealCB, tr: Texts,
                             session: AsyncSession, appeal_rules: AppealRules) -> None:
     appeal = await appeals.get(session, callback_data.id)  # a stale or forged id: not found
-    rules = appeal_rules
     rows = [[_button(appeals.department_label(tr, d), "dept", appeal.id, d)]
-            for d in rules.departments]
+            for d in appeal_rules.departments]
     await show(query, tr("appeals.admin.choose_department"),
                _markup(*rows, [_button(tr("common.back"), "card", appeal.id)]))
 
@@ -329,10 +328,9 @@ def _require_move(appeal: Appeal, target: AppealStatus) -> None:
 @router.callback_query(StaffAppealCB.filter(F.action == "extend"))
 async def extend_start(query: CallbackQuery, callback_data: StaffAppealCB, state: FSMContext,
                        tr: Texts, session: AsyncSession, appeal_rules: AppealRules) -> None:
-    rules = appeal_rules
     appeal = await appeals.get(session, callback_data.id)
-    appeals.check_extension(appeal, rules)
-    latest = format_date(appeals.latest_deadline(appeal, rules))
+    appeals.check_extension(appeal, appeal_rules)
+    latest = format_date(appeals.latest_deadline(appeal, appeal_rules))
     await _ask(query, state, tr, appeal, StaffAppealForm.extend_date,
                "appeals.admin.ask_extend_date", [_button(latest, "extend_max", appeal.id)],
                deadline=format_date(appeal.deadline), latest=latest)
@@ -349,10 +347,9 @@ async def _ask_extend_reason(event: Message | CallbackQuery, state: FSMContext, 
 @router.callback_query(StaffAppealCB.filter(F.action == "extend_max"))
 async def extend_to_max(query: CallbackQuery, callback_data: StaffAppealCB, state: FSMContext,
                         tr: Texts, session: AsyncSession, appeal_rules: AppealRules) -> None:
-    rules = appeal_rules
     appeal = await appeals.get(session, callback_data.id)
-    latest = appeals.latest_deadline(appeal, rules)
-    appeals.check_extension(appeal, rules, latest)
+    latest = appeals.latest_deadline(appeal, appeal_rules)
+    appeals.check_extension(appeal, appeal_rules, latest)
     await _ask_extend_reason(query, state, tr, appeal.id, latest)
 
 
@@ -476,7 +473,6 @@ async def answer_without_file(query: CallbackQuery, state: FSMContext, tr: Texts
 @router.message(StateFilter(StaffAppealForm.answer_file), F.document | F.photo)
 async def answer_with_file(message: Message, state: FSMContext, tr: Texts,
                            session: AsyncSession, appeal_rules: AppealRules, actor: str) -> None:
-    rules = appeal_rules
     if message.photo:
         info = appeals.FileInfo(message.photo[-1].file_id, AttachmentKind.PHOTO, "image/jpeg",
                                 message.photo[-1].file_size)
@@ -485,7 +481,7 @@ async def answer_with_file(message: Message, state: FSMContext, tr: Texts,
         info = appeals.FileInfo(message.document.file_id, AttachmentKind.DOCUMENT,
                                 message.document.mime_type, message.document.file_size)
     try:
-        appeals.validate_file(rules, info)
+        appeals.validate_file(appeal_rules, info)
     except InvalidInput as err:
         appeal_id = int((await state.get_data()).get("staff_appeal") or 0)
         await message.answer(tr(err.message_key, **err.params) + "\n"

@@ -172,9 +172,8 @@ async def event_url(message: Message, state: FSMContext, tr: Texts, session: Asy
 @router.message(StateFilter(EventForm.place), NOT_A_COMMAND)
 async def event_place(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
                       actor: str, event_rules: EventRules) -> None:
-    rules = event_rules
     try:
-        event = await events.submit_draft(session, actor, message.text, rules)
+        event = await events.submit_draft(session, actor, message.text, event_rules)
     except InvalidInput as err:
         await session.rollback()  # the claimed draft is there again
         if err.message_key != "events.time_past":
@@ -193,7 +192,8 @@ async def event_place(message: Message, state: FSMContext, tr: Texts, session: A
     await message.answer(
         tr("press.event.created", card=Raw(event_card(tr, event)),
            told=tr("press.event.told", count=told) if told else tr("press.event.told_none"),
-           reminders=events.reminders_text(tr, stages, rules, prefix="press.event.reminders")),
+           reminders=events.reminders_text(tr, stages, event_rules,
+                                           prefix="press.event.reminders")),
         reply_markup=_event_markup(tr, event),
     )
 
