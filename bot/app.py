@@ -11,50 +11,31 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.commands import set_bot_profile, set_resident_commands, set_staff_commands
+from bot.commands import command_menus, set_bot_profile, set_resident_commands, set_staff_commands
 from bot.config import Settings
-from bot.dialogs import DialogStateMiddleware
+from bot.dispatcher import build_dispatcher, build_storage
+from bot.features import FEATURES, job_registry
 from bot.limits import WithinTelegramLimits
-from bot.middlewares import (
-    AnswerCallbacksMiddleware,
-    DbSessionMiddleware,
-    OnePersonAtATimeMiddleware,
-    PrivateChatsOnlyMiddleware,
-    ThrottlingMiddleware,
-    UserContextMiddleware,
-)
 from bot.scheduler import Ticker, build_scheduler, worker_name
 from bot.updates import SkippingDispatcher
-from services import outbox, roles, timeutil
+from services import outbox, roles
 from services.db import make_engine, make_sessionmaker
 from services.i18n import Translator, get_translator
 from services.models import Channel
 
+__all__ = ["Runtime", "build_bot", "build_dispatcher", "build_storage", "connect_redis",
+           "on_startup", "run_polling", "runtime", "start_background"]
+
 log = logging.getLogger(__name__)
 # How long a stop waits for the updates being handled before closing connections.
 SHUTDOWN_GRACE_SECONDS = 20.0
-
-
-def feature_routers() -> list[Router]:
-    """Feature routers, included before the generic `/start`, menu and fallback ones."""
-    routers: list[Router] = []
-    # Features add one line each below (kept in this order).
-    from handlers import appeals, appeals_admin
-    routers += [appeals.router, appeals_admin.router]
-    from handlers import petitions, petitions_admin
-    routers += [petitions.router, petitions_admin.router]
-    from handlers import press, subscriptions
-    routers += [press.router, subscriptions.router]
-    return routers
 
 
 def build_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot:
@@ -74,77 +55,12 @@ def build_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot:
     )
 
 
-def build_storage(settings: Settings, redis: Any | None = None,
-                  prefix: str = "fsm") -> BaseStorage:
-    """In-memory FSM for one process; Redis when configured, so many processes share dialogs."""
-    if redis is None:
-        return MemoryStorage()
-    from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
-
-    return RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=prefix, with_destiny=True))
-
-
 def connect_redis(url: str | None) -> Any | None:
     if not url:
         return None
     from redis.asyncio import Redis
 
     return Redis.from_url(url)
-
-
-def build_dispatcher(
-    settings: Settings,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    *,
-    storage: BaseStorage | None = None,
-    redis: Any | None = None,
-    translator: Translator | None = None,
-    key_prefix: str = "hromada",
-) -> SkippingDispatcher:
-    """The dispatcher; `key_prefix` names this bot's keys in a shared Redis."""
-    from handlers import common, menu, onboarding, staff
-    from handlers import settings as settings_handlers
-
-    # Before anything runs: every date shown, "today" and deadline use the council's calendar.
-    timeutil.configure(settings.timezone, settings.extra_days_off)
-    translator = translator or get_translator()
-    dp = SkippingDispatcher(
-        storage=storage or build_storage(settings, redis, prefix=f"{key_prefix}:fsm"))
-    dp["settings"] = settings
-    dp["sessionmaker"] = sessionmaker
-    dp["translator"] = translator
-
-    # The FSM middleware reads the dialog state up front, so it must come after the per-person
-    # ordering: re-register it behind ours.
-    dp.update.outer_middleware.unregister(dp.fsm)
-    # Before anything else: a group chat or an update without a sender goes no further.
-    dp.update.outer_middleware(PrivateChatsOnlyMiddleware(translator, settings))
-    dp.update.outer_middleware(ThrottlingMiddleware(
-        translator, settings.throttle_rate, settings.throttle_burst, redis, key_prefix))
-    dp.update.outer_middleware(OnePersonAtATimeMiddleware())
-    dp.update.outer_middleware(dp.fsm)
-    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
-    dp.update.outer_middleware(UserContextMiddleware(translator, settings))
-    dp.update.outer_middleware(DialogStateMiddleware())
-    dp.callback_query.middleware(AnswerCallbacksMiddleware())
-
-    # The busiest routes (menu, onboarding steps, settings) come first so a tap does not walk
-    # every feature's filters; the catch-alls come last.
-    for router in (common.router, menu.router, onboarding.router, settings_handlers.router,
-                   staff.router, *feature_routers(), onboarding.start_router,
-                   menu.sections_fallback_router, common.fallback_router):
-        _detach(router)
-        dp.include_router(router)
-    return dp
-
-
-def _detach(router: Router) -> None:
-    """Routers are module-level singletons; a second dispatcher in one process (tests,
-    benchmarks) takes them over from the first."""
-    parent = router.parent_router
-    if parent is not None:
-        parent.sub_routers.remove(router)
-        router._parent_router = None
 
 
 async def on_startup(bot: Bot, settings: Settings, translator: Translator,
@@ -156,11 +72,12 @@ async def on_startup(bot: Bot, settings: Settings, translator: Translator,
                                           [str(i) for i in settings.admin_ids])
         staff = await roles.list_staff(session, Channel.TELEGRAM)
         await session.commit()
-    await set_resident_commands(bot, translator, settings.default_language)
+    menus = command_menus(FEATURES)
+    await set_resident_commands(bot, translator, menus, settings.default_language)
     await set_bot_profile(bot, translator, settings.city_name, settings.default_language)
     for member in staff:
         if member.external_id.lstrip("-").isdigit():
-            await set_staff_commands(bot, translator, int(member.external_id),
+            await set_staff_commands(bot, translator, menus, int(member.external_id),
                                      roles.expand(member.roles), settings.default_language)
 
 
@@ -214,9 +131,9 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
         log.info("stopping background work and closing connections")
         if rt.scheduler is not None:
             await rt.scheduler.stop()
-        from handlers.press import stop_trackers
-
-        await stop_trackers()
+        for feature in FEATURES:
+            if feature.on_stop is not None:
+                await feature.on_stop()
         for task in rt.background:
             task.cancel()
         for task in rt.background:
@@ -240,7 +157,8 @@ async def start_background(rt: Runtime) -> None:
     gc.freeze()
     if rt.settings.scheduler_enabled:
         outbox.configure_retention(rt.settings.outbox_retention_days)
-        rt.scheduler = build_scheduler(rt.sessionmaker, rt.settings.scheduler_tick_seconds)
+        rt.scheduler = build_scheduler(rt.sessionmaker, rt.settings.scheduler_tick_seconds,
+                                       job_registry(rt.dp["sections"]))
         rt.scheduler.start()
     if rt.settings.delivery_enabled:
         from bot.delivery import start_delivery

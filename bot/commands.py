@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramRetryAfter
@@ -15,26 +16,46 @@ from aiogram.types import (
     MenuButtonCommands,
 )
 
-from bot.limits import clip_text
+from handlers.kit.clip import clip_text
+from handlers.kit.feature import Command, Feature
 from services.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from services.models import Role
 
 log = logging.getLogger(__name__)
 
-RESIDENT_COMMANDS: tuple[str, ...] = (
-    "start", "menu", "help", "settings", "subscriptions", "events", "cancel", "forget",
-)
-# Which staff commands each role adds; features list their commands here.
-STAFF_COMMANDS: dict[Role, tuple[str, ...]] = {
-    Role.MODERATOR: (
-        "petitions_queue", "petition_manage", "petition_export", "appeals", "appeals_export",
-        "stats",
-    ),
-    Role.PRESS: ("broadcast", "broadcasts", "event_new"),
-    Role.ADMIN: ("grant", "revoke", "staff"),
-}
 DESCRIPTION_MAX = 512  # Telegram's limits for setMyDescription / setMyShortDescription
 SHORT_DESCRIPTION_MAX = 120
+
+
+@dataclass(frozen=True, slots=True)
+class CommandMenus:
+    """The command lists the channel shows: residents', and what each staff role adds."""
+
+    resident: tuple[Command, ...]
+    staff: dict[Role, tuple[Command, ...]]
+
+    def for_roles(self, roles: Iterable[Role]) -> tuple[Command, ...]:
+        """A staff member's list: the residents' one, then each held role's in Role order."""
+        held = set(roles)
+        extra = [c for role in Role if role in held for c in self.staff.get(role, ())]
+        return (*self.resident, *extra)
+
+    @property
+    def names(self) -> set[str]:
+        return {c.name for c in self.resident} | {
+            c.name for commands in self.staff.values() for c in commands}
+
+
+def command_menus(features: Iterable[Feature]) -> CommandMenus:
+    """The lists from the features' declared commands, each placed by its `order`."""
+    commands = sorted((c for f in features for c in f.commands), key=lambda c: c.order)
+    names = [c.name for c in commands]
+    if dup := sorted({n for n in names if names.count(n) > 1}):
+        raise ValueError(f"commands declared by two features: {dup}")
+    return CommandMenus(
+        resident=tuple(c for c in commands if c.staff is None),
+        staff={role: tuple(c for c in commands if c.staff is role) for role in Role},
+    )
 
 
 def language_codes(default_language: str) -> list[tuple[str | None, str]]:
@@ -43,16 +64,17 @@ def language_codes(default_language: str) -> list[tuple[str | None, str]]:
     return [(None, default_language), *((language, language) for language in LANGUAGES)]
 
 
-def _commands(translator: Translator, language: str, names: Iterable[str]) -> list[BotCommand]:
-    return [BotCommand(command=name, description=translator.gettext(language, f"cmd.{name}"))
-            for name in names]
+def _commands(translator: Translator, language: str,
+              commands: Iterable[Command]) -> list[BotCommand]:
+    return [BotCommand(command=c.name, description=translator.gettext(language, c.description_key))
+            for c in commands]
 
 
-async def set_resident_commands(bot: Bot, translator: Translator,
+async def set_resident_commands(bot: Bot, translator: Translator, menus: CommandMenus,
                                 default_language: str = DEFAULT_LANGUAGE) -> None:
     for code, language in language_codes(default_language):
         await bot.set_my_commands(
-            _commands(translator, language, RESIDENT_COMMANDS),
+            _commands(translator, language, menus.resident),
             scope=BotCommandScopeDefault(),
             language_code=code,
         )
@@ -87,18 +109,14 @@ async def set_bot_profile(bot: Bot, translator: Translator, city: str,
         log.warning("could not set the bot's description or menu button: %s", exc.message)
 
 
-async def set_staff_commands(bot: Bot, translator: Translator, chat_id: int,
-                             roles: frozenset[Role],
+async def set_staff_commands(bot: Bot, translator: Translator, menus: CommandMenus,
+                             chat_id: int, roles: frozenset[Role],
                              default_language: str = DEFAULT_LANGUAGE) -> None:
     """Staff see their extra commands only in their own chat with the bot."""
-    names = list(RESIDENT_COMMANDS)
-    for role in Role:
-        if role in roles:
-            names.extend(STAFF_COMMANDS[role])
     try:
         for code, language in language_codes(default_language):
             await bot.set_my_commands(
-                _commands(translator, language, names),
+                _commands(translator, language, menus.for_roles(roles)),
                 scope=BotCommandScopeChat(chat_id=chat_id),
                 language_code=code,
             )

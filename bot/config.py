@@ -112,6 +112,7 @@ class Settings(BaseSettings):
     appeal_simple_days: int = 15
     appeal_max_days: int = 45
     appeal_followup_days: int = 28
+    appeal_due_soon_days: int = 3
     city_bbox: str = "48.80,37.50,48.93,37.70"
 
     # --- subscriptions, events and broadcasts (owned by the broadcasts feature) ---

@@ -13,32 +13,17 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.kit.dialogs import dialog_kind
 from services import drafts
-from services.drafts import DraftKind, Owner
+from services.drafts import Owner
 from services.models import Resident
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-# FSM state ("Group:step") → the kind of draft its dialog fills in.
-_dialog_kinds: dict[str, DraftKind] = {}
-
-
-def register_dialog(kind: DraftKind, *states: State | type[StatesGroup]) -> None:
-    """Declare that these states (or every state of these groups) belong to `kind`'s dialog."""
-    for item in states:
-        group_states = item.__states__ if isinstance(item, type) else (item,)
-        for state in group_states:
-            if state.state is not None:
-                _dialog_kinds[state.state] = kind
-
-
-def dialog_kind(state: str | None) -> DraftKind | None:
-    return _dialog_kinds.get(state) if state else None
 
 
 def _state_name(state: StateType) -> str | None:

@@ -165,7 +165,6 @@ class UserContextMiddleware(BaseMiddleware):
         data["actor"] = f"{Channel.TELEGRAM}:{user.id}" if user else "system"
         data["tr"] = self.translator.for_language(language)
         data["translator"] = self.translator
-        data["settings"] = self.settings
         return await handler(event, data)
 
 

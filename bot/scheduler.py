@@ -27,8 +27,9 @@ class Ticker:
     """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession],
-                 tick_seconds: float) -> None:
+                 tick_seconds: float, registry: jobs.JobRegistry) -> None:
         self.sessionmaker = sessionmaker
+        self.registry = registry
         self.worker = worker_name()
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler.add_job(self._tick, "interval", seconds=tick_seconds, id="tick",
@@ -39,7 +40,7 @@ class Ticker:
     async def _tick(self) -> None:
         self._idle.clear()
         try:
-            await jobs.run_tick(self.sessionmaker, self.worker)
+            await jobs.run_tick(self.sessionmaker, self.worker, self.registry)
         except Exception:
             log.exception("scheduler tick failed")
         finally:
@@ -61,7 +62,10 @@ class Ticker:
         self.scheduler.shutdown(wait=False)
 
 
-def build_scheduler(sessionmaker: async_sessionmaker[AsyncSession],
-                    tick_seconds: float) -> Ticker:
-    """The tick holds no state: what is due lives in the database, so restarts lose nothing."""
-    return Ticker(sessionmaker, tick_seconds)
+def build_scheduler(sessionmaker: async_sessionmaker[AsyncSession], tick_seconds: float,
+                    registry: jobs.JobRegistry) -> Ticker:
+    """The tick holds no state: what is due lives in the database, so restarts lose nothing.
+
+    `registry` (bot.features.job_registry) says which handler runs which task kind.
+    """
+    return Ticker(sessionmaker, tick_seconds, registry)

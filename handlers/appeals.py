@@ -18,13 +18,13 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.dialogs import register_dialog
-from bot.ids import RowId, SmallNumber
+from handlers.kit.dialogs import register_dialog
+from handlers.kit.ids import RowId, SmallNumber
 from handlers.menu import MenuCB, menu_button
-from handlers.onboarding import on_resume, require_profile
+from handlers.onboarding import ProfileRules, on_resume, require_profile
 from handlers.ui import show
 from services import appeals, drafts
+from services.appeals import AppealRules
 from services.drafts import DraftKind
 from services.errors import Conflict, InvalidInput
 from services.i18n import Raw, Texts
@@ -84,23 +84,6 @@ register_dialog(DraftKind.APPEAL, AppealForm)
 
 class FollowupForm(StatesGroup):
     comment = State()
-
-
-def rules_from_settings(settings: Settings) -> appeals.AppealRules:
-    """The feature's rules as plain values for the service."""
-    return appeals.AppealRules(
-        categories=tuple(settings.appeal_categories),
-        departments=tuple(settings.appeal_departments),
-        text_max=settings.appeal_text_max,
-        max_attachments=settings.appeal_max_attachments,
-        max_file_bytes=settings.appeal_max_file_mb * 1024 * 1024,
-        answer_days=settings.appeal_answer_days,
-        simple_days=settings.appeal_simple_days,
-        max_days=settings.appeal_max_days,
-        followup_days=settings.appeal_followup_days,
-        city_bbox=appeals.parse_bbox(settings.city_bbox),
-        address_max=settings.address_max_length,
-    )
 
 
 # --- small rendering helpers -------------------------------------------------------------
@@ -168,12 +151,14 @@ async def back_to_section(query: CallbackQuery, state: FSMContext, tr: Texts,
 
 @router.callback_query(AppealCB.filter(F.action == "new"))
 async def new_appeal(query: CallbackQuery, state: FSMContext, tr: Texts, session: AsyncSession,
-                     resident: Resident | None, settings: Settings) -> None:
+                     resident: Resident | None, appeal_rules: AppealRules,
+                    profile_rules: ProfileRules) -> None:
     if resident is None or not resident.is_complete:
         # Art. 8: the law does not consider anonymous appeals, so the profile comes first.
         if isinstance(query.message, Message):
             await query.message.answer(tr("appeals.profile_needed"))
-        await require_profile(query, state, resident, tr, resume="appeal", settings=settings)
+        await require_profile(query, state, resident, tr, resume="appeal",
+                              profile=profile_rules)
         return
     draft = await appeals.get_draft(session, resident.id)
     if draft is not None:
@@ -183,42 +168,44 @@ async def new_appeal(query: CallbackQuery, state: FSMContext, tr: Texts, session
                            [_button(tr("appeals.draft.discard_new"), "restart")],
                            [_button(tr("common.back"), "section")]))
         return
-    await _start(query, state, tr, session, resident, settings)
+    await _start(query, state, tr, session, resident, appeal_rules)
 
 
 @on_resume("appeal")
 async def resume_after_onboarding(message: Message, resident: Resident, tr: Texts,
                                   arg: str, state: FSMContext, session: AsyncSession,
-                                  settings: Settings, **_: Any) -> None:
+                                  appeal_rules: AppealRules, **_: Any) -> None:
     """Onboarding is done: the resident goes straight on to filing."""
     draft = await appeals.get_draft(session, resident.id)
     if draft is None:
-        await _start(message, state, tr, session, resident, settings)
+        await _start(message, state, tr, session, resident, appeal_rules)
     else:
-        await _ask(message, state, tr, session, draft, settings)
+        await _ask(message, state, tr, session, draft, appeal_rules)
 
 
 @router.callback_query(AppealCB.filter(F.action == "restart"))
 async def restart(query: CallbackQuery, state: FSMContext, tr: Texts, session: AsyncSession,
-                  resident: Resident | None, settings: Settings) -> None:
+                  resident: Resident | None, appeal_rules: AppealRules,
+                 profile_rules: ProfileRules) -> None:
     author = await require_profile(query, state, resident, tr, resume="appeal",
-                                   settings=settings)
+                                   profile=profile_rules)
     if author is not None:
-        await _start(query, state, tr, session, author, settings)
+        await _start(query, state, tr, session, author, appeal_rules)
 
 
 @router.callback_query(AppealCB.filter(F.action == "resume"))
 async def resume(query: CallbackQuery, state: FSMContext, tr: Texts, session: AsyncSession,
-                 resident: Resident | None, settings: Settings) -> None:
+                 resident: Resident | None, appeal_rules: AppealRules,
+                profile_rules: ProfileRules) -> None:
     author = await require_profile(query, state, resident, tr, resume="appeal",
-                                   settings=settings)
+                                   profile=profile_rules)
     if author is None:
         return
     draft = await appeals.get_draft(session, author.id)
     if draft is None:
-        await _start(query, state, tr, session, author, settings)
+        await _start(query, state, tr, session, author, appeal_rules)
         return
-    await _ask(query, state, tr, session, draft, settings)
+    await _ask(query, state, tr, session, draft, appeal_rules)
 
 
 @router.callback_query(AppealCB.filter(F.action == "discard"))
@@ -240,24 +227,23 @@ async def cancel(query: CallbackQuery, state: FSMContext, tr: Texts, session: As
 
 
 async def _start(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
-                 session: AsyncSession, resident: Resident, settings: Settings) -> None:
+                 session: AsyncSession, resident: Resident, appeal_rules: AppealRules) -> None:
     draft = await appeals.start_draft(session, resident.id)
     await session.commit()
     await state.update_data(appeal_warned=[])
-    await _ask(event, state, tr, session, draft, settings)
+    await _ask(event, state, tr, session, draft, appeal_rules)
 
 
 # --- asking each step --------------------------------------------------------------------
 
 
 async def _ask(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
-               session: AsyncSession, draft: AppealDraft, settings: Settings,
+               session: AsyncSession, draft: AppealDraft, appeal_rules: AppealRules,
                prefix: str = "") -> None:
     """Show the question of the draft's current step (editing the pressed message in place)."""
     data = draft.data or {}
     step = draft.step if draft.step in STEP_NUMBERS else "type"
     head = (prefix + "\n\n" if prefix else "") + _step(tr, step) + "\n"
-    rules = rules_from_settings(settings)
     if step == "type":
         await state.set_state(AppealForm.type)
         buttons = [[_button(appeals.type_label(tr, t.value), "type", t.value)] for t in AppealType]
@@ -266,7 +252,7 @@ async def _ask(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
                                       _button(tr("common.cancel"), "cancel")]))
     elif step == "category":
         await state.set_state(AppealForm.category)
-        cats = [_button(appeals.category_label(tr, c), "cat", c) for c in rules.categories]
+        cats = [_button(appeals.category_label(tr, c), "cat", c) for c in appeal_rules.categories]
         rows = [cats[i : i + 2] for i in range(0, len(cats), 2)]
         await show(event, head + tr("appeals.ask.category"), _markup(*rows, _nav(tr, "type")))
     elif step == "text":
@@ -274,14 +260,14 @@ async def _ask(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
         current = tr("appeals.ask.text_current", text=_snippet(data["text"], 300)) \
             if data.get("text") else ""
         rows = [[_button(tr("appeals.keep_text"), "keep_text")]] if data.get("text") else []
-        await show(event, head + tr("appeals.ask.text", limit=rules.text_max) + current,
+        await show(event, head + tr("appeals.ask.text", limit=appeal_rules.text_max) + current,
                    _markup(*rows, _nav(tr, "category")))
     elif step == "files":
         await state.set_state(AppealForm.files)
         count = len(data.get("files", []))
-        await show(event, head + tr("appeals.ask.files", limit=rules.max_attachments,
-                                    mb=rules.max_file_bytes // (1024 * 1024))
-                   + (("\n" + tr("appeals.files.count", k=count, n=rules.max_attachments))
+        await show(event, head + tr("appeals.ask.files", limit=appeal_rules.max_attachments,
+                                    mb=appeal_rules.max_file_bytes // (1024 * 1024))
+                   + (("\n" + tr("appeals.files.count", k=count, n=appeal_rules.max_attachments))
                       if count else ""),
                    _files_markup(tr, count))
     elif step == "location":
@@ -296,7 +282,7 @@ async def _ask(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
                            [_button(tr("appeals.public.yes"), "public", "yes")],
                            _nav(tr, "location")))
     else:
-        await _ask_confirm(event, state, tr, session, draft, head, rules)
+        await _ask_confirm(event, state, tr, session, draft, head, appeal_rules)
 
 
 def _files_markup(tr: Texts, count: int) -> InlineKeyboardMarkup:
@@ -371,20 +357,20 @@ async def _draft(session: AsyncSession, resident: Resident | None) -> AppealDraf
 
 
 async def _goto(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
-                session: AsyncSession, resident: Resident | None, settings: Settings,
+                session: AsyncSession, resident: Resident | None, appeal_rules: AppealRules,
                 step: str, **values: Any) -> None:
     if resident is None:
         raise InvalidInput("appeals.error.no_draft")
     draft = await appeals.update_draft(session, resident.id, step, **values)
     await session.commit()  # before talking to Telegram: never hold the write lock over HTTP
-    await _ask(event, state, tr, session, draft, settings)
+    await _ask(event, state, tr, session, draft, appeal_rules)
 
 
 @router.callback_query(AppealCB.filter(F.action == "back"))
 async def back(query: CallbackQuery, callback_data: AppealCB, state: FSMContext, tr: Texts,
-               session: AsyncSession, resident: Resident | None, settings: Settings) -> None:
+               session: AsyncSession, resident: Resident | None, appeal_rules: AppealRules) -> None:
     step = callback_data.value if callback_data.value in STEP_NUMBERS else "type"
-    await _goto(query, state, tr, session, resident, settings, step)
+    await _goto(query, state, tr, session, resident, appeal_rules, step)
 
 
 # --- step 1 and 2: type and category ------------------------------------------------------
@@ -393,19 +379,19 @@ async def back(query: CallbackQuery, callback_data: AppealCB, state: FSMContext,
 @router.callback_query(AppealCB.filter(F.action == "type"))
 async def choose_type(query: CallbackQuery, callback_data: AppealCB, state: FSMContext,
                       tr: Texts, session: AsyncSession, resident: Resident | None,
-                      settings: Settings) -> None:
+                      appeal_rules: AppealRules) -> None:
     kind = appeals.validate_type(callback_data.value)
     await _draft(session, resident)
-    await _goto(query, state, tr, session, resident, settings, "category", type=kind.value)
+    await _goto(query, state, tr, session, resident, appeal_rules, "category", type=kind.value)
 
 
 @router.callback_query(AppealCB.filter(F.action == "cat"))
 async def choose_category(query: CallbackQuery, callback_data: AppealCB, state: FSMContext,
                           tr: Texts, session: AsyncSession, resident: Resident | None,
-                          settings: Settings) -> None:
-    category = appeals.validate_category(rules_from_settings(settings), callback_data.value)
+                          appeal_rules: AppealRules) -> None:
+    category = appeals.validate_category(appeal_rules, callback_data.value)
     await _draft(session, resident)
-    await _goto(query, state, tr, session, resident, settings,
+    await _goto(query, state, tr, session, resident, appeal_rules,
                 "text", category=category, dups_seen=None)
 
 
@@ -413,10 +399,10 @@ async def choose_category(query: CallbackQuery, callback_data: AppealCB, state: 
                             AppealForm.confirm))
 async def expected_button(message: Message, state: FSMContext, tr: Texts,
                           session: AsyncSession, resident: Resident | None,
-                          settings: Settings) -> None:
+                          appeal_rules: AppealRules) -> None:
     """Typed text where a button is expected: say so and ask the same question again."""
     draft = await _draft(session, resident)
-    await _ask(message, state, tr, session, draft, settings, tr("appeals.use_buttons"))
+    await _ask(message, state, tr, session, draft, appeal_rules, tr("appeals.use_buttons"))
 
 
 # --- step 3: text ------------------------------------------------------------------------
@@ -424,29 +410,30 @@ async def expected_button(message: Message, state: FSMContext, tr: Texts,
 
 @router.message(StateFilter(AppealForm.text), F.text)
 async def enter_text(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                     resident: Resident | None, settings: Settings) -> None:
-    rules = rules_from_settings(settings)
+                     resident: Resident | None, appeal_rules: AppealRules) -> None:
     draft = await _draft(session, resident)
     try:
-        text = appeals.validate_text(rules, message.text)
+        text = appeals.validate_text(appeal_rules, message.text)
     except InvalidInput as err:
-        await _ask(message, state, tr, session, draft, settings, tr(err.message_key, **err.params))
+        await _ask(message, state, tr, session, draft, appeal_rules,
+                   tr(err.message_key, **err.params))
         return
-    await _goto(message, state, tr, session, resident, settings, "files", text=text, dups_seen=None)
+    await _goto(message, state, tr, session, resident, appeal_rules, "files", text=text,
+                dups_seen=None)
 
 
 @router.callback_query(AppealCB.filter(F.action == "keep_text"))
 async def keep_text(query: CallbackQuery, state: FSMContext, tr: Texts, session: AsyncSession,
-                    resident: Resident | None, settings: Settings) -> None:
+                    resident: Resident | None, appeal_rules: AppealRules) -> None:
     await _draft(session, resident)
-    await _goto(query, state, tr, session, resident, settings, "files")
+    await _goto(query, state, tr, session, resident, appeal_rules, "files")
 
 
 @router.message(StateFilter(AppealForm.text))
 async def text_not_text(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                        resident: Resident | None, settings: Settings) -> None:
+                        resident: Resident | None, appeal_rules: AppealRules) -> None:
     draft = await _draft(session, resident)
-    await _ask(message, state, tr, session, draft, settings, tr("appeals.error.text_not_text"))
+    await _ask(message, state, tr, session, draft, appeal_rules, tr("appeals.error.text_not_text"))
 
 
 # --- step 4: photos and documents --------------------------------------------------------
@@ -466,17 +453,17 @@ def _file_info(message: Message) -> appeals.FileInfo | None:
 
 @router.message(StateFilter(AppealForm.files), F.photo | F.document)
 async def add_file(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                   resident: Resident | None, settings: Settings) -> None:
-    rules = rules_from_settings(settings)
+                   resident: Resident | None, appeal_rules: AppealRules) -> None:
     info = _file_info(message)
     if resident is None or info is None:
         raise InvalidInput("appeals.error.no_draft")
     try:
-        draft, accepted = await appeals.add_draft_file(session, rules, resident.id, info)
+        draft, accepted = await appeals.add_draft_file(session, appeal_rules, resident.id, info)
         await session.commit()
     except InvalidInput as err:
         draft = await _draft(session, resident)
-        await _ask(message, state, tr, session, draft, settings, tr(err.message_key, **err.params))
+        await _ask(message, state, tr, session, draft, appeal_rules,
+                   tr(err.message_key, **err.params))
         return
     count = len((draft.data or {}).get("files", []))
     if not accepted:
@@ -486,32 +473,32 @@ async def add_file(message: Message, state: FSMContext, tr: Texts, session: Asyn
         if message.media_group_id and group in warned:
             return
         await state.update_data(appeal_warned=[*warned, group][-20:])
-        await message.answer(tr("appeals.files.limit", n=rules.max_attachments),
+        await message.answer(tr("appeals.files.limit", n=appeal_rules.max_attachments),
                              reply_markup=_files_markup(tr, count))
         return
-    await message.answer(tr("appeals.files.count", k=count, n=rules.max_attachments),
+    await message.answer(tr("appeals.files.count", k=count, n=appeal_rules.max_attachments),
                          reply_markup=_files_markup(tr, count))
 
 
 @router.message(StateFilter(AppealForm.files))
 async def files_other(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                      resident: Resident | None, settings: Settings) -> None:
+                      resident: Resident | None, appeal_rules: AppealRules) -> None:
     draft = await _draft(session, resident)
-    await _ask(message, state, tr, session, draft, settings, tr("appeals.files.expected"))
+    await _ask(message, state, tr, session, draft, appeal_rules, tr("appeals.files.expected"))
 
 
 @router.callback_query(AppealCB.filter(F.action == "files_clear"))
 async def files_clear(query: CallbackQuery, state: FSMContext, tr: Texts, session: AsyncSession,
-                      resident: Resident | None, settings: Settings) -> None:
+                      resident: Resident | None, appeal_rules: AppealRules) -> None:
     await _draft(session, resident)
-    await _goto(query, state, tr, session, resident, settings, "files", files=[])
+    await _goto(query, state, tr, session, resident, appeal_rules, "files", files=[])
 
 
 @router.callback_query(AppealCB.filter(F.action == "files_done"))
 async def files_done(query: CallbackQuery, state: FSMContext, tr: Texts, session: AsyncSession,
-                     resident: Resident | None, settings: Settings) -> None:
+                     resident: Resident | None, appeal_rules: AppealRules) -> None:
     await _draft(session, resident)
-    await _goto(query, state, tr, session, resident, settings, "location")
+    await _goto(query, state, tr, session, resident, appeal_rules, "location")
 
 
 # --- step 5: location --------------------------------------------------------------------
@@ -519,12 +506,11 @@ async def files_done(query: CallbackQuery, state: FSMContext, tr: Texts, session
 
 @router.message(StateFilter(AppealForm.location, AppealForm.location_confirm), F.location)
 async def enter_location(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                         resident: Resident | None, settings: Settings) -> None:
+                         resident: Resident | None, appeal_rules: AppealRules) -> None:
     assert message.location is not None
-    rules = rules_from_settings(settings)
     lat, lon = appeals.validate_location(message.location.latitude, message.location.longitude)
     await _draft(session, resident)
-    if not rules.in_city(lat, lon):
+    if not appeal_rules.in_city(lat, lon):
         assert resident is not None  # _draft found the resident's draft
         await appeals.update_draft(session, resident.id, "location", pending_point=[lat, lon])
         await session.commit()
@@ -536,50 +522,51 @@ async def enter_location(message: Message, state: FSMContext, tr: Texts, session
                                  [_button(tr("common.cancel"), "cancel")]),
         )
         return
-    await _goto(message, state, tr, session, resident, settings, "public", lat=lat, lon=lon,
+    await _goto(message, state, tr, session, resident, appeal_rules, "public", lat=lat, lon=lon,
                 address=None, dups_seen=None)
 
 
 @router.callback_query(AppealCB.filter(F.action == "loc_ok"))
 async def location_confirmed(query: CallbackQuery, state: FSMContext, tr: Texts,
                              session: AsyncSession, resident: Resident | None,
-                             settings: Settings) -> None:
+                             appeal_rules: AppealRules) -> None:
     point = (await _draft(session, resident)).data.get("pending_point")
     if not point:
-        await _goto(query, state, tr, session, resident, settings, "location")
+        await _goto(query, state, tr, session, resident, appeal_rules, "location")
         return
-    await _goto(query, state, tr, session, resident, settings,
+    await _goto(query, state, tr, session, resident, appeal_rules,
                 "public", lat=point[0], lon=point[1], pending_point=None,
                 address=None, dups_seen=None)
 
 
 @router.message(StateFilter(AppealForm.location, AppealForm.location_confirm), F.text)
 async def enter_address(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                        resident: Resident | None, settings: Settings) -> None:
+                        resident: Resident | None, appeal_rules: AppealRules) -> None:
     draft = await _draft(session, resident)
     try:
-        address = appeals.validate_address(rules_from_settings(settings), message.text)
+        address = appeals.validate_address(appeal_rules, message.text)
     except InvalidInput as err:
-        await _ask(message, state, tr, session, draft, settings, tr(err.message_key, **err.params))
+        await _ask(message, state, tr, session, draft, appeal_rules,
+                   tr(err.message_key, **err.params))
         return
-    await _goto(message, state, tr, session, resident, settings,
+    await _goto(message, state, tr, session, resident, appeal_rules,
                 "public", address=address, lat=None,
                 lon=None, dups_seen=None)
 
 
 @router.message(StateFilter(AppealForm.location, AppealForm.location_confirm))
 async def location_other(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                         resident: Resident | None, settings: Settings) -> None:
+                         resident: Resident | None, appeal_rules: AppealRules) -> None:
     draft = await _draft(session, resident)
-    await _ask(message, state, tr, session, draft, settings, tr("appeals.location.expected"))
+    await _ask(message, state, tr, session, draft, appeal_rules, tr("appeals.location.expected"))
 
 
 @router.callback_query(AppealCB.filter(F.action == "loc_skip"))
 async def location_skip(query: CallbackQuery, state: FSMContext, tr: Texts,
                         session: AsyncSession, resident: Resident | None,
-                        settings: Settings) -> None:
+                        appeal_rules: AppealRules) -> None:
     await _draft(session, resident)
-    await _goto(query, state, tr, session, resident, settings, "public", lat=None, lon=None,
+    await _goto(query, state, tr, session, resident, appeal_rules, "public", lat=None, lon=None,
                 address=None, dups_seen=None)
 
 
@@ -589,11 +576,11 @@ async def location_skip(query: CallbackQuery, state: FSMContext, tr: Texts,
 @router.callback_query(AppealCB.filter(F.action == "public"))
 async def choose_public(query: CallbackQuery, callback_data: AppealCB, state: FSMContext,
                         tr: Texts, session: AsyncSession, resident: Resident | None,
-                        settings: Settings) -> None:
+                        appeal_rules: AppealRules) -> None:
     if callback_data.value not in ("yes", "no"):
         raise InvalidInput("appeals.use_buttons")
     await _draft(session, resident)
-    await _goto(query, state, tr, session, resident, settings, "confirm",
+    await _goto(query, state, tr, session, resident, appeal_rules, "confirm",
                 public=True if callback_data.value == "yes" else None)
 
 
@@ -603,9 +590,9 @@ async def choose_public(query: CallbackQuery, callback_data: AppealCB, state: FS
 @router.callback_query(AppealCB.filter(F.action == "dups_ok"))
 async def duplicates_seen(query: CallbackQuery, state: FSMContext, tr: Texts,
                           session: AsyncSession, resident: Resident | None,
-                          settings: Settings) -> None:
+                          appeal_rules: AppealRules) -> None:
     await _draft(session, resident)
-    await _goto(query, state, tr, session, resident, settings, "confirm", dups_seen=True)
+    await _goto(query, state, tr, session, resident, appeal_rules, "confirm", dups_seen=True)
 
 
 @router.callback_query(AppealCB.filter(F.action == "support"))
@@ -620,9 +607,10 @@ async def support_instead(query: CallbackQuery, callback_data: AppealCB, state: 
 
 @router.callback_query(AppealCB.filter(F.action == "submit"))
 async def submit(query: CallbackQuery, callback_data: AppealCB, state: FSMContext, tr: Texts,
-                 session: AsyncSession, resident: Resident | None, settings: Settings) -> None:
+                 session: AsyncSession, resident: Resident | None,
+                 appeal_rules: AppealRules) -> None:
     try:
-        appeal = await appeals.submit_draft(session, rules_from_settings(settings), resident,
+        appeal = await appeals.submit_draft(session, appeal_rules, resident,
                                             version=callback_data.id or None)
     except Conflict as err:
         if err.message_key != drafts.CHANGED:
@@ -632,7 +620,7 @@ async def submit(query: CallbackQuery, callback_data: AppealCB, state: FSMContex
         # (nothing was written; committing ends the transaction before talking to Telegram).
         await session.commit()
         draft = await _draft(session, resident)
-        await _ask(query, state, tr, session, draft, settings, tr(err.message_key))
+        await _ask(query, state, tr, session, draft, appeal_rules, tr(err.message_key))
         return
     await session.commit()
     await state.set_state(None)
@@ -734,10 +722,10 @@ def _rating_markup(appeal_id: int) -> InlineKeyboardMarkup:
 @router.callback_query(FollowupCB.filter(F.answer == "yes"))
 async def followup_yes(query: CallbackQuery, callback_data: FollowupCB, state: FSMContext,
                        tr: Texts, session: AsyncSession, resident: Resident | None,
-                       settings: Settings) -> None:
+                       appeal_rules: AppealRules) -> None:
     if resident is None:
         raise InvalidInput("appeals.error.not_found")
-    appeal = await appeals.followup_reply(session, rules_from_settings(settings), resident,
+    appeal = await appeals.followup_reply(session, appeal_rules, resident,
                                           callback_data.appeal_id, resolved=True)
     await session.commit()
     await state.set_state(None)
@@ -764,13 +752,13 @@ async def followup_no(query: CallbackQuery, callback_data: FollowupCB, state: FS
 @router.message(StateFilter(FollowupForm.comment), F.text)
 async def followup_comment(message: Message, state: FSMContext, tr: Texts,
                            session: AsyncSession, resident: Resident | None,
-                           settings: Settings) -> None:
+                           appeal_rules: AppealRules) -> None:
     appeal_id = (await state.get_data()).get("followup_appeal")
     if resident is None or not appeal_id:
         await state.set_state(None)
         raise InvalidInput("appeals.error.not_found")
     try:
-        appeal = await appeals.followup_reply(session, rules_from_settings(settings), resident,
+        appeal = await appeals.followup_reply(session, appeal_rules, resident,
                                               int(appeal_id), resolved=False,
                                               comment=message.text)
     except InvalidInput as err:
@@ -811,4 +799,4 @@ async def rate(query: CallbackQuery, callback_data: RateCB, tr: Texts, session: 
                _markup([_button(tr("appeals.section.mine"), "list")], [menu_button(tr)]))
 
 
-__all__ = ["AppealCB", "FollowupCB", "RateCB", "router", "rules_from_settings"]
+__all__ = ["AppealCB", "FollowupCB", "RateCB", "router"]

@@ -24,14 +24,14 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.filters import HasRole
-from bot.ids import RowId, SmallNumber
-from handlers.appeals import history_lines, rules_from_settings
+from handlers.appeals import history_lines
+from handlers.kit.aiogram_filters import HasRole
+from handlers.kit.ids import RowId, SmallNumber
 from handlers.menu import menu_button
 from handlers.petitions import PetCB
 from handlers.ui import show
 from services import appeals
+from services.appeals import AppealRules
 from services.errors import Conflict, InvalidInput, NotFound
 from services.i18n import Raw, Texts
 from services.models import Petition, Role
@@ -245,27 +245,26 @@ async def card(query: CallbackQuery, callback_data: StaffAppealCB, state: FSMCon
 
 @router.callback_query(StaffAppealCB.filter(F.action == "assign"))
 async def choose_department(query: CallbackQuery, callback_data: StaffAppealCB, tr: Texts,
-                            session: AsyncSession, settings: Settings) -> None:
+                            session: AsyncSession, appeal_rules: AppealRules) -> None:
     appeal = await appeals.get(session, callback_data.id)  # a stale or forged id: not found
-    rules = rules_from_settings(settings)
     rows = [[_button(appeals.department_label(tr, d), "dept", appeal.id, d)]
-            for d in rules.departments]
+            for d in appeal_rules.departments]
     await show(query, tr("appeals.admin.choose_department"),
                _markup(*rows, [_button(tr("common.back"), "card", appeal.id)]))
 
 
 @router.callback_query(StaffAppealCB.filter(F.action == "dept"))
 async def assign_department(query: CallbackQuery, callback_data: StaffAppealCB, tr: Texts,
-                            session: AsyncSession, settings: Settings, actor: str) -> None:
-    appeal = await appeals.assign(session, rules_from_settings(settings), actor,
+                            session: AsyncSession, appeal_rules: AppealRules, actor: str) -> None:
+    appeal = await appeals.assign(session, appeal_rules, actor,
                                   callback_data.id, department=callback_data.value)
     await show_card(query, tr, session, appeal.id, tr("appeals.admin.done"))
 
 
 @router.callback_query(StaffAppealCB.filter(F.action == "take"))
 async def take(query: CallbackQuery, callback_data: StaffAppealCB, tr: Texts,
-               session: AsyncSession, settings: Settings, actor: str) -> None:
-    appeal = await appeals.assign(session, rules_from_settings(settings), actor,
+               session: AsyncSession, appeal_rules: AppealRules, actor: str) -> None:
+    appeal = await appeals.assign(session, appeal_rules, actor,
                                   callback_data.id, assignee=actor)
     await show_card(query, tr, session, appeal.id, tr("appeals.admin.done"))
 
@@ -281,9 +280,9 @@ async def change_status(query: CallbackQuery, callback_data: StaffAppealCB, tr: 
 
 @router.callback_query(StaffAppealCB.filter(F.action == "simple"))
 async def toggle_simple(query: CallbackQuery, callback_data: StaffAppealCB, tr: Texts,
-                        session: AsyncSession, settings: Settings, actor: str) -> None:
+                        session: AsyncSession, appeal_rules: AppealRules, actor: str) -> None:
     current = await appeals.get(session, callback_data.id)
-    appeal = await appeals.mark_simple(session, rules_from_settings(settings), actor,
+    appeal = await appeals.mark_simple(session, appeal_rules, actor,
                                        current.id, simple=not current.is_simple)
     await show_card(query, tr, session, appeal.id,
                     tr("appeals.admin.deadline_now", deadline=format_date(appeal.deadline)))
@@ -328,11 +327,10 @@ def _require_move(appeal: Appeal, target: AppealStatus) -> None:
 
 @router.callback_query(StaffAppealCB.filter(F.action == "extend"))
 async def extend_start(query: CallbackQuery, callback_data: StaffAppealCB, state: FSMContext,
-                       tr: Texts, session: AsyncSession, settings: Settings) -> None:
-    rules = rules_from_settings(settings)
+                       tr: Texts, session: AsyncSession, appeal_rules: AppealRules) -> None:
     appeal = await appeals.get(session, callback_data.id)
-    appeals.check_extension(appeal, rules)
-    latest = format_date(appeals.latest_deadline(appeal, rules))
+    appeals.check_extension(appeal, appeal_rules)
+    latest = format_date(appeals.latest_deadline(appeal, appeal_rules))
     await _ask(query, state, tr, appeal, StaffAppealForm.extend_date,
                "appeals.admin.ask_extend_date", [_button(latest, "extend_max", appeal.id)],
                deadline=format_date(appeal.deadline), latest=latest)
@@ -348,22 +346,21 @@ async def _ask_extend_reason(event: Message | CallbackQuery, state: FSMContext, 
 
 @router.callback_query(StaffAppealCB.filter(F.action == "extend_max"))
 async def extend_to_max(query: CallbackQuery, callback_data: StaffAppealCB, state: FSMContext,
-                        tr: Texts, session: AsyncSession, settings: Settings) -> None:
-    rules = rules_from_settings(settings)
+                        tr: Texts, session: AsyncSession, appeal_rules: AppealRules) -> None:
     appeal = await appeals.get(session, callback_data.id)
-    latest = appeals.latest_deadline(appeal, rules)
-    appeals.check_extension(appeal, rules, latest)
+    latest = appeals.latest_deadline(appeal, appeal_rules)
+    appeals.check_extension(appeal, appeal_rules, latest)
     await _ask_extend_reason(query, state, tr, appeal.id, latest)
 
 
 @router.message(StateFilter(StaffAppealForm.extend_date), NOT_COMMAND)
 async def extend_date(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                      settings: Settings) -> None:
+                      appeal_rules: AppealRules) -> None:
     appeal_id = int((await state.get_data()).get("staff_appeal") or 0)
     appeal = await appeals.get(session, appeal_id)
     try:
         new_date = parse_date(message.text)
-        appeals.check_extension(appeal, rules_from_settings(settings), new_date)
+        appeals.check_extension(appeal, appeal_rules, new_date)
         new_date = appeals.extension_deadline(new_date)
     except InvalidInput as err:
         await message.answer(tr(err.message_key, **err.params) + "\n"
@@ -375,11 +372,11 @@ async def extend_date(message: Message, state: FSMContext, tr: Texts, session: A
 
 @router.message(StateFilter(StaffAppealForm.extend_reason), NOT_COMMAND)
 async def extend_reason(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                        settings: Settings, actor: str) -> None:
+                        appeal_rules: AppealRules, actor: str) -> None:
     data = await state.get_data()
     appeal_id = int(data.get("staff_appeal") or 0)
     try:
-        appeal = await appeals.extend(session, rules_from_settings(settings), actor, appeal_id,
+        appeal = await appeals.extend(session, appeal_rules, actor, appeal_id,
                                       new_deadline=date.fromisoformat(data["staff_date"]),
                                       reason=message.text or "")
     except InvalidInput as err:
@@ -396,19 +393,19 @@ async def extend_reason(message: Message, state: FSMContext, tr: Texts, session:
 
 @router.callback_query(StaffAppealCB.filter(F.action == "return"))
 async def return_start(query: CallbackQuery, callback_data: StaffAppealCB, state: FSMContext,
-                       tr: Texts, session: AsyncSession, settings: Settings) -> None:
+                       tr: Texts, session: AsyncSession, appeal_rules: AppealRules) -> None:
     appeal = await appeals.get(session, callback_data.id)
-    appeals.check_returnable(appeal, rules_from_settings(settings))
+    appeals.check_returnable(appeal, appeal_rules)
     await _ask(query, state, tr, appeal, StaffAppealForm.return_reason,
                "appeals.admin.ask_return_reason")
 
 
 @router.message(StateFilter(StaffAppealForm.return_reason), NOT_COMMAND)
 async def return_reason(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                        settings: Settings, actor: str) -> None:
+                        appeal_rules: AppealRules, actor: str) -> None:
     appeal_id = int((await state.get_data()).get("staff_appeal") or 0)
     try:
-        appeal = await appeals.return_appeal(session, rules_from_settings(settings), actor,
+        appeal = await appeals.return_appeal(session, appeal_rules, actor,
                                              appeal_id, message.text or "")
     except InvalidInput as err:
         await message.answer(tr(err.message_key, **err.params),
@@ -431,10 +428,10 @@ async def answer_start(query: CallbackQuery, callback_data: StaffAppealCB, state
 
 @router.message(StateFilter(StaffAppealForm.answer_text), NOT_COMMAND)
 async def answer_text(message: Message, state: FSMContext, tr: Texts,
-                      settings: Settings) -> None:
+                      appeal_rules: AppealRules) -> None:
     appeal_id = int((await state.get_data()).get("staff_appeal") or 0)
     try:
-        text = appeals.validate_text(rules_from_settings(settings), message.text)
+        text = appeals.validate_text(appeal_rules, message.text)
     except InvalidInput as err:
         await message.answer(tr(err.message_key, **err.params),
                              reply_markup=_markup(_cancel_row(tr, appeal_id)))
@@ -451,7 +448,7 @@ def _answer_file_markup(tr: Texts, appeal_id: int) -> InlineKeyboardMarkup:
 
 
 async def _send_answer(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
-                       session: AsyncSession, settings: Settings, actor: str,
+                       session: AsyncSession, appeal_rules: AppealRules, actor: str,
                        file_id: str | None = None, kind: AttachmentKind | None = None) -> None:
     data = await state.get_data()
     appeal_id = int(data.get("staff_appeal") or 0)
@@ -459,7 +456,7 @@ async def _send_answer(event: Message | CallbackQuery, state: FSMContext, tr: Te
     if not text:
         await state.set_state(None)
         raise InvalidInput("appeals.error.no_draft")
-    appeal = await appeals.answer(session, rules_from_settings(settings), actor, appeal_id,
+    appeal = await appeals.answer(session, appeal_rules, actor, appeal_id,
                                   text, file_id=file_id, file_kind=kind)
     await state.set_state(None)
     await state.update_data(staff_answer=None)
@@ -469,14 +466,13 @@ async def _send_answer(event: Message | CallbackQuery, state: FSMContext, tr: Te
 @router.callback_query(StaffAppealCB.filter(F.action == "answer_send"),
                        StateFilter(StaffAppealForm.answer_file))
 async def answer_without_file(query: CallbackQuery, state: FSMContext, tr: Texts,
-                              session: AsyncSession, settings: Settings, actor: str) -> None:
-    await _send_answer(query, state, tr, session, settings, actor)
+                              session: AsyncSession, appeal_rules: AppealRules, actor: str) -> None:
+    await _send_answer(query, state, tr, session, appeal_rules, actor)
 
 
 @router.message(StateFilter(StaffAppealForm.answer_file), F.document | F.photo)
 async def answer_with_file(message: Message, state: FSMContext, tr: Texts,
-                           session: AsyncSession, settings: Settings, actor: str) -> None:
-    rules = rules_from_settings(settings)
+                           session: AsyncSession, appeal_rules: AppealRules, actor: str) -> None:
     if message.photo:
         info = appeals.FileInfo(message.photo[-1].file_id, AttachmentKind.PHOTO, "image/jpeg",
                                 message.photo[-1].file_size)
@@ -485,14 +481,14 @@ async def answer_with_file(message: Message, state: FSMContext, tr: Texts,
         info = appeals.FileInfo(message.document.file_id, AttachmentKind.DOCUMENT,
                                 message.document.mime_type, message.document.file_size)
     try:
-        appeals.validate_file(rules, info)
+        appeals.validate_file(appeal_rules, info)
     except InvalidInput as err:
         appeal_id = int((await state.get_data()).get("staff_appeal") or 0)
         await message.answer(tr(err.message_key, **err.params) + "\n"
                              + tr("appeals.admin.ask_answer_file"),
                              reply_markup=_answer_file_markup(tr, appeal_id))
         return
-    await _send_answer(message, state, tr, session, settings, actor, info.file_id, info.kind)
+    await _send_answer(message, state, tr, session, appeal_rules, actor, info.file_id, info.kind)
 
 
 @router.message(StateFilter(StaffAppealForm.answer_file), NOT_COMMAND)

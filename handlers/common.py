@@ -19,7 +19,7 @@ from aiogram.types import (
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.menu import main_menu_markup, menu_button
+from handlers.menu import MainMenu, menu_button
 from services import residents
 from services.errors import DomainError
 from services.i18n import Texts, Translator, normalize_language
@@ -40,7 +40,7 @@ async def help_command(message: Message, tr: Texts) -> None:
 
 
 @router.message(Command("cancel"))
-async def cancel(message: Message, state: FSMContext, tr: Texts) -> None:
+async def cancel(message: Message, state: FSMContext, tr: Texts, main_menu: MainMenu) -> None:
     language = (await state.get_data()).get("language")
     had_dialog = await state.get_state() is not None
     await state.clear()
@@ -48,7 +48,7 @@ async def cancel(message: Message, state: FSMContext, tr: Texts) -> None:
         await state.update_data(language=language)
     await message.answer(tr("common.cancelled" if had_dialog else "common.nothing_to_cancel"),
                          reply_markup=ReplyKeyboardRemove())
-    await message.answer(tr("menu.title_anonymous"), reply_markup=main_menu_markup(tr))
+    await message.answer(tr("menu.title_anonymous"), reply_markup=main_menu.markup(tr))
 
 
 @router.my_chat_member()
@@ -66,8 +66,8 @@ async def unknown_command(message: Message, tr: Texts) -> None:
 
 
 @fallback_router.message()
-async def unknown_message(message: Message, tr: Texts) -> None:
-    await message.answer(tr("common.unknown_message"), reply_markup=main_menu_markup(tr))
+async def unknown_message(message: Message, tr: Texts, main_menu: MainMenu) -> None:
+    await message.answer(tr("common.unknown_message"), reply_markup=main_menu.markup(tr))
 
 
 @fallback_router.callback_query()

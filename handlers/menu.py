@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from handlers.kit.feature import MenuEntry
 from handlers.ui import show
 from services import residents
 from services.i18n import Texts
@@ -17,9 +21,7 @@ router = Router(name="menu")
 # Sections whose feature is not built yet; included last, after every feature's section.
 sections_fallback_router = Router(name="menu-fallback")
 
-SECTIONS: tuple[str, ...] = (
-    "appeals", "petitions", "polls", "votes", "subscriptions", "settings", "help",
-)
+MENU_WIDTH = 2
 
 
 class MenuCB(CallbackData, prefix="m"):
@@ -31,19 +33,30 @@ def menu_button(tr: Texts) -> InlineKeyboardButton:
                                 callback_data=MenuCB(section="main").pack())
 
 
-def main_menu_markup(tr: Texts) -> InlineKeyboardMarkup:
-    def button(section: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(text=tr(f"menu.{section}"),
-                                    callback_data=MenuCB(section=section).pack())
+@dataclass(frozen=True, slots=True)
+class MainMenu:
+    """The main menu's sections, from the features' menu entries (handed in at start-up)."""
 
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button("appeals"), button("petitions")],
-            [button("polls"), button("votes")],
-            [button("subscriptions"), button("settings")],
-            [button("help")],
-        ]
-    )
+    entries: tuple[MenuEntry, ...]
+
+    @classmethod
+    def of(cls, entries: Iterable[MenuEntry]) -> MainMenu:
+        ordered = tuple(sorted(entries, key=lambda e: e.order))
+        if len({e.section for e in ordered}) != len(ordered):
+            raise ValueError("two features declare the same main-menu section")
+        return cls(ordered)
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        return tuple(e.section for e in self.entries)
+
+    def markup(self, tr: Texts) -> InlineKeyboardMarkup:
+        """Two sections a row, in the entries' order."""
+        buttons = [InlineKeyboardButton(text=tr(e.text_key),
+                                        callback_data=MenuCB(section=e.section).pack())
+                   for e in self.entries]
+        return InlineKeyboardMarkup(inline_keyboard=[
+            buttons[i:i + MENU_WIDTH] for i in range(0, len(buttons), MENU_WIDTH)])
 
 
 def main_menu_text(tr: Texts, resident: Resident | None) -> str:
@@ -52,22 +65,22 @@ def main_menu_text(tr: Texts, resident: Resident | None) -> str:
 
 
 async def show_main_menu(event: Message | CallbackQuery, tr: Texts,
-                         resident: Resident | None) -> None:
-    await show(event, main_menu_text(tr, resident), main_menu_markup(tr))
+                         resident: Resident | None, main_menu: MainMenu) -> None:
+    await show(event, main_menu_text(tr, resident), main_menu.markup(tr))
 
 
 @router.message(Command("menu"))
 async def menu_command(message: Message, state: FSMContext, tr: Texts,
-                       resident: Resident | None) -> None:
+                       resident: Resident | None, main_menu: MainMenu) -> None:
     await state.clear()
-    await show_main_menu(message, tr, resident)
+    await show_main_menu(message, tr, resident, main_menu)
 
 
 @router.callback_query(MenuCB.filter(F.section == "main"))
 async def menu_main(query: CallbackQuery, state: FSMContext, tr: Texts,
-                    resident: Resident | None) -> None:
+                    resident: Resident | None, main_menu: MainMenu) -> None:
     await state.set_state(None)
-    await show_main_menu(query, tr, resident)
+    await show_main_menu(query, tr, resident, main_menu)
 
 
 @router.callback_query(MenuCB.filter(F.section == "help"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import F, Router
@@ -27,9 +28,9 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.ids import RowId
-from handlers.menu import menu_button, show_main_menu
+from handlers.kit.ids import RowId
+from handlers.menu import MainMenu, menu_button, show_main_menu
+from handlers.settings_view import show_settings
 from handlers.ui import show
 from services import residents
 from services.errors import Conflict, InvalidInput
@@ -69,9 +70,16 @@ class AccountCB(CallbackData, prefix="acc"):
     identity: RowId
 
 
-def phone_secret(settings: Settings) -> str | None:
-    secret = settings.phone_hash_secret
-    return secret.get_secret_value() if secret is not None else None
+@dataclass(frozen=True, slots=True)
+class ProfileRules:
+    """The profile feature's settings section: what the consent says, how long names may be,
+    the key of the phone hashes (built once from Settings by the feature declaration)."""
+
+    city_name: str = "Hromada"
+    privacy_policy_url: str = "https://example.org/privacy"
+    retention_days: int = 30
+    limits: residents.Limits = field(default_factory=residents.Limits)
+    phone_secret: str | None = field(default=None, repr=False)
 
 
 def on_resume(prefix: str) -> Callable[[ResumeHandler], ResumeHandler]:
@@ -82,11 +90,6 @@ def on_resume(prefix: str) -> Callable[[ResumeHandler], ResumeHandler]:
         return fn
 
     return register
-
-
-def _limits(settings: Settings) -> residents.Limits:
-    return residents.Limits(name_max=settings.name_max_length,
-                            address_max=settings.address_max_length)
 
 
 def _language_markup() -> InlineKeyboardMarkup:
@@ -121,16 +124,16 @@ def _step(tr: Texts, n: int) -> str:
 
 
 async def ask_next_step(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
-                        resident: Resident | None, settings: Settings) -> bool:
+                        resident: Resident | None, profile: ProfileRules) -> bool:
     """Ask the first missing piece of the profile; False when nothing is missing."""
     target = event.message if isinstance(event, CallbackQuery) else event
     if not isinstance(target, Message):
         return False
     if resident is None or resident.consent_at is None:
         await state.set_state(Onboarding.consent)
-        text = _step(tr, 2) + "\n" + tr("onboarding.consent_text", city=settings.city_name,
-                                        days=settings.outbox_retention_days)
-        await show(event, text, _consent_markup(tr, settings.privacy_policy_url))
+        text = _step(tr, 2) + "\n" + tr("onboarding.consent_text", city=profile.city_name,
+                                        days=profile.retention_days)
+        await show(event, text, _consent_markup(tr, profile.privacy_policy_url))
     elif not resident.is_verified:
         await state.set_state(Onboarding.phone)
         await target.answer(_step(tr, 3) + "\n" + tr("onboarding.phone_ask"),
@@ -152,7 +155,7 @@ async def ask_next_step(event: Message | CallbackQuery, state: FSMContext, tr: T
 
 async def require_profile(event: Message | CallbackQuery, state: FSMContext,
                           resident: Resident | None, tr: Texts, resume: str,
-                          settings: Settings | None = None) -> Resident | None:
+                          profile: ProfileRules) -> Resident | None:
     """The resident if their profile is complete; otherwise start onboarding and return None."""
     if resident is not None and resident.is_complete:
         return resident
@@ -160,26 +163,24 @@ async def require_profile(event: Message | CallbackQuery, state: FSMContext,
     target = event.message if isinstance(event, CallbackQuery) else event
     if isinstance(target, Message):
         await target.answer(tr("onboarding.profile_needed"))
-    from bot.config import get_settings
-
-    await ask_next_step(event, state, tr, resident, settings or get_settings())
+    await ask_next_step(event, state, tr, resident, profile)
     return None
 
 
 @start_router.message(CommandStart())
-async def start(message: Message, state: FSMContext, tr: Texts,
-                resident: Resident | None, settings: Settings) -> None:
+async def start(message: Message, state: FSMContext, tr: Texts, resident: Resident | None,
+                profile_rules: ProfileRules, main_menu: MainMenu) -> None:
     data = await state.get_data()
     await state.set_state(None)
     await state.set_data({k: v for k, v in data.items() if k == "language"})
     if resident is None:
         await state.set_state(Onboarding.language)
-        await message.answer(tr("onboarding.welcome", city=settings.city_name) + "\n\n"
+        await message.answer(tr("onboarding.welcome", city=profile_rules.city_name) + "\n\n"
                              + _language_question(tr), reply_markup=_language_markup())
         return
-    if await ask_next_step(message, state, tr, resident, settings):
+    if await ask_next_step(message, state, tr, resident, profile_rules):
         return
-    await show_main_menu(message, tr, resident)
+    await show_main_menu(message, tr, resident, main_menu)
 
 
 # Anything but a button at the language or consent step gets the reason and the same question:
@@ -199,26 +200,26 @@ async def language_not_chosen(message: Message, tr: Texts) -> None:
 
 @router.message(StateFilter(Onboarding.consent), NOT_A_COMMAND)
 async def consent_not_answered(message: Message, state: FSMContext, tr: Texts,
-                               resident: Resident | None, settings: Settings) -> None:
+                               resident: Resident | None, profile_rules: ProfileRules) -> None:
     await message.answer(tr("onboarding.consent_use_buttons"))
-    await ask_next_step(message, state, tr, resident, settings)
+    await ask_next_step(message, state, tr, resident, profile_rules)
 
 
 @router.callback_query(OnboardCB.filter(F.action == "lang"))
 async def choose_language(query: CallbackQuery, callback_data: OnboardCB, state: FSMContext,
                           translator: Translator, resident: Resident | None,
-                          session: AsyncSession, settings: Settings) -> None:
+                          session: AsyncSession, profile_rules: ProfileRules) -> None:
     language = callback_data.value if callback_data.value in LANGUAGES else "uk"
     tr = translator.for_language(language)
     await state.update_data(language=language)
     if resident is not None:
         await residents.set_language(session, resident, language)
-    await ask_next_step(query, state, tr, resident, settings)
+    await ask_next_step(query, state, tr, resident, profile_rules)
 
 
 @router.callback_query(OnboardCB.filter(F.action == "consent"))
 async def consent(query: CallbackQuery, callback_data: OnboardCB, state: FSMContext,
-                  tr: Texts, session: AsyncSession, settings: Settings,
+                  tr: Texts, session: AsyncSession, profile_rules: ProfileRules,
                   resident: Resident | None) -> None:
     if callback_data.value != "yes":
         await state.set_state(None)
@@ -232,22 +233,22 @@ async def consent(query: CallbackQuery, callback_data: OnboardCB, state: FSMCont
     )
     await session.commit()
     await show(query, tr("onboarding.consent_thanks"))
-    await ask_next_step(query, state, tr, resident, settings)
+    await ask_next_step(query, state, tr, resident, profile_rules)
 
 
 @router.message(StateFilter(Onboarding.phone), F.contact)
 async def phone_shared(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                       resident: Resident | None, settings: Settings, **data: Any) -> None:
+                       resident: Resident | None, profile_rules: ProfileRules, **data: Any) -> None:
     assert message.contact is not None and message.from_user is not None
     if resident is None:
-        await ask_next_step(message, state, tr, resident, settings)
+        await ask_next_step(message, state, tr, resident, profile_rules)
         return
     contact = message.contact
     try:
         verified = await residents.verify_phone(
             session, resident, phone=contact.phone_number,
             contact_owner_id=str(contact.user_id) if contact.user_id else None,
-            sender_id=str(message.from_user.id), phone_secret=phone_secret(settings),
+            sender_id=str(message.from_user.id), phone_secret=profile_rules.phone_secret,
         )
     except InvalidInput as err:
         await message.answer(tr(err.message_key, **err.params), reply_markup=_phone_markup(tr))
@@ -261,7 +262,7 @@ async def phone_shared(message: Message, state: FSMContext, tr: Texts, session: 
         await _ask_link(message, tr, verified.masked_phone, verified.masked_name)
         return
     await session.commit()
-    await _continue(message, state, tr, verified, settings, session=session, **data)
+    await _continue(message, state, tr, verified, profile_rules, session=session, **data)
 
 
 # ---- the phone already belongs to a profile: the same person, or a number handed on? -------
@@ -282,10 +283,10 @@ async def _ask_link(message: Message, tr: Texts, masked_phone: str, masked_name:
 
 @router.message(StateFilter(Onboarding.link), NOT_A_COMMAND)
 async def link_not_answered(message: Message, state: FSMContext, tr: Texts,
-                            resident: Resident | None, settings: Settings) -> None:
+                            resident: Resident | None, profile_rules: ProfileRules) -> None:
     pending = (await state.get_data()).get("link")
     if not pending:
-        await ask_next_step(message, state, tr, resident, settings)
+        await ask_next_step(message, state, tr, resident, profile_rules)
         return
     await message.answer(tr("link.use_buttons"))
     await _ask_link(message, tr, pending["masked_phone"], pending["masked_name"])
@@ -293,13 +294,13 @@ async def link_not_answered(message: Message, state: FSMContext, tr: Texts,
 
 @router.callback_query(OnboardCB.filter(F.action == "link"))
 async def link_answered(query: CallbackQuery, callback_data: OnboardCB, state: FSMContext,
-                        tr: Texts, session: AsyncSession, settings: Settings,
+                        tr: Texts, session: AsyncSession, profile_rules: ProfileRules,
                         resident: Resident | None, **data: Any) -> None:
     pending = (await state.get_data()).get("link")
     if (resident is None or not pending or resident.is_verified
             or await state.get_state() != Onboarding.link.state
             or not isinstance(query.message, Message)):
-        await ask_next_step(query, state, tr, resident, settings)  # a stale button
+        await ask_next_step(query, state, tr, resident, profile_rules)  # a stale button
         return
     await state.update_data(link=None)
     try:
@@ -311,7 +312,7 @@ async def link_answered(query: CallbackQuery, callback_data: OnboardCB, state: F
         else:
             profile = await residents.take_phone(
                 session, resident, int(pending["holder"]), str(pending["phone"]),
-                phone_secret=phone_secret(settings), channel=Channel.TELEGRAM)
+                phone_secret=profile_rules.phone_secret, channel=Channel.TELEGRAM)
     except Conflict as err:  # the profile changed while the person was deciding
         await session.rollback()
         await show(query, tr(err.message_key))
@@ -321,7 +322,7 @@ async def link_answered(query: CallbackQuery, callback_data: OnboardCB, state: F
         return
     await session.commit()
     await show(query, tr("link.linked" if callback_data.value == "yes" else "link.own_profile"))
-    await _continue(query.message, state, tr, profile, settings, session=session, **data)
+    await _continue(query.message, state, tr, profile, profile_rules, session=session, **data)
 
 
 @router.callback_query(AccountCB.filter(F.action == "unlink"))
@@ -344,38 +345,38 @@ async def phone_not_contact(message: Message, tr: Texts) -> None:
 
 @router.message(StateFilter(Onboarding.full_name))
 async def full_name(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                    resident: Resident | None, settings: Settings, **data: Any) -> None:
+                    resident: Resident | None, profile_rules: ProfileRules, **data: Any) -> None:
     if resident is None:
-        await ask_next_step(message, state, tr, resident, settings)
+        await ask_next_step(message, state, tr, resident, profile_rules)
         return
     try:
-        await residents.set_full_name(session, resident, message.text, _limits(settings))
+        await residents.set_full_name(session, resident, message.text, profile_rules.limits)
     except InvalidInput as err:
         await message.answer(tr(err.message_key, **err.params) + "\n" + tr("onboarding.name_ask"))
         return
-    await _continue(message, state, tr, resident, settings, session=session, **data)
+    await _continue(message, state, tr, resident, profile_rules, session=session, **data)
 
 
 @router.message(StateFilter(Onboarding.street))
 async def street(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                 resident: Resident | None, settings: Settings, **data: Any) -> None:
+                 resident: Resident | None, profile_rules: ProfileRules, **data: Any) -> None:
     if resident is None:
-        await ask_next_step(message, state, tr, resident, settings)
+        await ask_next_step(message, state, tr, resident, profile_rules)
         return
     try:
-        value = residents.validate_street(message.text, _limits(settings))
+        value = residents.validate_street(message.text, profile_rules.limits)
     except InvalidInput as err:
         await message.answer(tr(err.message_key, **err.params) + "\n" + tr("onboarding.street_ask"))
         return
     await residents.set_address(session, resident, value, None)
-    await _continue(message, state, tr, resident, settings, session=session, **data)
+    await _continue(message, state, tr, resident, profile_rules, session=session, **data)
 
 
 @router.message(StateFilter(Onboarding.building))
 async def building(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                   resident: Resident | None, settings: Settings, **data: Any) -> None:
+                   resident: Resident | None, profile_rules: ProfileRules, **data: Any) -> None:
     if resident is None or not resident.street:
-        await ask_next_step(message, state, tr, resident, settings)
+        await ask_next_step(message, state, tr, resident, profile_rules)
         return
     try:
         value = residents.validate_building(message.text)
@@ -385,23 +386,21 @@ async def building(message: Message, state: FSMContext, tr: Texts, session: Asyn
         )
         return
     await residents.set_address(session, resident, resident.street, value)
-    await _continue(message, state, tr, resident, settings, session=session, **data)
+    await _continue(message, state, tr, resident, profile_rules, session=session, **data)
 
 
 async def _continue(message: Message, state: FSMContext, tr: Texts, resident: Resident,
-                    settings: Settings, **data: Any) -> None:
+                    profile_rules: ProfileRules, **data: Any) -> None:
     """Ask the next missing step, or finish: back to where the person was going, or the menu."""
     stored = await state.get_data()
     editing = stored.get("editing")
     if editing and resident.is_complete:
         await state.set_state(None)
         await state.update_data(editing=None)
-        from handlers.settings import show_settings
-
         await message.answer(tr("settings.saved"))
         await show_settings(message, tr, resident)
         return
-    if await ask_next_step(message, state, tr, resident, settings):
+    if await ask_next_step(message, state, tr, resident, profile_rules):
         return
     await state.set_state(None)
     resume = stored.get("resume")
@@ -415,19 +414,20 @@ async def _continue(message: Message, state: FSMContext, tr: Texts, resident: Re
         handler = _resume_handlers.get(prefix)
         if handler is not None:
             await handler(message, resident=resident, tr=tr, arg=arg, state=state,
-                          settings=settings, **data)
+                          profile_rules=profile_rules, **data)
             return
-    await _after_onboarding(message, tr, resident, settings, **data)
+    await _after_onboarding(message, tr, resident, profile_rules, **data)
 
 
 async def _after_onboarding(message: Message, tr: Texts, resident: Resident,
-                            settings: Settings, **data: Any) -> None:
+                            profile_rules: ProfileRules, **data: Any) -> None:
     handler = _resume_handlers.get("onboarded")
     if handler is not None:  # e.g. offering popular subscription topics
-        await handler(message, resident=resident, tr=tr, arg="", settings=settings, **data)
+        await handler(message, resident=resident, tr=tr, arg="", profile_rules=profile_rules,
+                      **data)
         return
-    await show_main_menu(message, tr, resident)
+    await show_main_menu(message, tr, resident, data["main_menu"])
 
 
-__all__ = ["AccountCB", "Onboarding", "on_resume", "phone_secret", "require_profile", "router",
+__all__ = ["AccountCB", "Onboarding", "ProfileRules", "on_resume", "require_profile", "router",
            "start_router"]

@@ -25,20 +25,21 @@ from aiogram.types import (
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.dialogs import register_dialog
-from bot.filters import DeepLink
-from bot.ids import RowId, SmallNumber, start_url
-from bot.limits import MESSAGE_MAX, clip_html, clip_text
+from handlers.kit.aiogram_filters import DeepLink
+from handlers.kit.clip import MESSAGE_MAX, clip_html, clip_text
+from handlers.kit.ids import RowId, SmallNumber, StartPayload
+from handlers.kit.render_aiogram import inline_markup, telegram_links
+from handlers.kit.screen import Button, Rows
+from handlers.kit.screen import DeepLink as StartLink
+from handlers.kit.wizard_callbacks import WizardAction, WizardCB
 from handlers.menu import MenuCB, menu_button
-from handlers.onboarding import on_resume, require_profile
+from handlers.onboarding import ProfileRules, on_resume, require_profile
 from handlers.ui import show
-from services import drafts, petitions
+from services import petitions
 from services.db import write_turn
-from services.drafts import DraftKind
-from services.errors import Conflict, DomainError, InvalidInput, NotFound
+from services.errors import Conflict, NotFound
 from services.i18n import Raw, Texts, echo
-from services.models import Draft, Petition, PetitionStatus, Resident
+from services.models import Petition, PetitionStatus, Resident
 from services.petitions import ListKind, PetitionCard, PetitionRules
 from services.timeutil import format_date
 
@@ -62,42 +63,12 @@ class PetCB(CallbackData, prefix="pc"):
     page: SmallNumber = 0
 
 
-class PetNewCB(CallbackData, prefix="pn"):
-    action: str  # start | cat | submit | restart | cancel
-    value: str = ""
-
-
-class PetitionCreate(StatesGroup):
-    title = State()
-    text = State()
-    category = State()
-    preview = State()
-
-
-register_dialog(DraftKind.PETITION, PetitionCreate)
+# The filing dialog (handlers/petitions_filing.py) is the wizard of this name.
+FILING_WIZARD = "petition"
 
 
 class PetitionSearch(StatesGroup):
     query = State()
-
-
-def rules_from_settings(settings: Settings) -> PetitionRules:
-    """The council's numbers, handed to the services as plain values."""
-    return PetitionRules(
-        threshold=settings.petition_threshold,
-        period_days=settings.petition_period_days,
-        title_min=settings.petition_title_min,
-        title_max=settings.petition_title_max,
-        text_min=settings.petition_text_min,
-        text_max=settings.petition_text_max,
-        answer_max=settings.petition_answer_max,
-        max_pending_per_author=settings.petition_max_pending_per_author,
-        moderation_working_days=settings.petition_moderation_working_days,
-        answer_working_days=settings.petition_answer_working_days,
-        categories=tuple(settings.petition_categories),
-        council_channel_id=settings.council_channel_id,
-        bot_username=settings.bot_username,
-    )
 
 
 # ---- rendering ----------------------------------------------------------------------------
@@ -168,9 +139,9 @@ def render_card(tr: Texts, view: PetitionCard, *, body_limit: int | None = None)
     return text
 
 
-async def deep_link(bot: Bot, settings: Settings, petition_id: int) -> str:
-    username = settings.bot_username or (await bot.me()).username or ""
-    return start_url(username, "petition", petition_id)
+async def deep_link(bot: Bot, rules: PetitionRules, petition_id: int) -> str:
+    username = rules.bot_username or (await bot.me()).username or ""
+    return telegram_links(username)(StartLink(str(StartPayload("petition", petition_id))))
 
 
 def _back_to_list(tr: Texts, kind: str, page: int) -> InlineKeyboardButton:
@@ -204,34 +175,36 @@ def card_markup(tr: Texts, view: PetitionCard, link: str, kind: str = "",
 
 
 async def show_card(event: Message | CallbackQuery, session: AsyncSession, bot: Bot,
-                    settings: Settings, tr: Texts, viewer_id: int | None, petition_id: int,
+                    rules: PetitionRules, tr: Texts, viewer_id: int | None, petition_id: int,
                     *, kind: str = "", page: int = 0) -> None:
     view = await petitions.card(session, petition_id, viewer_id)
-    link = await deep_link(bot, settings, petition_id)
+    link = await deep_link(bot, rules, petition_id)
     await show(event, render_card(tr, view), card_markup(tr, view, link, kind, page))
 
 
-def section_markup(tr: Texts) -> InlineKeyboardMarkup:
-    def lst(kind: ListKind) -> InlineKeyboardButton:
-        return InlineKeyboardButton(text=tr(f"petition.btn.list_{kind.value}"),
-                                    callback_data=PetListCB(kind=kind.value).pack())
+def section_rows(tr: Texts) -> Rows:
+    def lst(kind: ListKind) -> Button:
+        return Button(tr(f"petition.btn.list_{kind.value}"), PetListCB(kind=kind.value))
 
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [lst(ListKind.NEWEST), lst(ListKind.MOST_SIGNED)],
-        [lst(ListKind.ENDING_SOON), lst(ListKind.CONSIDERED)],
-        [InlineKeyboardButton(text=tr("petition.btn.search"),
-                              callback_data=PetListCB(kind="ask").pack())],
-        [InlineKeyboardButton(text=tr("petition.btn.create"),
-                              callback_data=PetNewCB(action="start").pack())],
-        [lst(ListKind.MINE), lst(ListKind.SIGNED)],
-        [menu_button(tr)],
-    ])
+    return (
+        (lst(ListKind.NEWEST), lst(ListKind.MOST_SIGNED)),
+        (lst(ListKind.ENDING_SOON), lst(ListKind.CONSIDERED)),
+        (Button(tr("petition.btn.search"), PetListCB(kind="ask")),),
+        (Button(tr("petition.btn.create"),
+                WizardCB(wizard=FILING_WIZARD, action=WizardAction.START)),),
+        (lst(ListKind.MINE), lst(ListKind.SIGNED)),
+        (Button(tr("menu.back_to_menu"), MenuCB(section="main")),),
+    )
 
 
-def section_text(tr: Texts, settings: Settings) -> str:
+def section_markup(tr: Texts) -> InlineKeyboardMarkup | None:
+    return inline_markup(section_rows(tr))
+
+
+def section_text(tr: Texts, rules: PetitionRules) -> str:
     return tr("petition.section.title",
-              threshold=Raw(tr.plural("petition.signatures", settings.petition_threshold)),
-              days=settings.petition_period_days)
+              threshold=Raw(tr.plural("petition.signatures", rules.threshold)),
+              days=rules.period_days)
 
 
 async def show_list(event: Message | CallbackQuery, session: AsyncSession, tr: Texts,
@@ -279,9 +252,9 @@ async def show_list(event: Message | CallbackQuery, session: AsyncSession, tr: T
 
 @router.callback_query(MenuCB.filter(F.section == "petitions"))
 async def section(query: CallbackQuery, state: FSMContext, tr: Texts,
-                  settings: Settings) -> None:
+                  petition_rules: PetitionRules) -> None:
     await state.set_state(None)
-    await show(query, section_text(tr, settings), section_markup(tr))
+    await show(query, section_text(tr, petition_rules), section_markup(tr))
 
 
 @router.callback_query(PetListCB.filter(F.kind == "ask"))
@@ -331,14 +304,14 @@ async def list_page(query: CallbackQuery, callback_data: PetListCB, state: FSMCo
 
 @router.message(DeepLink("petition"))
 async def open_by_link(message: Message, link_id: int | None, state: FSMContext,
-                       session: AsyncSession, bot: Bot, settings: Settings, tr: Texts,
+                       session: AsyncSession, bot: Bot, petition_rules: PetitionRules, tr: Texts,
                        resident: Resident | None) -> None:
     """A shared link opens the card for anyone, even someone who never used the bot."""
     await state.set_state(None)
     try:
         if link_id is None:
             raise NotFound("petition.error.not_found")
-        await show_card(message, session, bot, settings, tr,
+        await show_card(message, session, bot, petition_rules, tr,
                         resident.id if resident else None, link_id)
     except NotFound:
         await message.answer(tr("petition.error.not_found"), reply_markup=InlineKeyboardMarkup(
@@ -347,27 +320,30 @@ async def open_by_link(message: Message, link_id: int | None, state: FSMContext,
 
 @router.callback_query(PetCB.filter(F.action == "open"))
 async def open_card(query: CallbackQuery, callback_data: PetCB, session: AsyncSession,
-                    bot: Bot, settings: Settings, tr: Texts, resident: Resident | None) -> None:
-    await show_card(query, session, bot, settings, tr, resident.id if resident else None,
+                    bot: Bot, petition_rules: PetitionRules, tr: Texts,
+                    resident: Resident | None) -> None:
+    await show_card(query, session, bot, petition_rules, tr, resident.id if resident else None,
                     callback_data.id, kind=callback_data.kind, page=callback_data.page)
 
 
 @router.callback_query(PetCB.filter(F.action == "sign"))
 async def sign(query: CallbackQuery, callback_data: PetCB, state: FSMContext,
-               session: AsyncSession, bot: Bot, settings: Settings, tr: Texts,
-               resident: Resident | None, callback_answer: CallbackAnswer) -> None:
+               session: AsyncSession, bot: Bot, petition_rules: PetitionRules, tr: Texts,
+               resident: Resident | None, callback_answer: CallbackAnswer,
+               profile_rules: ProfileRules) -> None:
     if resident is None or not resident.is_complete:
         # A stale button for a removed petition gets a clear message before any onboarding.
         await petitions.card(session, callback_data.id, resident.id if resident else None)
     ready = await require_profile(query, state, resident, tr,
-                                  resume=f"petition:{callback_data.id}", settings=settings)
+                                  resume=f"petition:{callback_data.id}",
+                                  profile=profile_rules)
     if ready is None:
         return
     viewer_id = ready.id  # read now: a rollback below expires the loaded objects
     try:
         async with write_turn(session):
             try:
-                result = await petitions.sign(session, rules_from_settings(settings),
+                result = await petitions.sign(session, petition_rules,
                                               callback_data.id, ready)
             except Conflict:
                 await session.rollback()
@@ -378,13 +354,13 @@ async def sign(query: CallbackQuery, callback_data: PetCB, state: FSMContext,
         callback_answer.show_alert = True
     else:
         callback_answer.text = tr("petition.signed" if result.signed else "petition.already_signed")
-    await show_card(query, session, bot, settings, tr, viewer_id, callback_data.id,
+    await show_card(query, session, bot, petition_rules, tr, viewer_id, callback_data.id,
                     kind=callback_data.kind, page=callback_data.page)
 
 
 @router.callback_query(PetCB.filter(F.action == "withdraw"))
 async def withdraw(query: CallbackQuery, callback_data: PetCB, session: AsyncSession,
-                   bot: Bot, settings: Settings, tr: Texts, resident: Resident | None,
+                   bot: Bot, petition_rules: PetitionRules, tr: Texts, resident: Resident | None,
                    callback_answer: CallbackAnswer) -> None:
     if resident is None:
         raise NotFound("petition.error.not_signed")
@@ -398,7 +374,7 @@ async def withdraw(query: CallbackQuery, callback_data: PetCB, session: AsyncSes
     else:
         await session.commit()
         callback_answer.text = tr("petition.withdrawn")
-    await show_card(query, session, bot, settings, tr, viewer_id, callback_data.id,
+    await show_card(query, session, bot, petition_rules, tr, viewer_id, callback_data.id,
                     kind=callback_data.kind, page=callback_data.page)
 
 
@@ -407,11 +383,11 @@ async def back_to_petition(message: Message, resident: Resident, tr: Texts, arg:
                            **data: Any) -> None:
     """After onboarding started from a card, bring the person back to that card."""
     session: AsyncSession = data["session"]
-    settings: Settings = data["settings"]
+    petition_rules: PetitionRules = data["petition_rules"]
     bot = message.bot
     assert bot is not None
     try:
-        await show_card(message, session, bot, settings, tr, resident.id, int(arg))
+        await show_card(message, session, bot, petition_rules, tr, resident.id, int(arg))
     except (NotFound, ValueError):
         await message.answer(tr("petition.error.not_found"))
 
@@ -461,8 +437,8 @@ def share_result(tr: Texts, view: PetitionCard, link: str) -> InlineQueryResultA
 
 
 @router.inline_query()
-async def share_inline(query: InlineQuery, session: AsyncSession, bot: Bot, settings: Settings,
-                       tr: Texts) -> None:
+async def share_inline(query: InlineQuery, session: AsyncSession, bot: Bot,
+                       petition_rules: PetitionRules, tr: Texts) -> None:
     """`@bot petition 12` in any chat: the published petition's card with an "open" button;
     anything else gets no results and a hint that opens the bot."""
     number = parse_share_query(query.query)
@@ -473,240 +449,11 @@ async def share_inline(query: InlineQuery, session: AsyncSession, bot: Bot, sett
         except NotFound:
             pass
         else:
-            results.append(share_result(tr, view, await deep_link(bot, settings, view.petition.id)))
+            link = await deep_link(bot, petition_rules, view.petition.id)
+            results.append(share_result(tr, view, link))
     hint = None
     if not results:
         key = "petition.inline.hint" if number is None else "petition.inline.not_found"
         hint = InlineQueryResultsButton(text=tr(key, number=number or ""),
                                         start_parameter="petitions")
     await query.answer(results, cache_time=SHARE_CACHE_SECONDS, is_personal=True, button=hint)
-
-
-# ---- filing a petition --------------------------------------------------------------------
-# What the resident typed lives in the database draft (services.petitions.*_draft), not in the
-# FSM data: a restart in the middle of the dialog loses nothing.
-
-
-def _total_steps(rules: PetitionRules) -> int:
-    return 4 if rules.categories else 3
-
-
-def _step(tr: Texts, n: int, rules: PetitionRules) -> str:
-    return tr("petition.new.step", n=n, total=_total_steps(rules))
-
-
-def _cancel_markup(tr: Texts) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-        text=tr("petition.btn.cancel"), callback_data=PetNewCB(action="cancel").pack())]])
-
-
-def _author_id(resident: Resident | None) -> int:
-    """The dialog's owner; without a profile there is no draft to continue."""
-    if resident is None:
-        raise NotFound(petitions.NO_DRAFT)
-    return resident.id
-
-
-async def _ask_title(target: Message | CallbackQuery, state: FSMContext, tr: Texts,
-                     rules: PetitionRules, prefix: str = "") -> None:
-    await state.set_state(PetitionCreate.title)
-    await show(target, prefix + _step(tr, 1, rules) + "\n"
-               + tr("petition.new.ask_title", min=rules.title_min, max=rules.title_max),
-               _cancel_markup(tr))
-
-
-async def _ask_text(target: Message | CallbackQuery, state: FSMContext, tr: Texts,
-                    rules: PetitionRules, prefix: str = "") -> None:
-    await state.set_state(PetitionCreate.text)
-    await show(target, prefix + _step(tr, 2, rules) + "\n"
-               + tr("petition.new.ask_text", min=rules.text_min, max=rules.text_max),
-               _cancel_markup(tr))
-
-
-async def _start_filing(target: Message | CallbackQuery, state: FSMContext,
-                        session: AsyncSession, tr: Texts, rules: PetitionRules,
-                        resident: Resident) -> None:
-    await petitions.start_draft(session, rules, resident)
-    await session.commit()  # before talking to Telegram: never hold the write lock over HTTP
-    await _ask_title(target, state, tr, rules)
-
-
-@router.callback_query(PetNewCB.filter(F.action == "start"))
-async def new_start(query: CallbackQuery, state: FSMContext, session: AsyncSession, tr: Texts,
-                    settings: Settings, resident: Resident | None) -> None:
-    ready = await require_profile(query, state, resident, tr, resume="petition_new:",
-                                  settings=settings)
-    if ready is None:
-        return
-    await _start_filing(query, state, session, tr, rules_from_settings(settings), ready)
-
-
-@on_resume("petition_new")
-async def resume_new(message: Message, resident: Resident, tr: Texts, arg: str,
-                     **data: Any) -> None:
-    settings: Settings = data["settings"]
-    state: FSMContext = data["state"]
-    session: AsyncSession = data["session"]
-    try:
-        await _start_filing(message, state, session, tr, rules_from_settings(settings),
-                            resident)
-    except DomainError as err:
-        await message.answer(tr(err.message_key, **err.params))
-
-
-@router.message(StateFilter(PetitionCreate.title), NOT_COMMAND)
-async def new_title(message: Message, state: FSMContext, session: AsyncSession, tr: Texts,
-                    settings: Settings, resident: Resident | None) -> None:
-    rules = rules_from_settings(settings)
-    try:
-        await petitions.draft_title(session, rules, _author_id(resident), message.text)
-    except InvalidInput as err:
-        await _ask_title(message, state, tr, rules, tr(err.message_key, **err.params) + "\n\n")
-        return
-    await session.commit()
-    await _ask_text(message, state, tr, rules)
-
-
-@router.message(StateFilter(PetitionCreate.text), NOT_COMMAND)
-async def new_text(message: Message, state: FSMContext, tr: Texts, settings: Settings,
-                   session: AsyncSession, resident: Resident | None) -> None:
-    rules = rules_from_settings(settings)
-    try:
-        draft = await petitions.draft_text(session, rules, _author_id(resident), message.text)
-    except InvalidInput as err:
-        await _ask_text(message, state, tr, rules, tr(err.message_key, **err.params) + "\n\n")
-        return
-    await session.commit()
-    if rules.categories:
-        await _ask_category(message, state, tr, rules)
-        return
-    await _preview(message, state, tr, rules, resident, draft)
-
-
-async def _ask_category(target: Message | CallbackQuery, state: FSMContext, tr: Texts,
-                        rules: PetitionRules) -> None:
-    await state.set_state(PetitionCreate.category)
-    rows = [[InlineKeyboardButton(text=c, callback_data=PetNewCB(action="cat", value=c).pack())]
-            for c in rules.categories]
-    rows.append([InlineKeyboardButton(text=tr("petition.btn.no_category"),
-                                      callback_data=PetNewCB(action="cat", value="").pack())])
-    rows.append([InlineKeyboardButton(text=tr("petition.btn.cancel"),
-                                      callback_data=PetNewCB(action="cancel").pack())])
-    await show(target, _step(tr, 3, rules) + "\n" + tr("petition.new.ask_category"),
-               InlineKeyboardMarkup(inline_keyboard=rows))
-
-
-@router.message(StateFilter(PetitionCreate.category), NOT_COMMAND)
-async def new_category_typed(message: Message, state: FSMContext, tr: Texts,
-                             settings: Settings) -> None:
-    await message.answer(tr("petition.error.category"))
-    await _ask_category(message, state, tr, rules_from_settings(settings))
-
-
-@router.callback_query(StateFilter(PetitionCreate.category), PetNewCB.filter(F.action == "cat"))
-async def new_category(query: CallbackQuery, callback_data: PetNewCB, state: FSMContext,
-                       session: AsyncSession, tr: Texts, settings: Settings,
-                       resident: Resident | None) -> None:
-    rules = rules_from_settings(settings)
-    draft = await petitions.draft_category(session, rules, _author_id(resident),
-                                           callback_data.value or None)
-    await session.commit()
-    await _preview(query, state, tr, rules, resident, draft)
-
-
-async def _preview(target: Message | CallbackQuery, state: FSMContext, tr: Texts,
-                   rules: PetitionRules, resident: Resident | None, draft: Draft,
-                   prefix: str = "") -> None:
-    data = draft.data or {}
-    await state.set_state(PetitionCreate.preview)
-    parts = [
-        prefix + _step(tr, _total_steps(rules), rules),
-        tr("petition.new.preview"),
-        "",
-        tr("petition.card.heading", title=data.get("title", "")),
-        tr("petition.card.author", name=(resident.full_name if resident else "") or ""),
-    ]
-    if data.get("category"):
-        parts.append(tr("petition.card.category", category=data["category"]))
-    parts += ["", tr("petition.card.body", text=data.get("text", ""))]
-    # The button carries the draft's version: what is filed is what this preview showed.
-    markup = InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=tr("petition.btn.submit"), callback_data=PetNewCB(
-            action="submit", value=str(draft.version)).pack())],
-        [InlineKeyboardButton(text=tr("petition.btn.restart"),
-                              callback_data=PetNewCB(action="restart").pack())],
-        [InlineKeyboardButton(text=tr("petition.btn.cancel"),
-                              callback_data=PetNewCB(action="cancel").pack())],
-    ])
-    await show(target, "\n".join(parts), markup)
-
-
-async def _current_draft(session: AsyncSession, resident: Resident | None) -> Draft:
-    draft = await petitions.get_draft(session, _author_id(resident))
-    if draft is None:
-        raise NotFound(petitions.NO_DRAFT)
-    return draft
-
-
-@router.message(StateFilter(PetitionCreate.preview), NOT_COMMAND)
-async def preview_typed(message: Message, state: FSMContext, session: AsyncSession, tr: Texts,
-                        settings: Settings, resident: Resident | None) -> None:
-    draft = await _current_draft(session, resident)
-    await message.answer(tr("petition.new.use_buttons"))
-    await _preview(message, state, tr, rules_from_settings(settings), resident, draft)
-
-
-@router.callback_query(StateFilter(PetitionCreate.preview), PetNewCB.filter(F.action == "submit"))
-async def new_submit(query: CallbackQuery, callback_data: PetNewCB, state: FSMContext,
-                     session: AsyncSession, tr: Texts, settings: Settings,
-                     resident: Resident | None) -> None:
-    rules = rules_from_settings(settings)
-    version = int(callback_data.value) if callback_data.value.isdigit() else None
-    try:
-        petition = await petitions.submit_draft(session, rules, resident, version=version)
-    except Conflict as err:
-        if err.message_key != drafts.CHANGED:
-            await state.set_state(None)  # submitted already (from another account, say)
-            raise  # the error handler tells the person so; nothing of this press is kept
-        # Changed from the person's other account since this preview: show what is there now
-        # (nothing was written; committing ends the transaction before talking to Telegram).
-        await session.commit()
-        draft = await _current_draft(session, resident)
-        await _preview(query, state, tr, rules, resident, draft, tr(err.message_key) + "\n\n")
-        return
-    await session.commit()
-    await state.set_state(None)
-    await show(query, tr("petition.new.submitted", title=petition.title), InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=tr("petition.btn.list_mine"),
-                                  callback_data=PetListCB(kind=ListKind.MINE.value).pack())],
-            [_back_to_list(tr, "", 0)],
-            [menu_button(tr)],
-        ]))
-
-
-@router.callback_query(PetNewCB.filter(F.action == "restart"))
-async def new_restart(query: CallbackQuery, state: FSMContext, session: AsyncSession,
-                      tr: Texts, settings: Settings, resident: Resident | None) -> None:
-    ready = await require_profile(query, state, resident, tr, resume="petition_new:",
-                                  settings=settings)
-    if ready is not None:
-        await _start_filing(query, state, session, tr, rules_from_settings(settings), ready)
-
-
-@router.callback_query(PetNewCB.filter(F.action == "cancel"))
-async def new_cancel(query: CallbackQuery, state: FSMContext, session: AsyncSession,
-                     tr: Texts, settings: Settings, resident: Resident | None) -> None:
-    if resident is not None:
-        await petitions.discard_draft(session, resident.id)
-        await session.commit()
-    await state.set_state(None)
-    await show(query, tr("petition.new.cancelled") + "\n\n" + section_text(tr, settings),
-               section_markup(tr))
-
-
-@router.callback_query(PetNewCB.filter())
-async def new_stale(query: CallbackQuery, callback_answer: CallbackAnswer, tr: Texts) -> None:
-    """A dialog button pressed after the dialog ended."""
-    callback_answer.text = tr("petition.new.stale")
-    callback_answer.show_alert = True

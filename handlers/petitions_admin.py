@@ -19,17 +19,16 @@ from aiogram.types import (
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.filters import HasRole
-from bot.ids import RowId, SmallNumber
-from handlers.petitions import progress_bar, rules_from_settings
+from handlers.kit.aiogram_filters import HasRole
+from handlers.kit.ids import RowId, SmallNumber
+from handlers.petitions import progress_bar
 from handlers.ui import show
 from services import petitions
 from services.errors import Conflict, DomainError, InvalidInput
 from services.i18n import Raw, Texts
 from services.ids import parse_row_id
 from services.models import AnswerKind, PetitionStatus, RejectReason, Role
-from services.petitions import ListKind
+from services.petitions import ListKind, PetitionRules
 from services.timeutil import format_date, format_datetime
 
 router = Router(name="petitions_admin")
@@ -220,9 +219,9 @@ async def view(query: CallbackQuery, callback_data: PetAdmCB, state: FSMContext,
 
 @router.callback_query(PetAdmCB.filter(F.action == "approve"))
 async def approve(query: CallbackQuery, callback_data: PetAdmCB, session: AsyncSession,
-                  tr: Texts, settings: Settings, actor: str,
+                  tr: Texts, petition_rules: PetitionRules, actor: str,
                   callback_answer: CallbackAnswer) -> None:
-    petition = await petitions.approve(session, rules_from_settings(settings), actor,
+    petition = await petitions.approve(session, petition_rules, actor,
                                        callback_data.id)
     await session.commit()
     callback_answer.text = tr("petition.admin.approved", number=petition.number)
@@ -258,9 +257,9 @@ async def reject_reason(query: CallbackQuery, callback_data: PetAdmCB, state: FS
 
 
 async def _do_reject(event: Message | CallbackQuery, session: AsyncSession, tr: Texts,
-                     settings: Settings, actor: str, petition_id: int, reason: str,
+                     petition_rules: PetitionRules, actor: str, petition_id: int, reason: str,
                      comment: str | None) -> None:
-    await petitions.reject(session, rules_from_settings(settings), actor, petition_id, reason,
+    await petitions.reject(session, petition_rules, actor, petition_id, reason,
                            comment)
     await session.commit()
     if isinstance(event, Message):
@@ -271,20 +270,20 @@ async def _do_reject(event: Message | CallbackQuery, session: AsyncSession, tr: 
 @router.callback_query(PetAdmCB.filter(F.action == "reject_go"))
 async def reject_without_comment(query: CallbackQuery, callback_data: PetAdmCB,
                                  state: FSMContext, session: AsyncSession, tr: Texts,
-                                 settings: Settings, actor: str,
+                                 petition_rules: PetitionRules, actor: str,
                                  callback_answer: CallbackAnswer) -> None:
     await state.set_state(None)
     callback_answer.text = tr("petition.admin.rejected")
-    await _do_reject(query, session, tr, settings, actor, callback_data.id, callback_data.value,
-                     None)
+    await _do_reject(query, session, tr, petition_rules, actor, callback_data.id,
+                     callback_data.value, None)
 
 
 @router.message(StateFilter(PetitionModeration.reject_comment), F.text, NOT_COMMAND)
 async def reject_with_comment(message: Message, state: FSMContext, session: AsyncSession,
-                              tr: Texts, settings: Settings, actor: str) -> None:
+                              tr: Texts, petition_rules: PetitionRules, actor: str) -> None:
     data = await state.get_data()
     try:
-        await petitions.reject(session, rules_from_settings(settings), actor,
+        await petitions.reject(session, petition_rules, actor,
                                int(data["petition_id"]), data["petition_reason"], message.text)
     except DomainError as err:
         await _dialog_error(message, state, tr, err)
@@ -320,7 +319,7 @@ async def edit_ask(query: CallbackQuery, callback_data: PetAdmCB, state: FSMCont
 @router.message(StateFilter(PetitionModeration.edit_title, PetitionModeration.edit_text),
                 NOT_COMMAND)
 async def edit_typed(message: Message, state: FSMContext, session: AsyncSession, tr: Texts,
-                     settings: Settings, actor: str) -> None:
+                     petition_rules: PetitionRules, actor: str) -> None:
     data = await state.get_data()
     petition_id = int(data["petition_id"])
     field = "title" if await state.get_state() == PetitionModeration.edit_title.state else "text"
@@ -329,10 +328,10 @@ async def edit_typed(message: Message, state: FSMContext, session: AsyncSession,
         return
     try:
         if field == "title":
-            await petitions.edit(session, rules_from_settings(settings), actor, petition_id,
+            await petitions.edit(session, petition_rules, actor, petition_id,
                                  title=message.text)
         else:
-            await petitions.edit(session, rules_from_settings(settings), actor, petition_id,
+            await petitions.edit(session, petition_rules, actor, petition_id,
                                  text=message.text)
     except DomainError as err:
         await _dialog_error(message, state, tr, err)
@@ -381,11 +380,11 @@ async def answer_ask(query: CallbackQuery, callback_data: PetAdmCB, state: FSMCo
 
 @router.message(StateFilter(PetitionModeration.answer_text), NOT_COMMAND)
 async def answer_typed(message: Message, state: FSMContext, session: AsyncSession, tr: Texts,
-                       settings: Settings, actor: str) -> None:
+                       petition_rules: PetitionRules, actor: str) -> None:
     data = await state.get_data()
     petition_id = int(data["petition_id"])
     try:
-        await petitions.publish_answer(session, rules_from_settings(settings), actor,
+        await petitions.publish_answer(session, petition_rules, actor,
                                        petition_id, data["petition_answer_kind"], message.text)
     except DomainError as err:
         await _dialog_error(message, state, tr, err)

@@ -9,29 +9,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import Settings
-from bot.dialogs import dialog_kind, register_dialog
-from bot.filters import HasRole
-from bot.ids import RowId, SmallNumber
+from handlers.kit.aiogram_filters import HasRole
+from handlers.kit.dialogs import dialog_kind, register_dialog
 from handlers.menu import menu_button
+from handlers.press_callbacks import PressCB, press_button
 from handlers.subscriptions import EventCB, event_card, topic_name
 from handlers.ui import show
 from services import broadcasts, drafts, events, subscriptions
+from services.broadcasts import BroadcastRules
 from services.db import utcnow
 from services.drafts import DraftKind
 from services.errors import Conflict, InvalidInput
+from services.events import EventRules
 from services.i18n import Raw, Texts, Translator
 from services.models import Broadcast, Draft, Event, Role, Topic
 from services.models.broadcasts import BroadcastStatus, EventKind
@@ -49,13 +50,6 @@ PROGRESS_FOR_AT_MOST = timedelta(hours=6)
 _trackers: set[asyncio.Task[None]] = set()
 # A command typed mid-dialog (/menu, /help) is not an answer to the question.
 NOT_A_COMMAND = ~F.text.startswith("/")
-
-
-class PressCB(CallbackData, prefix="pr"):
-    action: str
-    value: str = ""
-    id: RowId = 0
-    page: SmallNumber = 0
 
 
 class EventForm(StatesGroup):
@@ -82,22 +76,16 @@ register_dialog(DraftKind.EVENT_EDIT, EventForm.edit)
 register_dialog(DraftKind.BROADCAST, BroadcastForm)
 
 
-def _b(text: str, action: str, value: str = "", id_: int = 0, page: int = 0
-       ) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=PressCB(action=action, value=value,
-                                                                 id=id_, page=page).pack())
-
-
 def _abort_markup(tr: Texts) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[_b(tr("press.abort"), "abort")]])
+    return InlineKeyboardMarkup(inline_keyboard=[[press_button(tr("press.abort"), "abort")]])
 
 
-def event_rules(settings: Settings) -> events.EventRules:
-    return events.EventRules(reminder_hours=settings.event_reminder_hours)
+@dataclass(frozen=True, slots=True)
+class ProgressTracking:
+    """A settings section: whether this process edits a broadcast's progress message while
+    it goes out (only where this process also delivers)."""
 
-
-def broadcast_rules(settings: Settings) -> broadcasts.BroadcastRules:
-    return broadcasts.BroadcastRules(text_max=settings.announcement_max)
+    enabled: bool = False
 
 
 def _example_time() -> str:
@@ -118,12 +106,6 @@ async def abort(query: CallbackQuery, state: FSMContext, tr: Texts, session: Asy
 
 
 # ==== events ==================================================================================
-def manage_buttons(tr: Texts, items: list[Event]) -> list[list[InlineKeyboardButton]]:
-    """Extra rows for press staff under the public event list: open one to edit or cancel."""
-    return [[_b(tr("press.event.manage_button", title=Raw(e.title[:28])), "ev_manage", id_=e.id)]
-            for e in items]
-
-
 @router.message(Command("event_new"))
 async def event_new(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
                     actor: str) -> None:
@@ -132,8 +114,8 @@ async def event_new(message: Message, state: FSMContext, tr: Texts, session: Asy
     await state.clear()
     await state.set_state(EventForm.kind)
     await message.answer(tr("press.event.kind_ask"), reply_markup=InlineKeyboardMarkup(
-        inline_keyboard=[[_b(tr(f"events.kind.{kind.value}"), "ev_kind", kind.value)]
-                         for kind in EventKind] + [[_b(tr("press.abort"), "abort")]]))
+        inline_keyboard=[[press_button(tr(f"events.kind.{kind.value}"), "ev_kind", kind.value)]
+                         for kind in EventKind] + [[press_button(tr("press.abort"), "abort")]]))
 
 
 @router.callback_query(StateFilter(EventForm.kind), PressCB.filter(F.action == "ev_kind"))
@@ -189,10 +171,9 @@ async def event_url(message: Message, state: FSMContext, tr: Texts, session: Asy
 
 @router.message(StateFilter(EventForm.place), NOT_A_COMMAND)
 async def event_place(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                      actor: str, settings: Settings) -> None:
-    rules = event_rules(settings)
+                      actor: str, event_rules: EventRules) -> None:
     try:
-        event = await events.submit_draft(session, actor, message.text, rules)
+        event = await events.submit_draft(session, actor, message.text, event_rules)
     except InvalidInput as err:
         await session.rollback()  # the claimed draft is there again
         if err.message_key != "events.time_past":
@@ -211,7 +192,8 @@ async def event_place(message: Message, state: FSMContext, tr: Texts, session: A
     await message.answer(
         tr("press.event.created", card=Raw(event_card(tr, event)),
            told=tr("press.event.told", count=told) if told else tr("press.event.told_none"),
-           reminders=events.reminders_text(tr, stages, rules, prefix="press.event.reminders")),
+           reminders=events.reminders_text(tr, stages, event_rules,
+                                           prefix="press.event.reminders")),
         reply_markup=_event_markup(tr, event),
     )
 
@@ -225,11 +207,11 @@ async def _again(message: Message, tr: Texts, err: InvalidInput, ask_key: str,
 
 def _event_markup(tr: Texts, event: Event) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
-        [_b(tr("press.event.edit_title"), "ev_edit", "title", event.id),
-         _b(tr("press.event.edit_time"), "ev_edit", "starts_at", event.id)],
-        [_b(tr("press.event.edit_url"), "ev_edit", "stream_url", event.id),
-         _b(tr("press.event.edit_place"), "ev_edit", "place", event.id)],
-        [_b(tr("press.event.cancel_button"), "ev_cancel", id_=event.id)],
+        [press_button(tr("press.event.edit_title"), "ev_edit", "title", event.id),
+         press_button(tr("press.event.edit_time"), "ev_edit", "starts_at", event.id)],
+        [press_button(tr("press.event.edit_url"), "ev_edit", "stream_url", event.id),
+         press_button(tr("press.event.edit_place"), "ev_edit", "place", event.id)],
+        [press_button(tr("press.event.cancel_button"), "ev_cancel", id_=event.id)],
         [InlineKeyboardButton(text=tr("press.back"),
                               callback_data=EventCB(action="list").pack()), menu_button(tr)],
     ])
@@ -267,10 +249,10 @@ async def event_edit(query: CallbackQuery, callback_data: PressCB, session: Asyn
 
 @router.message(StateFilter(EventForm.edit), NOT_A_COMMAND)
 async def event_edit_value(message: Message, state: FSMContext, tr: Texts,
-                           session: AsyncSession, actor: str, settings: Settings) -> None:
+                           session: AsyncSession, actor: str, event_rules: EventRules) -> None:
     field = str((await events.get_edit(session, actor)).data.get("field"))
     try:
-        event = await events.submit_edit(session, actor, message.text, event_rules(settings))
+        event = await events.submit_edit(session, actor, message.text, event_rules)
     except InvalidInput as err:
         await session.rollback()  # the claimed draft is there again
         await message.answer(tr(err.message_key, **err.params) + "\n\n"
@@ -288,8 +270,8 @@ async def event_cancel_ask(query: CallbackQuery, callback_data: PressCB, session
     event = await events.get_event(session, callback_data.id)
     await show(query, tr("press.event.cancel_confirm", title=event.title),
                InlineKeyboardMarkup(inline_keyboard=[
-                   [_b(tr("press.event.cancel_yes"), "ev_cancel_yes", id_=event.id)],
-                   [_b(tr("press.back"), "ev_manage", id_=event.id)],
+                   [press_button(tr("press.event.cancel_yes"), "ev_cancel_yes", id_=event.id)],
+                   [press_button(tr("press.back"), "ev_manage", id_=event.id)],
                ]))
 
 
@@ -305,29 +287,29 @@ async def event_cancel(query: CallbackQuery, callback_data: PressCB, session: As
 # ==== broadcasts ==============================================================================
 @router.message(Command("broadcast"))
 async def broadcast_new(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                        actor: str, settings: Settings) -> None:
+                        actor: str, broadcast_rules: BroadcastRules) -> None:
     await broadcasts.start_draft(session, actor)
     await session.commit()  # before talking to Telegram: never hold the write lock over HTTP
     await state.clear()
     await state.set_state(BroadcastForm.text)
-    await message.answer(tr("press.bc.text_ask", limit=settings.announcement_max),
+    await message.answer(tr("press.bc.text_ask", limit=broadcast_rules.text_max),
                          reply_markup=_abort_markup(tr))
 
 
 @router.message(StateFilter(BroadcastForm.text), NOT_A_COMMAND)
 async def broadcast_text(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                         actor: str, settings: Settings) -> None:
+                         actor: str, broadcast_rules: BroadcastRules) -> None:
     try:
         if message.photo:
             await broadcasts.draft_text(session, actor, message.caption or "",
-                                        message.photo[-1].file_id, broadcast_rules(settings))
+                                        message.photo[-1].file_id, broadcast_rules)
         elif message.text is not None:
             await broadcasts.draft_text(session, actor, message.text, None,
-                                        broadcast_rules(settings))
+                                        broadcast_rules)
         else:  # a document, sticker, video...: not something an announcement can carry
             raise InvalidInput("press.bc.photo_wrong")
     except InvalidInput as err:
-        await _again(message, tr, err, "press.bc.text_ask", limit=settings.announcement_max)
+        await _again(message, tr, err, "press.bc.text_ask", limit=broadcast_rules.text_max)
         return
     await session.commit()
     await state.set_state(BroadcastForm.audience)
@@ -335,17 +317,17 @@ async def broadcast_text(message: Message, state: FSMContext, tr: Texts, session
 
 
 def _audience_markup(tr: Texts) -> InlineKeyboardMarkup:
-    rows = [[_b(topic_name(tr, topic), "bc_topic", topic.value)]
+    rows = [[press_button(topic_name(tr, topic), "bc_topic", topic.value)]
             for topic in subscriptions.ALL_TOPICS]
-    rows.append([_b(tr("press.bc.everyone"), "bc_topic", "")])
-    rows.append([_b(tr("press.abort"), "abort")])
+    rows.append([press_button(tr("press.bc.everyone"), "bc_topic", "")])
+    rows.append([press_button(tr("press.abort"), "abort")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def _district_markup(tr: Texts) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
-        [_b(tr("press.bc.all_districts"), "bc_all_districts")],
-        [_b(tr("press.abort"), "abort")],
+        [press_button(tr("press.bc.all_districts"), "bc_all_districts")],
+        [press_button(tr("press.abort"), "abort")],
     ])
 
 
@@ -411,11 +393,11 @@ async def _summary(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
     label = (tr("press.bc.confirm_scheduled", when=when) if scheduled
              else tr("press.bc.send_now"))
     await show(event, text, InlineKeyboardMarkup(inline_keyboard=[
-        [_b(label, "bc_send", id_=draft.version)],
-        [_b(tr("press.bc.schedule"), "bc_schedule"),
-         _b(tr("press.bc.urgent_toggle",
+        [press_button(label, "bc_send", id_=draft.version)],
+        [press_button(tr("press.bc.schedule"), "bc_schedule"),
+         press_button(tr("press.bc.urgent_toggle",
                value=tr("press.bc.yes" if data.get("urgent") else "press.bc.no")), "bc_urgent")],
-        [_b(tr("press.abort"), "abort")],
+        [press_button(tr("press.abort"), "abort")],
     ]))
 
 
@@ -466,7 +448,8 @@ async def broadcast_schedule_time(message: Message, state: FSMContext, tr: Texts
 
 @router.callback_query(StateFilter(BroadcastForm.confirm), PressCB.filter(F.action == "bc_send"))
 async def broadcast_send(query: CallbackQuery, callback_data: PressCB, state: FSMContext,
-                         tr: Texts, session: AsyncSession, actor: str, settings: Settings,
+                         tr: Texts, session: AsyncSession, actor: str,
+                         broadcast_rules: BroadcastRules, progress_tracking: ProgressTracking,
                          translator: Translator, bot: Bot,
                          sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     """Claim the draft and queue the start task; the scheduler enqueues the audience."""
@@ -474,7 +457,7 @@ async def broadcast_send(query: CallbackQuery, callback_data: PressCB, state: FS
     try:
         broadcast = await broadcasts.send_draft(
             session, actor, version=callback_data.id or None, author_chat_id=str(chat_id),
-            author_language=tr.language, rules=broadcast_rules(settings))
+            author_language=tr.language, rules=broadcast_rules)
     except Conflict as err:
         await session.rollback()
         if err.message_key != drafts.CHANGED:
@@ -502,7 +485,7 @@ async def broadcast_send(query: CallbackQuery, callback_data: PressCB, state: FS
         return
     message = await show(query, await _progress_text(session, tr, broadcast_id),
                          _progress_markup(tr, broadcast_id, running=True))
-    if message is not None and settings.delivery_enabled:
+    if message is not None and progress_tracking.enabled:
         task = asyncio.create_task(_track(bot, sessionmaker, translator, tr.language,
                                           message.chat.id, message.message_id, broadcast_id))
         _trackers.add(task)
@@ -512,8 +495,8 @@ async def broadcast_send(query: CallbackQuery, callback_data: PressCB, state: FS
 def _progress_markup(tr: Texts, broadcast_id: int, *, running: bool) -> InlineKeyboardMarkup:
     rows = []
     if running:
-        rows.append([_b(tr("press.bc.refresh"), "bc_refresh", id_=broadcast_id),
-                     _b(tr("press.bc.cancel"), "bc_cancel", id_=broadcast_id)])
+        rows.append([press_button(tr("press.bc.refresh"), "bc_refresh", id_=broadcast_id),
+                     press_button(tr("press.bc.cancel"), "bc_cancel", id_=broadcast_id)])
     rows.append([menu_button(tr)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -600,13 +583,13 @@ async def show_history(event: Message | CallbackQuery, session: AsyncSession, tr
         blocks.append(broadcasts.report_text(tr, b, figures) + "\n"
                       + _audience_label(tr, b.topic, b.district))
         if _running(b, figures):
-            rows.append([_b(tr("press.bc.refresh") + f" #{b.id}", "bc_refresh", id_=b.id),
-                         _b(tr("press.bc.cancel") + f" #{b.id}", "bc_cancel", id_=b.id)])
+            rows.append([press_button(tr("press.bc.refresh") + f" #{b.id}", "bc_refresh", id_=b.id),
+                         press_button(tr("press.bc.cancel") + f" #{b.id}", "bc_cancel", id_=b.id)])
     nav = []
     if page > 0:
-        nav.append(_b(tr("events.page_prev"), "bc_history", page=page - 1))
+        nav.append(press_button(tr("events.page_prev"), "bc_history", page=page - 1))
     if page + 1 < pages:
-        nav.append(_b(tr("events.page_next"), "bc_history", page=page + 1))
+        nav.append(press_button(tr("events.page_next"), "bc_history", page=page + 1))
     if nav:
         rows.append(nav)
     rows.append([menu_button(tr)])

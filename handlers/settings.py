@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from handlers.menu import MenuCB, menu_button
-from handlers.onboarding import Onboarding, ask_next_step, phone_secret
+from handlers.menu import MenuCB
+from handlers.onboarding import Onboarding, ProfileRules, ask_next_step
+from handlers.settings_view import SettingsCB, show_settings
+from handlers.settings_view import settings_button as _button
 from handlers.ui import show
 from services import residents
 from services.errors import InvalidInput
@@ -22,73 +22,31 @@ from services.models import Resident
 router = Router(name="settings")
 
 
-class SettingsCB(CallbackData, prefix="st"):
-    action: str
-    value: str = ""
-
-
 class SettingsForm(StatesGroup):
     quiet_hours = State()
 
 
-def _button(tr: Texts, key: str, action: str, value: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=tr(key), callback_data=SettingsCB(action=action,
-                                                                       value=value).pack())
-
-
-def settings_markup(tr: Texts) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [_button(tr, "settings.language", "language")],
-        [_button(tr, "settings.edit_name", "name"),
-         _button(tr, "settings.edit_address", "address")],
-        [_button(tr, "settings.quiet_hours", "quiet")],
-        [_button(tr, "settings.forget", "forget")],
-        [menu_button(tr)],
-    ])
-
-
-def settings_text(tr: Texts, resident: Resident) -> str:
-    quiet = (
-        tr("settings.quiet_value", start=f"{resident.quiet_from:02d}:00",
-           end=f"{resident.quiet_to:02d}:00")
-        if resident.quiet_from is not None and resident.quiet_to is not None
-        else tr("settings.quiet_off")
-    )
-    return tr(
-        "settings.title",
-        language=tr(f"settings.language_name.{resident.language}"),
-        name=resident.full_name or "—",
-        address=resident.address or "—",
-        phone=tr("settings.phone_verified" if resident.is_verified else "settings.phone_missing"),
-        quiet=quiet,
-    )
-
-
-async def show_settings(event: Message | CallbackQuery, tr: Texts, resident: Resident) -> None:
-    await show(event, settings_text(tr, resident), settings_markup(tr))
-
-
 async def _need_profile(event: Message | CallbackQuery, state: FSMContext, tr: Texts,
-                        settings: Settings) -> None:
+                        profile_rules: ProfileRules) -> None:
     await show(event, tr("settings.need_consent"))
-    await ask_next_step(event, state, tr, None, settings)
+    await ask_next_step(event, state, tr, None, profile_rules)
 
 
 @router.message(Command("settings"))
 async def settings_command(message: Message, state: FSMContext, tr: Texts,
-                           resident: Resident | None, settings: Settings) -> None:
+                           resident: Resident | None, profile_rules: ProfileRules) -> None:
     await state.set_state(None)
     if resident is None:
-        await _need_profile(message, state, tr, settings)
+        await _need_profile(message, state, tr, profile_rules)
         return
     await show_settings(message, tr, resident)
 
 
 @router.callback_query(MenuCB.filter(F.section == "settings"))
 async def settings_menu(query: CallbackQuery, state: FSMContext, tr: Texts,
-                        resident: Resident | None, settings: Settings) -> None:
+                        resident: Resident | None, profile_rules: ProfileRules) -> None:
     if resident is None:
-        await _need_profile(query, state, tr, settings)
+        await _need_profile(query, state, tr, profile_rules)
         return
     await show_settings(query, tr, resident)
 
@@ -195,8 +153,8 @@ async def forget_button(query: CallbackQuery, tr: Texts) -> None:
 @router.callback_query(SettingsCB.filter(F.action == "forget_yes"))
 async def forget_confirmed(query: CallbackQuery, state: FSMContext, tr: Texts,
                            session: AsyncSession, resident: Resident | None,
-                           settings: Settings) -> None:
+                           profile_rules: ProfileRules) -> None:
     if resident is not None:
-        await residents.forget(session, resident, phone_secret=phone_secret(settings))
+        await residents.forget(session, resident, phone_secret=profile_rules.phone_secret)
     await state.clear()
     await show(query, tr("forget.done"))

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import set_staff_commands
-from bot.config import Settings
-from bot.filters import HasRole
+from handlers.kit.aiogram_filters import HasRole
 from services import roles as roles_service
 from services.errors import InvalidInput
-from services.i18n import Texts, Translator
+from services.i18n import Texts
 from services.ids import parse_row_id
 from services.models import Channel, Role
+
+# Publishes a chat's command list for its roles (bot/ hands it in as `staff_commands`).
+StaffCommands = Callable[[Bot, int, frozenset[Role]], Awaitable[None]]
 
 router = Router(name="staff")
 router.message.filter(HasRole(Role.ADMIN))
@@ -28,30 +31,29 @@ def _parse(command: CommandObject) -> tuple[str, Role]:
     return parts[0], roles_service.parse_role(parts[1])
 
 
-async def _refresh_commands(bot: Bot, session: AsyncSession, translator: Translator,
-                            external_id: str, settings: Settings) -> None:
+async def _refresh_commands(bot: Bot, session: AsyncSession, external_id: str,
+                            staff_commands: StaffCommands) -> None:
     current = await roles_service.roles_of(session, Channel.TELEGRAM, external_id)
     await session.commit()
-    await set_staff_commands(bot, translator, int(external_id), current,
-                             settings.default_language)
+    await staff_commands(bot, int(external_id), current)
 
 
 @router.message(Command("grant"))
 async def grant(message: Message, command: CommandObject, session: AsyncSession, tr: Texts,
-                actor: str, bot: Bot, translator: Translator, settings: Settings) -> None:
+                actor: str, bot: Bot, staff_commands: StaffCommands) -> None:
     external_id, role = _parse(command)
     added = await roles_service.grant(session, actor, Channel.TELEGRAM, external_id, role)
-    await _refresh_commands(bot, session, translator, external_id, settings)
+    await _refresh_commands(bot, session, external_id, staff_commands)
     key = "staff.granted" if added else "staff.already"
     await message.answer(tr(key, id=external_id, role=tr(f"role.{role.value}")))
 
 
 @router.message(Command("revoke"))
 async def revoke(message: Message, command: CommandObject, session: AsyncSession, tr: Texts,
-                 actor: str, bot: Bot, translator: Translator, settings: Settings) -> None:
+                 actor: str, bot: Bot, staff_commands: StaffCommands) -> None:
     external_id, role = _parse(command)
     removed = await roles_service.revoke(session, actor, Channel.TELEGRAM, external_id, role)
-    await _refresh_commands(bot, session, translator, external_id, settings)
+    await _refresh_commands(bot, session, external_id, staff_commands)
     key = "staff.revoked" if removed else "staff.not_held"
     await message.answer(tr(key, id=external_id, role=tr(f"role.{role.value}")))
 

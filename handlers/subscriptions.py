@@ -11,9 +11,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.ids import RowId, SmallNumber
-from handlers.menu import MenuCB, main_menu_markup, main_menu_text, menu_button, show_main_menu
+from handlers.kit.ids import RowId, SmallNumber
+from handlers.menu import MainMenu, MenuCB, main_menu_text, menu_button, show_main_menu
 from handlers.onboarding import on_resume
+from handlers.press_callbacks import manage_buttons
 from handlers.ui import show
 from services import events, subscriptions
 from services.i18n import Raw, Texts
@@ -109,10 +110,10 @@ def _popular_names(tr: Texts) -> str:
 
 @on_resume("onboarded")
 async def after_onboarding(message: Message, resident: Resident, tr: Texts,
-                           session: AsyncSession, **_: Any) -> None:
+                           session: AsyncSession, main_menu: MainMenu, **_: Any) -> None:
     """A new resident is offered the popular topics; one who already chose goes to the menu."""
     if await subscriptions.topics_of(session, resident.id):
-        await show_main_menu(message, tr, resident)
+        await show_main_menu(message, tr, resident, main_menu)
     else:
         await offer_topics(message, resident, tr)
 
@@ -148,10 +149,11 @@ async def take_popular(query: CallbackQuery, session: AsyncSession, tr: Texts,
 
 
 @router.callback_query(SubCB.filter(F.action == "skip"))
-async def skip_offer(query: CallbackQuery, tr: Texts, resident: Resident | None) -> None:
+async def skip_offer(query: CallbackQuery, tr: Texts, resident: Resident | None,
+                     main_menu: MainMenu) -> None:
     """"Not now" leads on to the menu itself, not to a lone button that opens it."""
     await show(query, tr("subscriptions.skipped") + "\n\n" + main_menu_text(tr, resident),
-               main_menu_markup(tr))
+               main_menu.markup(tr))
 
 
 # ---- upcoming events ------------------------------------------------------------------------
@@ -193,8 +195,6 @@ async def show_events(event: Message | CallbackQuery, session: AsyncSession, tr:
         for e in items
     ]
     if Role.PRESS in roles:
-        from handlers.press import manage_buttons
-
         rows += manage_buttons(tr, items)
     nav = []
     if page > 0:

@@ -1278,10 +1278,10 @@ async def ask_followup(
     return True
 
 
-@jobs.task(FOLLOWUP_TASK)
-async def _followup_task(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def followup_task(ctx: jobs.JobContext, payload: dict[str, Any]) -> None:
+    """The FOLLOWUP_TASK handler (declared by the appeals feature)."""
     event_id = payload.get("event_id")
-    await ask_followup(session, int(payload["appeal_id"]),
+    await ask_followup(ctx.session, int(payload["appeal_id"]),
                        event_id=int(event_id) if event_id is not None else None)
 
 
@@ -1421,9 +1421,9 @@ async def send_digest(
     )
 
 
-@jobs.periodic("appeals.digest", jobs.daily_at(9))
-async def _digest_job(session: AsyncSession, now: datetime) -> None:
-    await send_digest(session, AppealRules(), now)
+async def digest_job(ctx: jobs.JobContext) -> None:
+    """The daily digest job, with the council's configured rules (declared by the feature)."""
+    await send_digest(ctx.session, ctx.section(AppealRules), ctx.now)
 
 
 EXPORT_COLUMNS = (

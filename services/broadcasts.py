@@ -7,7 +7,7 @@ where it stopped and never queues anyone twice. Progress is read from the outbox
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -383,18 +383,19 @@ def _render(text: str) -> outbox.Render:
     return render
 
 
-@jobs.task(START_TASK)
-async def _start_job(session: AsyncSession, payload: dict[str, Any]) -> datetime | None:
+async def start_job(ctx: jobs.JobContext, payload: dict[str, Any]) -> datetime | None:
     """A slice of the enqueueing; while audience is left, the task comes back at once.
 
     A crash mid-slice leaves the task claimed until its lease runs out; then it runs again and
-    resumes at the cursor, and the dedupe keys keep anyone from being queued twice.
+    resumes at the cursor, and the dedupe keys keep anyone from being queued twice. The
+    chunking the task was queued with wins over the configured one.
     """
-    defaults = BroadcastRules()
-    rules = BroadcastRules(chunk=int(payload.get("chunk", defaults.chunk)),
-                           chunks_per_run=int(payload.get("chunks_per_run",
-                                                          defaults.chunks_per_run)))
-    _, more = await enqueue(session, int(payload["broadcast_id"]), rules, rules.chunks_per_run)
+    configured = ctx.section(BroadcastRules)
+    rules = replace(configured,
+                    chunk=int(payload.get("chunk", configured.chunk)),
+                    chunks_per_run=int(payload.get("chunks_per_run", configured.chunks_per_run)))
+    _, more = await enqueue(ctx.session, int(payload["broadcast_id"]), rules,
+                            rules.chunks_per_run)
     return utcnow() if more else None
 
 
@@ -469,7 +470,10 @@ def report_text(tr: Texts, broadcast: Broadcast, figures: Progress) -> str:
     )
 
 
-@jobs.periodic("broadcasts.finish", jobs.every_tick)
+async def finish_job(ctx: jobs.JobContext) -> None:
+    await finish_broadcasts(ctx.session, ctx.now)
+
+
 async def finish_broadcasts(session: AsyncSession, now: datetime) -> None:
     """Close broadcasts with nothing left to send and queue the final report to the author."""
     running = list(

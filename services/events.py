@@ -452,7 +452,11 @@ def _watch_button(event: Event) -> Any:
     return buttons
 
 
-@jobs.task(REMINDER_TASK)
+async def reminder_task(ctx: jobs.JobContext, payload: dict[str, Any]) -> None:
+    """The REMINDER_TASK handler (declared by the feature that owns events)."""
+    await send_reminder(ctx.session, payload)
+
+
 async def send_reminder(session: AsyncSession, payload: dict[str, Any]) -> None:
     """The day-ahead or "live now" reminder of one event version (a no-op if it is stale)."""
     event = await session.get(Event, int(payload["event_id"]))

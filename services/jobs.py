@@ -1,67 +1,105 @@
 """Deferred and periodic work kept in our own tables, so a restart loses nothing.
 
 One-off tasks (`schedule`) are claimed atomically by one scheduler tick in one process.
-Periodic jobs (`periodic`) run at most once per period key (e.g. once a day) across all
-processes, guarded by a unique row in `periodic_runs`. Handlers take a session and a payload,
-write their effects (usually outbox rows) and return; the tick commits each task on its own.
-A handler with more work left returns when to run again, and the same task is queued anew.
+Periodic jobs run at most once per period key (e.g. once a day) across all processes,
+guarded by a unique row in `periodic_runs`. Which handler runs which task kind is the
+`JobRegistry` the scheduler is given, built from the features' declared jobs at start-up
+(bot/features.py): never what a process happened to import. Handlers get a `JobContext`
+(session, now, the settings sections), write their effects (usually outbox rows) and return;
+the tick commits each task on its own. A task handler with more work left returns when to
+run again, and the same task is queued anew.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from types import MappingProxyType
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.db import insert_ignoring_conflicts, is_postgres, utcnow
 from services.models import PeriodicRun, ScheduledTask, TaskStatus
+from services.sections import Sections
 
 log = logging.getLogger(__name__)
-
-# A task handler returns None when done, or the time to run again when work is left (a long
-# job done in slices, so one tick never blocks the others for long).
-TaskHandler = Callable[[AsyncSession, dict[str, Any]], Awaitable[datetime | None]]
-PeriodicHandler = Callable[[AsyncSession, datetime], Awaitable[None]]
-PeriodKey = Callable[[datetime], str | None]
+T = TypeVar("T")
 
 MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
-class PeriodicJob:
+class JobContext:
+    """What a job handler works with: its session, the tick's time, the configured rules."""
+
+    session: AsyncSession
+    now: datetime
+    sections: Sections
+
+    def section(self, kind: type[T]) -> T:
+        """The feature rules of that type, as the handlers use them (built from Settings)."""
+        return self.sections.get(kind)
+
+
+# A task handler returns None when done, or the time to run again when work is left (a long
+# job done in slices, so one tick never blocks the others for long).
+TaskHandler = Callable[[JobContext, dict[str, Any]], Awaitable[datetime | None]]
+PeriodicHandler = Callable[[JobContext], Awaitable[None]]
+# Returns the key of the current period, or None when the job is not due now.
+PeriodKey = Callable[[datetime], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A one-off task kind (`schedule`) and its handler."""
+
+    kind: str
+    handler: TaskHandler
+
+
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    """A job run once per period (``period_key``: `daily_at`, `every_tick`)."""
+
     name: str
-    handler: PeriodicHandler
-    # Returns the key of the current period, or None when the job is not due now.
     period_key: PeriodKey
+    handler: PeriodicHandler
 
 
-_tasks: dict[str, TaskHandler] = {}
-_periodic: dict[str, PeriodicJob] = {}
+Job = Task | Periodic
 
 
-def task(kind: str) -> Callable[[TaskHandler], TaskHandler]:
-    """Register the handler of a one-off task kind."""
+class JobRegistry:
+    """Every task kind and periodic job one process runs, with the sections they get."""
 
-    def register(fn: TaskHandler) -> TaskHandler:
-        _tasks[kind] = fn
-        return fn
+    def __init__(self, jobs: Iterable[Job], sections: Sections | None = None) -> None:
+        self.sections = sections if sections is not None else Sections()
+        self._tasks: dict[str, TaskHandler] = {}
+        self._periodic: dict[str, Periodic] = {}
+        for job in jobs:
+            if isinstance(job, Task):
+                if job.kind in self._tasks:
+                    raise ValueError(f"task kind {job.kind!r} is declared twice")
+                self._tasks[job.kind] = job.handler
+            else:
+                if job.name in self._periodic:
+                    raise ValueError(f"periodic job {job.name!r} is declared twice")
+                self._periodic[job.name] = job
 
-    return register
+    @property
+    def tasks(self) -> Mapping[str, TaskHandler]:
+        return MappingProxyType(self._tasks)
 
+    @property
+    def periodic(self) -> Mapping[str, Periodic]:
+        return MappingProxyType(self._periodic)
 
-def periodic(name: str, period_key: PeriodKey) -> Callable[[PeriodicHandler], PeriodicHandler]:
-    """Register a job run once per period (see `every_tick`, `daily_at`)."""
-
-    def register(fn: PeriodicHandler) -> PeriodicHandler:
-        _periodic[name] = PeriodicJob(name, fn, period_key)
-        return fn
-
-    return register
+    def context(self, session: AsyncSession, now: datetime | None = None) -> JobContext:
+        return JobContext(session, now or utcnow(), self.sections)
 
 
 def every_tick(_now: datetime) -> str | None:
@@ -156,16 +194,17 @@ async def claim_period(session: AsyncSession, name: str, period_key: str) -> boo
     return (await session.execute(stmt)).first() is not None
 
 
-async def run_tick(sessionmaker: async_sessionmaker[AsyncSession], worker: str) -> int:
+async def run_tick(sessionmaker: async_sessionmaker[AsyncSession], worker: str,
+                   registry: JobRegistry) -> int:
     """One scheduler tick: run due one-off tasks, then periodic jobs whose period is new."""
     done = 0
     async with sessionmaker() as session:
         claimed = await claim_due(session, worker)
         await session.commit()
     for item in claimed:
-        done += await _run_task(sessionmaker, item)
+        done += await _run_task(sessionmaker, registry, item)
     now = utcnow()
-    for job in list(_periodic.values()):
+    for job in registry.periodic.values():
         key = job.period_key(now)
         if key is None:
             continue
@@ -173,7 +212,7 @@ async def run_tick(sessionmaker: async_sessionmaker[AsyncSession], worker: str) 
             async with sessionmaker() as session:
                 if key and not await claim_period(session, job.name, key):
                     continue
-                await job.handler(session, now)
+                await job.handler(registry.context(session, now))
                 await session.commit()
                 done += 1
         except Exception:
@@ -181,13 +220,14 @@ async def run_tick(sessionmaker: async_sessionmaker[AsyncSession], worker: str) 
     return done
 
 
-async def _run_task(sessionmaker: async_sessionmaker[AsyncSession], item: ScheduledTask) -> int:
-    handler = _tasks.get(item.kind)
+async def _run_task(sessionmaker: async_sessionmaker[AsyncSession], registry: JobRegistry,
+                    item: ScheduledTask) -> int:
+    handler = registry.tasks.get(item.kind)
     try:
         if handler is None:
             raise LookupError(f"no handler for task kind {item.kind!r}")
         async with sessionmaker() as session:
-            again = await handler(session, dict(item.payload or {}))
+            again = await handler(registry.context(session), dict(item.payload or {}))
             if again is None:
                 values: dict[str, Any] = {"status": TaskStatus.DONE, "done_at": utcnow(),
                                           "locked_until": None}

@@ -466,9 +466,9 @@ async def purge_finished(session: AsyncSession, now: datetime,
     return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
 
 
-@jobs.periodic("outbox.purge_finished", jobs.daily_at(3))
-async def _purge_job(session: AsyncSession, now: datetime) -> None:
-    await purge_finished(session, now)
+async def purge_job(ctx: jobs.JobContext) -> None:
+    """The daily clean-up of finished rows (declared by the core feature)."""
+    await purge_finished(ctx.session, ctx.now)
 
 
 # ---- senders sharing one bot's rate (when there is no Redis to share a token bucket) ---------

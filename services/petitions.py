@@ -440,6 +440,11 @@ async def create(
 NO_DRAFT = "petition.new.stale"
 
 
+def asks_category(rules: PetitionRules) -> bool:
+    """The dialog has a category step only where the council has categories."""
+    return bool(rules.categories)
+
+
 def _draft_owner(resident_id: int) -> drafts.Owner:
     return drafts.Owner.resident(resident_id)
 
@@ -471,7 +476,7 @@ async def draft_text(session: AsyncSession, rules: PetitionRules, resident_id: i
                      raw: str | None) -> Draft:
     """Step 2: a valid text, then the category (if the council has any) or the preview."""
     text = validate_text(raw, rules)
-    step = "category" if rules.categories else "preview"
+    step = "category" if asks_category(rules) else "preview"
     return await drafts.update(session, _draft_owner(resident_id), DraftKind.PETITION, step,
                                missing=NO_DRAFT, text=text)
 
@@ -1096,17 +1101,18 @@ async def remind_answer_overdue(session: AsyncSession, now: datetime | None = No
     return queued
 
 
-@jobs.periodic("petitions.close_expired", jobs.every_tick)
-async def _job_close_expired(session: AsyncSession, now: datetime) -> None:
-    await close_expired(session, now)
+# ---- the feature's jobs (declared in its Feature; the context carries the configured rules) ---
 
 
-@jobs.periodic("petitions.moderation_overdue", jobs.every_tick)
-async def _job_moderation_overdue(session: AsyncSession, now: datetime) -> None:
-    await warn_moderation_overdue(session, now)
+async def close_expired_job(ctx: jobs.JobContext) -> None:
+    """Closing registers appeals: with the appeal rules the appeals handlers use."""
+    await close_expired(ctx.session, ctx.now, ctx.section(appeals.AppealRules))
 
 
-@jobs.periodic("petitions.answer_overdue", jobs.daily_at(9))
-async def _job_answer_overdue(session: AsyncSession, now: datetime) -> None:
-    await remind_answer_overdue(session, now)
+async def moderation_overdue_job(ctx: jobs.JobContext) -> None:
+    await warn_moderation_overdue(ctx.session, ctx.now)
+
+
+async def answer_overdue_job(ctx: jobs.JobContext) -> None:
+    await remind_answer_overdue(ctx.session, ctx.now)
 

@@ -123,7 +123,9 @@ from aiogram.types import Update  # noqa: E402
 
 from bot.app import build_bot, build_dispatcher, build_storage, connect_redis  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.features import build_sections, job_registry  # noqa: E402
 from services import roles as roles_service  # noqa: E402
+from services.jobs import JobRegistry  # noqa: E402
 from services.models import Channel, Role  # noqa: E402
 from tests.fakes.resident import ResidentClient  # noqa: E402
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegramAPI  # noqa: E402
@@ -160,6 +162,11 @@ class BotApp:
     redis: Any | None = None
     errors: _ErrorCollector = field(default_factory=_ErrorCollector)
     expect_errors: bool = False
+
+    @property
+    def jobs(self) -> JobRegistry:
+        """The scheduler's job registry this bot's process would run (its own sections)."""
+        return job_registry(self.dp["sections"])
 
     async def feed(self, update: dict[str, Any]) -> None:
         update = {"update_id": self.fake.next_update_id(), **update}
@@ -199,6 +206,17 @@ def make_test_settings(database_url: str, api_url: str, redis_url: str | None,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def make_job_registry(**overrides: Any) -> JobRegistry:
+    """The job registry of a process with the test settings (for tests without a bot)."""
+    settings = make_test_settings("sqlite://", "http://127.0.0.1:9", None, **overrides)
+    return job_registry(build_sections(settings))
+
+
+@pytest.fixture
+def jobs_registry() -> JobRegistry:
+    return make_job_registry()
 
 
 @pytest.fixture

@@ -279,7 +279,7 @@ async def test_filing_with_a_photo_to_the_answer_and_the_followup(bot_app_factor
     documents = [s for s in olena.sent if s.method == "sendDocument"]
     assert len(documents) == 1 and documents[0].params.get("document") == "answer-act"
 
-    await jobs.run_tick(bot_app.sessionmaker, "test")
+    await jobs.run_tick(bot_app.sessionmaker, "test", bot_app.jobs)
     await bot_app.deliver()
     assert "Чи вирішено ваше питання?" in olena.last.text
     await olena.press("Так, вирішено")

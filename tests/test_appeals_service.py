@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from services import appeals, jobs, residents, roles
+from services import appeals, residents, roles
 from services.db import utcnow
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.models import OutboxMessage, Resident, Role, ScheduledTask
@@ -409,9 +409,9 @@ async def test_digest_export_and_stats(sessionmaker):
         assert figures.satisfaction == 5 and figures.rated == 1
 
 
-async def test_daily_digest_is_a_registered_periodic_job():
-    assert "appeals.digest" in jobs._periodic
-    assert appeals.FOLLOWUP_TASK in jobs._tasks
+async def test_daily_digest_is_a_registered_periodic_job(jobs_registry):
+    assert "appeals.digest" in jobs_registry.periodic
+    assert appeals.FOLLOWUP_TASK in jobs_registry.tasks
 
 
 async def test_a_status_change_raced_by_another_is_refused_not_repeated(sessionmaker):
@@ -442,7 +442,7 @@ async def test_a_status_change_raced_by_another_is_refused_not_repeated(sessionm
         assert len(texts) == 2  # the answer and one "closed", not two
 
 
-async def test_followup_of_an_earlier_answer_does_not_ask_early(session):
+async def test_followup_of_an_earlier_answer_does_not_ask_early(session, jobs_registry):
     """Answered, reopened, answered again: the first answer's job must not ask the question."""
     author = await _resident(session, "1")
     appeal = await _file(session, author)
@@ -455,11 +455,12 @@ async def test_followup_of_an_earlier_answer_does_not_ask_early(session):
         select(ScheduledTask).where(ScheduledTask.kind == appeals.FOLLOWUP_TASK)
         .order_by(ScheduledTask.id)))
     assert len(tasks) == 2
-    await appeals._followup_task(session, tasks[0].payload)  # due four weeks after answer one
+    # due four weeks after answer one
+    await appeals.followup_task(jobs_registry.context(session), tasks[0].payload)
     await session.commit()
     assert appeal.followup_asked_at is None
     assert not [m for m in await session.scalars(select(OutboxMessage)) if m.buttons]
-    await appeals._followup_task(session, tasks[1].payload)
+    await appeals.followup_task(jobs_registry.context(session), tasks[1].payload)
     await session.commit()
     assert appeal.followup_asked_at is not None
     assert len([m for m in await session.scalars(select(OutboxMessage)) if m.buttons]) == 1

@@ -13,6 +13,7 @@ from services.db import utcnow
 from services.errors import Conflict, InvalidInput
 from services.models import Broadcast, OutboxMessage, OutboxStatus, Priority, ScheduledTask
 from services.models.broadcasts import BroadcastStatus, EventKind, Topic
+from tests.conftest import make_job_registry
 
 
 async def make_residents(session, first_id, count, topics=(), district=None):
@@ -88,7 +89,7 @@ async def run_due(sessionmaker, session):
     """Make every pending reminder due now and run a scheduler tick."""
     await session.execute(update(ScheduledTask).values(due_at=utcnow() - timedelta(seconds=1)))
     await session.commit()
-    await jobs.run_tick(sessionmaker, "test")
+    await jobs.run_tick(sessionmaker, "test", make_job_registry())
 
 
 async def test_event_reminders_once_each_and_change_announced(sessionmaker, session):
@@ -264,7 +265,7 @@ async def test_broadcast_audience_enqueue_progress_cancel(sessionmaker, session)
     assert total == 1 and history[0].status == BroadcastStatus.CANCELLED.value
 
 
-async def test_broadcast_finishes_with_a_report_once(sessionmaker, session):
+async def test_broadcast_finishes_with_a_report_once(sessionmaker, session, jobs_registry):
     await make_residents(session, 100, 3, topics=[Topic.CITY_NEWS])
     b = await broadcasts.create_broadcast(
         session, actor="telegram:9", author_chat_id="9", author_language="en",
@@ -275,8 +276,8 @@ async def test_broadcast_finishes_with_a_report_once(sessionmaker, session):
     assert {r.priority for r in await rows(session, broadcast_id=bid)} == {Priority.URGENT}
     await session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT.value))
     await session.commit()
-    await jobs.run_tick(sessionmaker, "t")
-    await jobs.run_tick(sessionmaker, "t")
+    await jobs.run_tick(sessionmaker, "t", jobs_registry)
+    await jobs.run_tick(sessionmaker, "t", jobs_registry)
     reports = await rows(session, chat_id="9")
     assert len(reports) == 1
     assert "Sent: 3" in reports[0].text
@@ -285,7 +286,7 @@ async def test_broadcast_finishes_with_a_report_once(sessionmaker, session):
     assert done is not None and done.status == BroadcastStatus.DONE.value and done.sent == 3
 
 
-async def test_scheduled_broadcast_starts_from_the_job(sessionmaker, session):
+async def test_scheduled_broadcast_starts_from_the_job(sessionmaker, session, jobs_registry):
     await make_residents(session, 100, 2)
     b = await broadcasts.create_broadcast(
         session, actor="telegram:9", author_chat_id="9", author_language="en",
@@ -293,11 +294,11 @@ async def test_scheduled_broadcast_starts_from_the_job(sessionmaker, session):
         scheduled_at=utcnow() + timedelta(hours=1))
     await session.commit()
     bid = b.id
-    await jobs.run_tick(sessionmaker, "t")
+    await jobs.run_tick(sessionmaker, "t", jobs_registry)
     assert await rows(session, broadcast_id=bid) == []
     await session.execute(update(ScheduledTask).values(due_at=utcnow() - timedelta(seconds=1)))
     await session.commit()
-    await jobs.run_tick(sessionmaker, "t")
+    await jobs.run_tick(sessionmaker, "t", jobs_registry)
     assert len(await rows(session, broadcast_id=bid)) == 2
 
 

@@ -1,20 +1,37 @@
-"""The command lists Telegram shows match the commands the routers actually handle."""
+"""The command lists Telegram shows (from the features' declarations in bot/features.py)
+match the commands the features' routers actually handle."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+from aiogram import Router
+from aiogram.filters import Command
 
-from bot.commands import RESIDENT_COMMANDS, STAFF_COMMANDS
+from bot.commands import command_menus
+from bot.features import FEATURES
 from services.i18n import LANGUAGES, catalog_keys
 
-HANDLERS = Path(__file__).resolve().parent.parent / "handlers"
+MENUS = command_menus(FEATURES)
+RESIDENT_COMMANDS = [c.name for c in MENUS.resident]
+STAFF_COMMANDS = {role: [c.name for c in commands] for role, commands in MENUS.staff.items()}
+
+
+def _commands_of(router: Router) -> set[str]:
+    found: set[str] = set()
+    for handler in router.message.handlers:
+        for flt in handler.filters or ():
+            if isinstance(flt.callback, Command):  # CommandStart() is Command("start")
+                found |= {c for c in flt.callback.commands if isinstance(c, str)}
+    for sub in router.sub_routers:
+        found |= _commands_of(sub)
+    return found
 
 
 def _handled() -> set[str]:
-    found: set[str] = {"start"}  # CommandStart()
-    for path in HANDLERS.glob("*.py"):
-        found |= set(re.findall(r'Command\("([a-z_]+)"', path.read_text(encoding="utf-8")))
+    """The commands the routers of the registry's features answer."""
+    found: set[str] = set()
+    for feature in FEATURES:
+        for router in (*feature.routers(), *feature.fallback_routers()):
+            found |= _commands_of(router)
     return found
 
 

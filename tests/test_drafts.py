@@ -337,7 +337,7 @@ async def test_broadcast_dialog_continues_after_a_restart(restartable):
     summary = p.last.text or ""
     assert "Кількість: 3" in summary and "Вода буде завтра з 8:00" in summary
     await p.press("Надіслати зараз")
-    await jobs.run_tick(after.sessionmaker, "test")
+    await jobs.run_tick(after.sessionmaker, "test", after.jobs)
     assert await after.deliver() == 3
     assert all(after.fake.to_chat(uid)[-1].text == "📢 Вода буде завтра з 8:00"
                for uid in range(100, 103))
@@ -419,7 +419,7 @@ async def _each_recipient_once(sessionmaker, broadcast_id: int, expected: int) -
 
 
 async def test_the_start_task_crashed_midway_and_two_schedulers_queue_each_recipient_once(
-        sessionmaker):
+        sessionmaker, jobs_registry):
     rules = broadcasts.BroadcastRules(chunk=3, chunks_per_run=1)
     broadcast_id = await _broadcast_to(sessionmaker, 11, rules)
     # Scheduler A claims the start task, queues one chunk, and dies before recording anything.
@@ -433,8 +433,8 @@ async def test_the_start_task_crashed_midway_and_two_schedulers_queue_each_recip
                               .values(locked_until=utcnow() - timedelta(seconds=1)))
         await session.commit()
     for _ in range(20):  # two schedulers tick side by side until the task is done
-        await asyncio.gather(jobs.run_tick(sessionmaker, "scheduler-a"),
-                             jobs.run_tick(sessionmaker, "scheduler-b"))
+        await asyncio.gather(jobs.run_tick(sessionmaker, "scheduler-a", jobs_registry),
+                             jobs.run_tick(sessionmaker, "scheduler-b", jobs_registry))
         async with sessionmaker() as session:
             status = await session.scalar(select(ScheduledTask.status)
                                           .where(ScheduledTask.id == task.id))
@@ -471,7 +471,7 @@ async def test_a_second_send_press_after_the_first_sends_nothing_more(bot_app):
     await p.press("Усі райони")
     summary = p.last
     await asyncio.gather(p.press("Надіслати зараз", summary), p.press("Надіслати зараз", summary))
-    await jobs.run_tick(bot_app.sessionmaker, "test")
+    await jobs.run_tick(bot_app.sessionmaker, "test", bot_app.jobs)
     assert await _count(bot_app.sessionmaker, Broadcast) == 1
     assert await bot_app.deliver() == 3
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from services import jobs, outbox, petitions, residents
+from services import outbox, petitions, residents
 from services.db import utcnow
 from services.models import AppSecret, OutboxMessage, OutboxStatus, Petition, Resident
 from tests.conftest import make_test_settings
@@ -83,19 +83,20 @@ async def test_finished_messages_are_deleted_daily_after_the_retention_period(bo
         await session.commit()
 
     assert make_test_settings("sqlite://", "http://x", None).outbox_retention_days == 30
-    job = jobs._periodic["outbox.purge_finished"]
+    registry = bot_app.jobs
+    job = registry.periodic["outbox.purge_finished"]
     kyiv_2am, kyiv_4am = datetime(2026, 12, 1, 0, 0, tzinfo=UTC), datetime(2026, 12, 1, 2,
                                                                           0, tzinfo=UTC)
     assert job.period_key(kyiv_2am) is None and job.period_key(kyiv_4am) == "2026-12-01"
     async with bot_app.sessionmaker() as session:
-        await job.handler(session, now)
+        await job.handler(registry.context(session, now))
         await session.commit()
     assert sorted(r.id for r in await _all_rows(bot_app)) == [ids[1], ids[3]]
 
     outbox.configure_retention(10)  # OUTBOX_RETENTION_DAYS=10
     try:
         async with bot_app.sessionmaker() as session:
-            await job.handler(session, now)
+            await job.handler(registry.context(session, now))
             await session.commit()
     finally:
         outbox.configure_retention(30)

@@ -58,7 +58,8 @@ async def outbox_texts(session, chat_id: str) -> list[str]:
     ))
 
 
-async def test_closing_registers_the_appeal_with_the_normal_numbering(sessionmaker):
+async def test_closing_registers_the_appeal_with_the_normal_numbering(sessionmaker,
+                                                                      jobs_registry):
     async with sessionmaker() as session:
         await roles.grant(session, "test", "telegram", "900", Role.MODERATOR)
         author = await make_resident(session, 1)
@@ -67,8 +68,8 @@ async def test_closing_registers_the_appeal_with_the_normal_numbering(sessionmak
                                          kind="complaint", category="roads",
                                          text="Яма на дорозі біля школи номер п'ять")
         await session.commit()
-    await jobs.run_tick(sessionmaker, "w1")
-    await jobs.run_tick(sessionmaker, "w2")
+    await jobs.run_tick(sessionmaker, "w1", jobs_registry)
+    await jobs.run_tick(sessionmaker, "w2", jobs_registry)
     async with sessionmaker() as session:
         closed = await session.get(Petition, petition.id)
         assert closed is not None and closed.status == PetitionStatus.NOT_ENOUGH_SIGNATURES

@@ -506,15 +506,16 @@ async def test_export_signatures_csv_is_audited(session):
 # ---- scheduler ----------------------------------------------------------------------------
 
 
-async def test_collection_over_closes_once_and_tells_author_and_moderators(sessionmaker):
+async def test_collection_over_closes_once_and_tells_author_and_moderators(sessionmaker,
+                                                                        jobs_registry):
     async with sessionmaker() as session:
         await make_moderator(session, 900)
         author = await make_resident(session, 1)
         petition = await published(session, author, now=utcnow() - timedelta(days=31))
         other = await published(session, author, title=TITLE + " 2")
         await session.commit()
-    await jobs.run_tick(sessionmaker, "w1")
-    await jobs.run_tick(sessionmaker, "w2")
+    await jobs.run_tick(sessionmaker, "w1", jobs_registry)
+    await jobs.run_tick(sessionmaker, "w2", jobs_registry)
     async with sessionmaker() as session:
         assert (await session.get(Petition, petition.id)).status == (
             PetitionStatus.NOT_ENOUGH_SIGNATURES

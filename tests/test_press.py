@@ -72,7 +72,7 @@ async def test_broadcast_dialog_sends_to_the_audience(bot_app):
     assert "поставлено в чергу" in (p.last.text or "")
     progress = p.last
     assert await bot_app.deliver() == 0
-    await jobs.run_tick(bot_app.sessionmaker, "test")
+    await jobs.run_tick(bot_app.sessionmaker, "test", bot_app.jobs)
     await p.press("Оновити", progress)
     assert "надіслано 0" in (p.last.text or "") and "лишилося 5 з 5" in (p.last.text or "")
 
@@ -87,7 +87,8 @@ async def test_broadcast_dialog_sends_to_the_audience(bot_app):
     assert "Надіслано: 5" in (p.last.text or "")
     assert p.last.message_id == progress.message_id
 
-    await jobs.run_tick(bot_app.sessionmaker, "test")  # closes the broadcast, queues the report
+    # closes the broadcast, queues the report
+    await jobs.run_tick(bot_app.sessionmaker, "test", bot_app.jobs)
     await bot_app.deliver()
     assert "Розсилку завершено" in (p.last.text or "") and "Надіслано: 5" in (p.last.text or "")
     await p.command("/broadcasts")
@@ -112,7 +113,7 @@ async def test_photo_broadcast_urgent_to_a_district(bot_app):
     await p.press("Терміново: ні")
     assert "Терміново: так" in (p.last.text or "")
     await p.press("Надіслати зараз")
-    await jobs.run_tick(bot_app.sessionmaker, "test")
+    await jobs.run_tick(bot_app.sessionmaker, "test", bot_app.jobs)
     async with bot_app.sessionmaker() as session:
         rows = list(await session.scalars(select(OutboxMessage).where(
             OutboxMessage.broadcast_id.is_not(None))))
@@ -134,7 +135,7 @@ async def test_cancel_a_running_broadcast(bot_app):
     await p.press("Новини міста")
     await p.press("Усі райони")
     await p.press("Надіслати зараз")
-    await jobs.run_tick(bot_app.sessionmaker, "test")
+    await jobs.run_tick(bot_app.sessionmaker, "test", bot_app.jobs)
     await p.press("Зупинити розсилку")
     assert "не надіслано: 5" in (p.last.text or "")
     assert await bot_app.deliver() == 0
@@ -166,7 +167,7 @@ async def test_scheduled_broadcast(bot_app):
     async with bot_app.sessionmaker() as session:
         await session.execute(update(ScheduledTask).values(due_at=utcnow()))
         await session.commit()
-    await jobs.run_tick(bot_app.sessionmaker, "test")
+    await jobs.run_tick(bot_app.sessionmaker, "test", bot_app.jobs)
     assert await bot_app.deliver() == 3
 
 
@@ -196,8 +197,8 @@ async def test_event_create_remind_change_cancel(bot_app):
         await session.execute(update(ScheduledTask).where(
             ScheduledTask.payload["stage"].as_string() == "ahead").values(due_at=utcnow()))
         await session.commit()
-    await jobs.run_tick(bot_app.sessionmaker, "test")
-    await jobs.run_tick(bot_app.sessionmaker, "test")
+    await jobs.run_tick(bot_app.sessionmaker, "test", bot_app.jobs)
+    await jobs.run_tick(bot_app.sessionmaker, "test", bot_app.jobs)
     await bot_app.deliver()
     for uid in (100, 101):
         announcement, reminder = bot_app.fake.to_chat(uid)

@@ -16,8 +16,7 @@ started = asyncio.Event()
 release = asyncio.Event()
 
 
-@jobs.task("test.slow")
-async def _slow_task(_session: Any, _payload: dict[str, Any]) -> None:
+async def _slow_task(_ctx: Any, _payload: dict[str, Any]) -> None:
     started.set()
     await release.wait()
 
@@ -27,7 +26,8 @@ async def test_stop_waits_for_the_tick_in_flight(sessionmaker, session):
     release.clear()
     await jobs.schedule(session, "test.slow", utcnow())
     await session.commit()
-    ticker = build_scheduler(sessionmaker, 0.05)
+    ticker = build_scheduler(sessionmaker, 0.05,
+                             jobs.JobRegistry([jobs.Task("test.slow", _slow_task)]))
     ticker.start()
     await asyncio.wait_for(started.wait(), 30)
     stopping = asyncio.create_task(ticker.stop())

@@ -34,17 +34,18 @@ async def test_notify_dedupes_and_claims_once(session):
 async def test_scheduled_task_runs_once(sessionmaker):
     seen: list[int] = []
 
-    @jobs.task("test.echo")
-    async def echo(_session, payload):
+    async def echo(_ctx, payload):
         seen.append(payload["n"])
+
+    registry = jobs.JobRegistry([jobs.Task("test.echo", echo)])
 
     async with sessionmaker() as session:
         past = datetime.now(UTC) - timedelta(seconds=1)
         assert await jobs.schedule(session, "test.echo", past, {"n": 7}, dedupe_key="echo-7")
         assert not await jobs.schedule(session, "test.echo", past, {"n": 7}, dedupe_key="echo-7")
         await session.commit()
-    await jobs.run_tick(sessionmaker, "a")
-    await jobs.run_tick(sessionmaker, "b")
+    await jobs.run_tick(sessionmaker, "a", registry)
+    await jobs.run_tick(sessionmaker, "b", registry)
     assert seen == [7]
 
 
@@ -53,10 +54,11 @@ async def test_two_schedulers_run_each_task_once(sessionmaker):
 
     seen: list[int] = []
 
-    @jobs.task("test.count")
-    async def count(_session, payload):
+    async def count(_ctx, payload):
         await asyncio.sleep(0)  # let the other scheduler interleave
         seen.append(payload["n"])
+
+    registry = jobs.JobRegistry([jobs.Task("test.count", count)])
 
     async with sessionmaker() as session:
         past = datetime.now(UTC) - timedelta(seconds=1)
@@ -64,7 +66,8 @@ async def test_two_schedulers_run_each_task_once(sessionmaker):
             await jobs.schedule(session, "test.count", past, {"n": n})
         await session.commit()
     for _ in range(3):
-        await asyncio.gather(jobs.run_tick(sessionmaker, "a"), jobs.run_tick(sessionmaker, "b"))
+        await asyncio.gather(jobs.run_tick(sessionmaker, "a", registry),
+                             jobs.run_tick(sessionmaker, "b", registry))
     assert sorted(seen) == list(range(40))
 
 
@@ -73,16 +76,13 @@ async def test_daily_job_runs_once_per_day_across_processes(sessionmaker):
 
     runs: list[str] = []
 
-    @jobs.periodic("test.daily", jobs.daily_at(0))
-    async def daily(_session, now):
-        runs.append(now.date().isoformat())
+    async def daily(ctx):
+        runs.append(ctx.now.date().isoformat())
 
-    try:
-        await asyncio.gather(*(jobs.run_tick(sessionmaker, f"w{i}") for i in range(3)))
-        await jobs.run_tick(sessionmaker, "later")
-        assert len(runs) == 1
-    finally:
-        jobs._periodic.pop("test.daily", None)
+    registry = jobs.JobRegistry([jobs.Periodic("test.daily", jobs.daily_at(0), daily)])
+    await asyncio.gather(*(jobs.run_tick(sessionmaker, f"w{i}", registry) for i in range(3)))
+    await jobs.run_tick(sessionmaker, "later", registry)
+    assert len(runs) == 1
 
 
 async def test_forgotten_resident_keeps_no_identity(session):

@@ -1,4 +1,4 @@
-"""Filters shared by feature routers."""
+"""aiogram filters shared by feature routers: the sender's role, a deep link's target."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from aiogram import Bot
 from aiogram.filters import CommandStart, Filter
 from aiogram.types import Message, TelegramObject
 
-from bot.ids import parse_start_payload
+from handlers.kit.ids import parse_start_payload
 from services.models import Role
 
 

@@ -1,0 +1,59 @@
+"""THE registry: every feature of the bot, one line each.
+
+A feature is a services/ package, a handlers/ package declaring ``feature = Feature(...)``
+(handlers/kit/feature.py), its locales/*/<feature>.po, and one line below. Everything else is
+built from this list at start-up: the dispatcher's routers (in this order, busiest first; the
+features' catch-alls last, in reverse order), the main menu, the command lists for residents
+and each staff role, the settings sections handed to handlers and jobs, and the scheduler's
+job registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from handlers import (
+    appeals_feature,
+    broadcasts_feature,
+    core_feature,
+    petitions_feature,
+    profile_feature,
+    staff_feature,
+    subscriptions_feature,
+)
+from handlers.kit.feature import Feature, MenuEntry, no_routers
+from services.jobs import JobRegistry
+from services.sections import Sections
+
+
+def coming_soon(section: str, order: int) -> Feature:
+    """A main-menu section whose feature is not built yet: pressing it says so politely."""
+    return Feature(name=section, routers=no_routers, menu=MenuEntry(section, order=order))
+
+
+FEATURES: tuple[Feature, ...] = (
+    core_feature.feature,
+    profile_feature.feature,
+    staff_feature.feature,
+    appeals_feature.feature,
+    petitions_feature.feature,
+    broadcasts_feature.feature,
+    subscriptions_feature.feature,
+    coming_soon("polls", order=30),
+    coming_soon("votes", order=40),
+)
+
+
+def build_sections(settings: Any, features: Sequence[Feature] = FEATURES) -> Sections:
+    """Every feature's settings section, built once from the Settings."""
+    return Sections(section for feature in features for section in feature.sections(settings))
+
+
+def menu_entries(features: Sequence[Feature] = FEATURES) -> list[MenuEntry]:
+    return [feature.menu for feature in features if feature.menu is not None]
+
+
+def job_registry(sections: Sections, features: Sequence[Feature] = FEATURES) -> JobRegistry:
+    """The tasks and periodic jobs of every feature, with the sections they run under."""
+    return JobRegistry((job for feature in features for job in feature.jobs), sections)

@@ -1,0 +1,26 @@
+"""The wizard's buttons: one CallbackData family for every wizard, typed fields only."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+from handlers.kit.ids import RowId, SmallNumber
+
+
+class WizardAction(StrEnum):
+    START = "start"  # (again) from the first step; the draft starts afresh
+    PICK = "pick"  # one of a step's options, by its place in the list
+    SKIP = "skip"  # leave the step's value out
+    BACK = "back"  # to the step before
+    CANCEL = "cancel"  # drop the draft
+    SUBMIT = "submit"  # file what the summary showed (its draft version)
+
+
+class WizardCB(CallbackData, prefix="wz"):
+    wizard: str
+    action: WizardAction
+    step: str = ""
+    option: SmallNumber = 0
+    version: RowId = 0
