@@ -10,7 +10,7 @@ middle therefore leaves either both (done) or neither (done by the next tick).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -122,9 +122,10 @@ async def send_results(session: AsyncSession, now: datetime) -> None:
         )
 
 
-# (name, handler, period): what the job registry registers, in this order (closing before
-# results, so a poll closed on this tick has its results out on the same tick).
-JOBS: tuple[tuple[str, jobs.PeriodicHandler, jobs.PeriodKey], ...] = (
+PollJob = Callable[[AsyncSession, datetime], Awaitable[None]]
+# (name, handler, period): what the feature declares to the job registry, in this order (closing
+# before results, so a poll closed on this tick has its results out on the same tick).
+JOBS: tuple[tuple[str, PollJob, jobs.PeriodKey], ...] = (
     ("polls.open", announce_openings, jobs.every_tick),
     ("polls.close", close_due, jobs.every_tick),
     ("polls.results", send_results, jobs.every_tick),
