@@ -18,6 +18,7 @@ from handlers import (
     broadcasts_feature,
     core_feature,
     petitions_feature,
+    polls_feature,
     profile_feature,
     staff_feature,
     subscriptions_feature,
@@ -40,7 +41,7 @@ FEATURES: tuple[Feature, ...] = (
     petitions_feature.feature,
     broadcasts_feature.feature,
     subscriptions_feature.feature,
-    coming_soon("polls", order=30),
+    polls_feature.feature,
     coming_soon("votes", order=40),
 )
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from handlers import polls_feature
 from services import jobs
 from services.db import make_engine, make_sessionmaker, utcnow
 from services.models import Subscription
@@ -15,6 +16,7 @@ from services.models.broadcasts import Topic
 from services.polls import answers, manage, media
 from services.polls.jobs import JOBS, announce_openings, close_due, send_results
 from services.polls.models import Poll, PollChart, PollStatus
+from tests.conftest import make_job_registry
 from tests.polls_support import (
     DISTRICTS,
     MODERATOR,
@@ -35,15 +37,16 @@ async def subscribe(session, *residents) -> None:
 
 
 @pytest.fixture
-def registered(monkeypatch):
-    """The poll jobs registered as the job registry will register them (not by decorators)."""
-    for name, handler, period in JOBS:
-        monkeypatch.setitem(jobs._periodic, name, jobs.PeriodicJob(name, handler, period))
+def registered():
+    """The job registry a process builds from the features at start-up."""
+    return make_job_registry()
 
 
-def test_jobs_are_declared_in_order_not_registered_on_import():
+def test_jobs_are_declared_in_order_through_the_feature(registered):
     assert [name for name, _, _ in JOBS] == ["polls.open", "polls.close", "polls.results"]
-    assert not any(name.startswith("polls.") for name in jobs._periodic)
+    declared = [job.name for job in polls_feature.feature.jobs]
+    assert declared == ["polls.open", "polls.close", "polls.results"]
+    assert all(name in registered.periodic for name in declared)
 
 
 async def test_opening_is_announced_once_to_the_poll_districts(session):
@@ -96,7 +99,7 @@ async def test_closing_exactly_once_with_two_schedulers(database_url, registered
     try:
         poll_id, _ = await _closed_poll_with_answers(makers[0])
         for round_ in range(2):
-            await asyncio.gather(*(jobs.run_tick(m, f"w{i}-{round_}")
+            await asyncio.gather(*(jobs.run_tick(m, f"w{i}-{round_}", registered)
                                    for i, m in enumerate(makers)))
         async with makers[1]() as session:
             poll = await session.get(Poll, poll_id)
