@@ -134,11 +134,7 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
         for feature in FEATURES:
             if feature.on_stop is not None:
                 await feature.on_stop()
-        for task in rt.background:
-            task.cancel()
-        for task in rt.background:
-            with suppress(asyncio.CancelledError, Exception):
-                await task
+        await _finish_background(rt.background)
         await bot.session.close()
         if redis is not None:
             await redis.aclose()
@@ -147,6 +143,21 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
             with suppress(NotImplementedError):
                 asyncio.get_running_loop().remove_signal_handler(sig)
         log.info("stopped")
+
+
+async def _finish_background(tasks: list[asyncio.Task[Any]]) -> None:
+    """Let background loops see the stop and end on their own; cancel only the ones that
+    overrun, since a task cancelled inside a database session leaves its connection to be
+    rolled back by the garbage collector after the engine is gone."""
+    if not tasks:
+        return
+    _done, overrun = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+    for task in overrun:
+        log.warning("background task %s did not stop in time; cancelling it", task.get_name())
+        task.cancel()
+    for task in tasks:
+        with suppress(asyncio.CancelledError, Exception):
+            await task
 
 
 async def start_background(rt: Runtime) -> None:

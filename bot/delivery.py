@@ -149,16 +149,23 @@ class DatabaseShare(LocalBudget):
         self._valid_until = float("-inf")  # our lease, as far as we may count on it
         self._joined_at = float("-inf")
         self._watcher: asyncio.Task[None] | None = None
+        self._leaving = asyncio.Event()
 
     async def join(self) -> None:
         if self._watcher is None:
+            self._leaving.clear()
             await self._join()
             self._watcher = asyncio.create_task(self._watch(), name="outbox-sender-peers")
 
     async def leave(self) -> None:
         self._open, self._valid_until = False, float("-inf")
         if self._watcher is not None:
-            self._watcher.cancel()
+            # Ask the watcher to end between two looks: cancelled inside a database session,
+            # it would leave a connection for the garbage collector to roll back.
+            self._leaving.set()
+            _done, overrun = await asyncio.wait({self._watcher}, timeout=self.ttl)
+            for task in overrun:
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
             self._watcher = None
@@ -202,8 +209,11 @@ class DatabaseShare(LocalBudget):
             self.throttle.hold((state.paused_until - utcnow()).total_seconds() + 0.05)
 
     async def _watch(self) -> None:
-        while True:
-            await asyncio.sleep(self.look)
+        while not self._leaving.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._leaving.wait(), self.look)
+            if self._leaving.is_set():
+                return
             try:
                 if time.monotonic() - self._joined_at >= self.heartbeat:
                     await self._join()
