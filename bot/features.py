@@ -16,7 +16,7 @@ from typing import Any
 from handlers import (
     appeals_feature,
     broadcasts_feature,
-    core_feature,
+    core,
     petitions_feature,
     polls_feature,
     profile_feature,
@@ -34,7 +34,7 @@ def coming_soon(section: str, order: int) -> Feature:
 
 
 FEATURES: tuple[Feature, ...] = (
-    core_feature.feature,
+    core.feature,
     profile_feature.feature,
     staff_feature.feature,
     appeals_feature.feature,
