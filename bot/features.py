@@ -20,7 +20,7 @@ from handlers import (
     petitions_feature,
     polls_feature,
     profile_feature,
-    staff_feature,
+    staff,
     subscriptions_feature,
 )
 from handlers.kit.feature import Feature, MenuEntry, no_routers
@@ -36,7 +36,7 @@ def coming_soon(section: str, order: int) -> Feature:
 FEATURES: tuple[Feature, ...] = (
     core.feature,
     profile_feature.feature,
-    staff_feature.feature,
+    staff.feature,
     appeals_feature.feature,
     petitions_feature.feature,
     broadcasts_feature.feature,
