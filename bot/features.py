@@ -19,7 +19,7 @@ from handlers import (
     core,
     petitions_feature,
     polls_feature,
-    profile_feature,
+    profile,
     staff,
     subscriptions_feature,
 )
@@ -35,7 +35,7 @@ def coming_soon(section: str, order: int) -> Feature:
 
 FEATURES: tuple[Feature, ...] = (
     core.feature,
-    profile_feature.feature,
+    profile.feature,
     staff.feature,
     appeals_feature.feature,
     petitions_feature.feature,
