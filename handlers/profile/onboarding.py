@@ -6,6 +6,7 @@ before consent there is no profile, so the main menu is not the way on.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import F, Router
@@ -25,6 +26,8 @@ from services.errors import InvalidInput
 from services.i18n import Texts, Translator
 from services.models import Channel, Resident
 from services.profile import ProfileRules
+
+Handler = Callable[..., Awaitable[None]]
 
 
 async def start(message: Message, state: FSMContext, tr: Texts, resident: Resident | None,
@@ -110,48 +113,46 @@ async def phone_not_contact(message: Message, tr: Texts) -> None:
         tr, tr(reason) + "\n" + tr("onboarding.phone_ask")))
 
 
-async def full_name(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                    resident: Resident | None, profile_rules: ProfileRules, **data: Any) -> None:
-    if resident is None:
-        await ask_next_step(message, state, tr, resident, profile_rules)
-        return
-    try:
-        await profile.set_full_name(session, resident, message.text, profile_rules.limits)
-    except InvalidInput as err:
-        await show(message, screens.again(tr, tr(err.message_key, **err.params),
-                                          "onboarding.name_ask"))
-        return
-    await proceed(message, state, tr, resident, profile_rules, session=session, **data)
+# The typed steps: each stores its answer (or raises InvalidInput before writing anything).
+Store = Callable[[AsyncSession, Resident, str | None, ProfileRules], Awaitable[object]]
 
 
-async def street(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                 resident: Resident | None, profile_rules: ProfileRules, **data: Any) -> None:
-    if resident is None:
-        await ask_next_step(message, state, tr, resident, profile_rules)
-        return
-    try:
-        value = profile.validate_street(message.text, profile_rules.limits)
-    except InvalidInput as err:
-        await show(message, screens.again(tr, tr(err.message_key, **err.params),
-                                          "onboarding.street_ask"))
-        return
-    await profile.set_address(session, resident, value, None)
-    await proceed(message, state, tr, resident, profile_rules, session=session, **data)
+async def _store_name(session: AsyncSession, resident: Resident, text: str | None,
+                      rules: ProfileRules) -> object:
+    return await profile.set_full_name(session, resident, text, rules.limits)
 
 
-async def building(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
-                   resident: Resident | None, profile_rules: ProfileRules, **data: Any) -> None:
-    if resident is None or not resident.street:
-        await ask_next_step(message, state, tr, resident, profile_rules)
-        return
-    try:
-        value = profile.validate_building(message.text)
-    except InvalidInput as err:
-        await show(message, screens.again(tr, tr(err.message_key, **err.params),
-                                          "onboarding.building_ask"))
-        return
-    await profile.set_address(session, resident, resident.street, value)
-    await proceed(message, state, tr, resident, profile_rules, session=session, **data)
+async def _store_street(session: AsyncSession, resident: Resident, text: str | None,
+                        rules: ProfileRules) -> object:
+    street = profile.validate_street(text, rules.limits)
+    return await profile.set_address(session, resident, street, None)
+
+
+async def _store_building(session: AsyncSession, resident: Resident, text: str | None,
+                          _rules: ProfileRules) -> object:
+    building = profile.validate_building(text)
+    return await profile.set_address(session, resident, resident.street or "", building)
+
+
+def typed_step(store: Store, question_key: str, *, after_street: bool = False) -> Handler:
+    """The handler of a typed answer: stored, then the next step; or the reason and the same
+    question. Without the profile (or, for the building, its street) the step is not due."""
+
+    async def answered(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
+                       resident: Resident | None, profile_rules: ProfileRules,
+                       **data: Any) -> None:
+        if resident is None or (after_street and not resident.street):
+            await ask_next_step(message, state, tr, resident, profile_rules)
+            return
+        try:
+            await store(session, resident, message.text, profile_rules)
+        except InvalidInput as err:
+            await show(message, screens.again(tr, tr(err.message_key, **err.params),
+                                              question_key))
+            return
+        await proceed(message, state, tr, resident, profile_rules, session=session, **data)
+
+    return answered
 
 
 def router() -> Router:
@@ -163,9 +164,13 @@ def router() -> Router:
     steps.callback_query.register(consent, ConsentCB.filter())
     steps.message.register(phone_shared, StateFilter(Onboarding.phone), F.contact)
     steps.message.register(phone_not_contact, StateFilter(Onboarding.phone))
-    steps.message.register(full_name, StateFilter(Onboarding.full_name))
-    steps.message.register(street, StateFilter(Onboarding.street))
-    steps.message.register(building, StateFilter(Onboarding.building))
+    steps.message.register(typed_step(_store_name, "onboarding.name_ask"),
+                           StateFilter(Onboarding.full_name))
+    steps.message.register(typed_step(_store_street, "onboarding.street_ask"),
+                           StateFilter(Onboarding.street))
+    steps.message.register(typed_step(_store_building, "onboarding.building_ask",
+                                      after_street=True),
+                           StateFilter(Onboarding.building))
     return steps
 
 
