@@ -23,8 +23,8 @@ from bot.middlewares import (
     UserContextMiddleware,
 )
 from bot.updates import SkippingDispatcher
+from handlers.core import MainMenu
 from handlers.kit.feature import Feature
-from handlers.menu import MainMenu
 from handlers.staff import StaffCommands
 from services import timeutil
 from services.i18n import Translator, get_translator

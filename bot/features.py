@@ -16,11 +16,11 @@ from typing import Any
 from handlers import (
     appeals_feature,
     broadcasts_feature,
-    core_feature,
+    core,
     petitions_feature,
     polls_feature,
-    profile_feature,
-    staff_feature,
+    profile,
+    staff,
     subscriptions_feature,
 )
 from handlers.kit.feature import Feature, MenuEntry, no_routers
@@ -34,9 +34,9 @@ def coming_soon(section: str, order: int) -> Feature:
 
 
 FEATURES: tuple[Feature, ...] = (
-    core_feature.feature,
-    profile_feature.feature,
-    staff_feature.feature,
+    core.feature,
+    profile.feature,
+    staff.feature,
     appeals_feature.feature,
     petitions_feature.feature,
     broadcasts_feature.feature,

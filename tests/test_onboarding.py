@@ -138,7 +138,7 @@ async def test_bad_input_before_consent_repeats_the_question_without_the_menu(bo
 
 
 async def test_menu_greets_by_first_name():
-    from handlers.menu import main_menu_text
+    from handlers.core import main_menu_text
     from services.i18n import get_translator
 
     tr = get_translator().for_language("uk")

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from bot.dispatcher import feature_routers
 from bot.features import FEATURES, build_sections, job_registry
-from handlers.menu import MainMenu
+from handlers.core import MainMenu
 from services import appeals, broadcasts, events, jobs, residents, roles
 from services.appeals import AppealRules
 from services.db import utcnow

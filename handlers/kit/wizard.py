@@ -33,7 +33,7 @@ whose router the feature includes). What the mechanism does for every dialog:
   (drafts.claim, compare-and-set): a draft changed since the summary (another account of the
   person) shows the summary again with the reason; one submitted already says so.
 - Resume after onboarding: `WizardRouter(..., gate=..., resume="petition_new")` starts only
-  once the feature's gate (handlers.onboarding.require_profile) lets the person through; the
+  once the feature's gate (handlers.profile.require_profile) lets the person through; the
   gate stores where to come back, and the feature registers `WizardRouter.resume` with
   `on_resume("petition_new")`, so the person lands on the first question after onboarding.
 

@@ -1,4 +1,4 @@
-"""Admin commands: `/grant`, `/revoke`, `/staff`."""
+"""Admin commands: `/grant`, `/revoke`, `/staff` (anyone else gets the unknown-command answer)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.kit.aiogram_filters import HasRole
+from handlers.kit.show import show
+from handlers.staff import screens
 from services import roles as roles_service
 from services.errors import InvalidInput
 from services.i18n import Texts
@@ -18,9 +20,6 @@ from services.models import Channel, Role
 
 # Publishes a chat's command list for its roles (bot/ hands it in as `staff_commands`).
 StaffCommands = Callable[[Bot, int, frozenset[Role]], Awaitable[None]]
-
-router = Router(name="staff")
-router.message.filter(HasRole(Role.ADMIN))
 
 
 def _parse(command: CommandObject) -> tuple[str, Role]:
@@ -38,35 +37,31 @@ async def _refresh_commands(bot: Bot, session: AsyncSession, external_id: str,
     await staff_commands(bot, int(external_id), current)
 
 
-@router.message(Command("grant"))
 async def grant(message: Message, command: CommandObject, session: AsyncSession, tr: Texts,
                 actor: str, bot: Bot, staff_commands: StaffCommands) -> None:
     external_id, role = _parse(command)
     added = await roles_service.grant(session, actor, Channel.TELEGRAM, external_id, role)
     await _refresh_commands(bot, session, external_id, staff_commands)
-    key = "staff.granted" if added else "staff.already"
-    await message.answer(tr(key, id=external_id, role=tr(f"role.{role.value}")))
+    await show(message, screens.granted(tr, external_id, role, added))
 
 
-@router.message(Command("revoke"))
 async def revoke(message: Message, command: CommandObject, session: AsyncSession, tr: Texts,
                  actor: str, bot: Bot, staff_commands: StaffCommands) -> None:
     external_id, role = _parse(command)
     removed = await roles_service.revoke(session, actor, Channel.TELEGRAM, external_id, role)
     await _refresh_commands(bot, session, external_id, staff_commands)
-    key = "staff.revoked" if removed else "staff.not_held"
-    await message.answer(tr(key, id=external_id, role=tr(f"role.{role.value}")))
+    await show(message, screens.revoked(tr, external_id, role, removed))
 
 
-@router.message(Command("staff"))
 async def staff_list(message: Message, session: AsyncSession, tr: Texts) -> None:
     members = await roles_service.list_staff(session, Channel.TELEGRAM)
-    if not members:
-        await message.answer(tr("staff.empty"))
-        return
-    lines = [
-        tr("staff.line", id=m.external_id,
-           roles=", ".join(tr(f"role.{r.value}") for r in m.roles))
-        for m in members
-    ]
-    await message.answer(tr("staff.title") + "\n" + "\n".join(lines))
+    await show(message, screens.staff_list(tr, members))
+
+
+def router() -> Router:
+    staff = Router(name="staff")
+    staff.message.filter(HasRole(Role.ADMIN))
+    staff.message.register(grant, Command("grant"))
+    staff.message.register(revoke, Command("revoke"))
+    staff.message.register(staff_list, Command("staff"))
+    return staff

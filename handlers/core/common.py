@@ -8,18 +8,15 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Command, ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import (
-    CallbackQuery,
-    ChatMemberUpdated,
-    ErrorEvent,
-    InlineKeyboardMarkup,
-    Message,
-    ReplyKeyboardRemove,
-)
+from aiogram.types import CallbackQuery, ChatMemberUpdated, ErrorEvent, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.menu import MainMenu, menu_button
+from handlers.core import screens
+from handlers.core.callbacks import MAIN_MENU
+from handlers.core.menu import MainMenu
+from handlers.kit.screen import Screen
+from handlers.kit.show import show
 from services import residents
 from services.errors import DomainError
 from services.i18n import Texts, Translator, normalize_language
@@ -27,31 +24,21 @@ from services.models import Channel
 
 log = logging.getLogger(__name__)
 
-# Included first: commands that must work in every state.
-router = Router(name="common")
-# Included last: answers what nobody else did.
-fallback_router = Router(name="fallback")
 
-
-@router.message(Command("help"))
 async def help_command(message: Message, tr: Texts) -> None:
-    await message.answer(tr("help.text"),
-                         reply_markup=InlineKeyboardMarkup(inline_keyboard=[[menu_button(tr)]]))
+    await show(message, screens.help_screen(tr, MAIN_MENU))
 
 
-@router.message(Command("cancel"))
 async def cancel(message: Message, state: FSMContext, tr: Texts, main_menu: MainMenu) -> None:
     language = (await state.get_data()).get("language")
     had_dialog = await state.get_state() is not None
     await state.clear()
     if language:
         await state.update_data(language=language)
-    await message.answer(tr("common.cancelled" if had_dialog else "common.nothing_to_cancel"),
-                         reply_markup=ReplyKeyboardRemove())
-    await message.answer(tr("menu.title_anonymous"), reply_markup=main_menu.markup(tr))
+    await show(message, screens.cancelled(tr, had_dialog))
+    await show(message, screens.anonymous_menu(tr, main_menu.rows(tr)))
 
 
-@router.my_chat_member()
 async def membership_changed(event: ChatMemberUpdated, session: AsyncSession) -> None:
     """Blocking the bot makes a resident unreachable; unblocking brings them back."""
     if event.chat.type != "private":
@@ -60,17 +47,14 @@ async def membership_changed(event: ChatMemberUpdated, session: AsyncSession) ->
     await residents.set_reachable(session, Channel.TELEGRAM, str(event.chat.id), reachable)
 
 
-@fallback_router.message(F.text.startswith("/"))
 async def unknown_command(message: Message, tr: Texts) -> None:
-    await message.answer(tr("common.unknown_command"))
+    await show(message, Screen(tr("common.unknown_command")))
 
 
-@fallback_router.message()
 async def unknown_message(message: Message, tr: Texts, main_menu: MainMenu) -> None:
-    await message.answer(tr("common.unknown_message"), reply_markup=main_menu.markup(tr))
+    await show(message, screens.unknown_message(tr, main_menu.rows(tr)))
 
 
-@fallback_router.callback_query()
 async def stale_button(query: CallbackQuery, tr: Texts, callback_answer: CallbackAnswer) -> None:
     callback_answer.text = tr("common.stale_button")
     callback_answer.show_alert = True
@@ -93,7 +77,6 @@ async def _reply(event: ErrorEvent, text: str) -> None:
         await update.message.answer(text)
 
 
-@router.errors(ExceptionTypeFilter(DomainError))
 async def domain_error(event: ErrorEvent, **data: Any) -> None:
     """A rule said no: tell the person why, politely, in their language."""
     assert isinstance(event.exception, DomainError)
@@ -101,7 +84,6 @@ async def domain_error(event: ErrorEvent, **data: Any) -> None:
     await _reply(event, tr(event.exception.message_key, **event.exception.params))
 
 
-@router.errors()
 async def unexpected_error(event: ErrorEvent, **data: Any) -> None:
     """Log with the update id, apologise briefly, and let the polling loop carry on."""
     log.error("update %s failed", event.update.update_id, exc_info=event.exception)
@@ -109,3 +91,23 @@ async def unexpected_error(event: ErrorEvent, **data: Any) -> None:
         await _reply(event, _texts_for(event, data)("error.unexpected"))
     except Exception:
         log.warning("could not apologise for update %s", event.update.update_id, exc_info=True)
+
+
+def router() -> Router:
+    """Included first: commands that must work in every state, and the error handlers."""
+    common = Router(name="common")
+    common.message.register(help_command, Command("help"))
+    common.message.register(cancel, Command("cancel"))
+    common.my_chat_member.register(membership_changed)
+    common.errors.register(domain_error, ExceptionTypeFilter(DomainError))
+    common.errors.register(unexpected_error)
+    return common
+
+
+def fallback_router() -> Router:
+    """Included last: answers what nobody else did."""
+    fallback = Router(name="fallback")
+    fallback.message.register(unknown_command, F.text.startswith("/"))
+    fallback.message.register(unknown_message)
+    fallback.callback_query.register(stale_button)
+    return fallback

@@ -1,0 +1,110 @@
+"""A resident: who is behind an account, the first row on consent, reachability."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from services.db import utcnow
+from services.errors import NotFound
+from services.i18n import LANGUAGES
+from services.models import ChannelIdentity, Resident
+
+
+async def by_identity(session: AsyncSession, channel: str, external_id: str) -> Resident | None:
+    return await session.scalar(
+        select(Resident)
+        .join(ChannelIdentity, ChannelIdentity.resident_id == Resident.id)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+    )
+
+
+async def get(session: AsyncSession, resident_id: int) -> Resident:
+    resident = await session.get(Resident, resident_id)
+    if resident is None:
+        raise NotFound()
+    return resident
+
+
+async def with_identities(session: AsyncSession, resident_id: int) -> Resident | None:
+    return await session.scalar(
+        select(Resident)
+        .options(selectinload(Resident.identities))
+        .where(Resident.id == resident_id)
+    )
+
+
+async def give_consent(
+    session: AsyncSession,
+    *,
+    channel: str,
+    external_id: str,
+    chat_id: str,
+    language: str,
+    username: str | None = None,
+) -> Resident:
+    """The first row we ever store about a person, written only once they agreed."""
+    existing = await by_identity(session, channel, external_id)
+    if existing is not None:
+        existing.consent_at = existing.consent_at or utcnow()
+        existing.language = language
+        return existing
+    resident = Resident(
+        language=language if language in LANGUAGES else "uk",
+        consent_at=utcnow(),
+        is_active=True,
+    )
+    resident.identities = [
+        ChannelIdentity(channel=channel, external_id=external_id, chat_id=chat_id,
+                        username=username)
+    ]
+    session.add(resident)
+    await session.flush()
+    return resident
+
+
+def same_phone_profiles(resident: Resident) -> Select[tuple[int]]:
+    """Ids of the other profiles verified with this resident's phone: erased ones, or one whose
+    number passed to this resident. For signatures (and poll answers) they are one person."""
+    return select(Resident.id).where(
+        Resident.phone_hash == resident.phone_hash, Resident.id != resident.id
+    )
+
+
+def first_name(full_name: str | None) -> str:
+    """The name to greet by: we ask for "surname first-name patronymic", so the second word.
+
+    A one-word name (older profiles) is used whole; an empty one gives "".
+    """
+    words = (full_name or "").split()
+    if not words:
+        return ""
+    return words[1] if len(words) > 1 else words[0]
+
+
+async def set_reachable(session: AsyncSession, channel: str, external_id: str,
+                        reachable: bool) -> None:
+    """Follow `my_chat_member`: blocked → inactive; unblocked → active again."""
+    identity = await session.scalar(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+    )
+    if identity is None:
+        return
+    identity.is_blocked = not reachable
+    resident = await session.get(Resident, identity.resident_id)
+    if resident is not None and resident.forgotten_at is None:
+        if reachable:
+            resident.is_active = True
+        else:
+            others = await session.scalar(
+                select(ChannelIdentity.id).where(
+                    ChannelIdentity.resident_id == resident.id,
+                    ChannelIdentity.id != identity.id,
+                    ChannelIdentity.is_blocked.is_(False),
+                )
+            )
+            resident.is_active = others is not None
+    await session.flush()
