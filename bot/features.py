@@ -15,13 +15,13 @@ from typing import Any
 
 from handlers import (
     appeals_feature,
-    broadcasts_feature,
+    broadcasts,
     core,
+    events,
     petitions_feature,
     polls_feature,
     profile,
     staff,
-    subscriptions_feature,
 )
 from handlers.kit.feature import Feature, MenuEntry, no_routers
 from services.jobs import JobRegistry
@@ -39,8 +39,8 @@ FEATURES: tuple[Feature, ...] = (
     staff.feature,
     appeals_feature.feature,
     petitions_feature.feature,
-    broadcasts_feature.feature,
-    subscriptions_feature.feature,
+    broadcasts.feature,
+    events.feature,
     polls_feature.feature,
     coming_soon("votes", order=40),
 )

@@ -343,6 +343,69 @@ async def test_broadcast_dialog_continues_after_a_restart(restartable):
                for uid in range(100, 103))
 
 
+async def test_a_broadcast_draft_survives_restarts_at_its_aside_and_its_summary(restartable):
+    """Photo, audience, urgency and a send time chosen across three processes with the
+    memory FSM: what goes out is what the draft in the database collected."""
+    before = await restartable()
+    async with before.sessionmaker() as session:
+        for n in range(100, 102):
+            r = await _resident(session, n)
+            await subscriptions.subscribe(session, r.id, [Topic.CITY_NEWS])
+        await session.commit()
+    await before.make_staff(PRESS, Role.PRESS)
+    p = before.resident(PRESS)
+    await p.command("/broadcast")
+    await p.photo("poster-7", caption="Перекриття руху в неділю")
+    await p.press("Новини міста")
+    await p.press("Усі райони")
+    await p.press("Терміново: ні")
+    await p.press("Запланувати")
+    assert "Надішліть дату й час відправлення" in (p.last.text or "")
+
+    middle = await restartable()  # restarted while the send time is asked
+    p = middle.resident(PRESS)
+    when = to_local(utcnow() + timedelta(days=1)).strftime("%d.%m.%Y") + " 09:30"
+    await p.send(when)
+    summary = p.last.text or ""
+    assert "Крок 4 з 4" in summary and f"Коли: {when}" in summary
+    assert "Терміново: так" in summary and "[фото]" in summary and "Кількість: 2" in summary
+
+    after = await restartable()  # restarted at the summary: its button still works
+    p = after.resident(PRESS)
+    await p.press("Підтвердити")
+    assert "заплановано" in (p.last.text or "")
+    async with after.sessionmaker() as session:
+        [broadcast] = list(await session.scalars(select(Broadcast)))
+        assert (broadcast.photo, broadcast.urgent, broadcast.topic) == (
+            "poster-7", True, Topic.CITY_NEWS.value)
+        assert broadcast.text == "Перекриття руху в неділю"
+        assert to_local(broadcast.scheduled_at).strftime("%d.%m.%Y %H:%M") == when
+        assert await session.scalar(select(func.count()).select_from(Draft)) == 0
+
+
+async def test_the_event_dialog_continues_after_a_restart(restartable):
+    before = await restartable()
+    await before.make_staff(PRESS, Role.PRESS)
+    p = before.resident(PRESS)
+    await p.command("/event_new")
+    await p.press("Сесія міської ради")
+    await p.send("Сесія про бюджет")
+    when = to_local(utcnow() + timedelta(days=3)).strftime("%d.%m.%Y") + " 10:00"
+    await p.send(when)
+    assert "Крок 4 з 5" in (p.last.text or "")
+
+    after = await restartable()
+    p = after.resident(PRESS)
+    await p.send("https://youtube.com/live/session")
+    assert "Крок 5 з 5" in (p.last.text or "")
+    await p.send("Зала засідань")
+    assert "Подію створено" in (p.last.text or "")
+    async with after.sessionmaker() as session:
+        [event] = list(await session.scalars(select(Event)))
+        assert (event.title, event.place, event.stream_url) == (
+            "Сесія про бюджет", "Зала засідань", "https://youtube.com/live/session")
+
+
 async def test_a_dialog_left_before_the_restart_is_not_brought_back(restartable):
     before = await restartable()
     c = before.resident(11)

@@ -5,6 +5,7 @@ summary's compare-and-set submit; on a toy dialog through the real dispatcher.""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from bot.app import build_bot, build_dispatcher
 from bot.features import FEATURES
 from handlers.kit.aiogram_wizard import WizardRouter
 from handlers.kit.feature import Feature
-from handlers.kit.screen import Screen
+from handlers.kit.screen import Button, Screen
 from handlers.kit.wizard import Answer, Asking, Confirm, Labels, Step, Turn, Wizard
 from handlers.kit.wizard_callbacks import WizardAction, WizardCB
 from services import drafts
@@ -113,6 +114,35 @@ def test_a_question_screen_has_the_options_skip_and_a_way_back():
     assert isinstance(submit, WizardCB) and submit.version == 7
     assert [[b.text for b in row] for row in summary.rows] == [
         ["toy.submit"], ["toy.again"], ["toy.back", "toy.cancel"]]
+
+
+def test_the_press_dialogs_options_number_inline_spread_and_dress_the_summary():
+    """`joiner`, `fields`, `asides`, `at_last_answer`, `submit_label` and `buttons`."""
+    aside = Step("when", lambda a: "when?", parse=lambda r, a: a.text)
+    wizard = dataclasses.replace(
+        toy_wizard(), joiner=" ", asides=(aside,),
+        confirm=dataclasses.replace(toy_wizard().confirm, submit_label=lambda a: "send now",
+                                    buttons=lambda a: ((Button("extra", WizardCB(
+                                        wizard="toy", action=WizardAction.START)),),)))
+    rules, asking = ToyRules(), Asking(str, ToyRules(), {})
+    assert wizard.question_screen(asking, "name").text == "step 1/4 name?"
+    # An aside is asked without a number, and leads back to the summary.
+    assert wizard.question_screen(asking, "when", reason="bad").text == "bad\n\nwhen?"
+    assert wizard.after("when", rules) == "summary" and wizard.before("when", rules) is None
+    assert wizard.active(rules) == ["name", "colour", "note", "summary"]
+    assert "when" in wizard.step_names
+    summary = wizard.summary_screen(asking, version=3)
+    assert [[b.text for b in row] for row in summary.rows] == [
+        ["send now"], ["toy.again"], ["extra"], ["toy.back", "toy.cancel"]]
+    # Filed at the last answer: no summary step, the last question is "step 3 of 3".
+    last = dataclasses.replace(toy_wizard(), confirm=dataclasses.replace(
+        toy_wizard().confirm, at_last_answer=True))
+    assert last.active(rules) == ["name", "colour", "note"] and last.number("note", rules) == (
+        3, 3)
+    assert "summary" not in last.step_names
+    spread = Step("name", lambda a: "", parse=_name, fields=lambda v: {"first": v, "n": 1})
+    assert spread.values("Ann") == {"first": "Ann", "n": 1}
+    assert toy_wizard().steps[0].values("Ann") == {"name": "Ann"}
 
 
 def test_every_step_needs_a_state():

@@ -27,7 +27,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers.kit.dialogs import register_dialog
-from handlers.kit.screen import Screen
+from handlers.kit.screen import MediaKind, Screen
 from handlers.kit.show import show
 from handlers.kit.wizard import Answer, Turn, Wizard
 from handlers.kit.wizard_callbacks import WizardAction, WizardCB
@@ -44,17 +44,19 @@ Gate = Callable[[Event, FSMContext, "Resident | None", Texts, str, Mapping[str, 
 
 @dataclass(slots=True)
 class AiogramDialog:
-    """The wizard's Dialog for one update: the FSM state and the message shown."""
+    """The wizard's Dialog for one update: the FSM state and the message shown (`shown`, the
+    last one, for a feature that goes on editing it)."""
 
     event: Event
     state: FSMContext
     states: Mapping[str, State]
+    shown: Message | None = None
 
     async def enter(self, step: str | None) -> None:
         await self.state.set_state(self.states[step] if step is not None else None)
 
     async def show(self, screen: Screen) -> None:
-        await show(self.event, screen)
+        self.shown = await show(self.event, screen)
 
 
 def answer_of(message: Message) -> Answer:
@@ -62,7 +64,9 @@ def answer_of(message: Message) -> Answer:
     document = message.document.file_id if message.document else None
     location = (message.location.latitude, message.location.longitude) \
         if message.location else None
-    return Answer(text=message.text, file_id=photo or document, location=location)
+    kind = MediaKind.PHOTO if photo else MediaKind.DOCUMENT if document else None
+    return Answer(text=message.text, file_id=photo or document, location=location,
+                  caption=message.caption, file_kind=kind)
 
 
 class WizardRouter(Generic[R]):

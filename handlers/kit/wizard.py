@@ -39,17 +39,16 @@ whose router the feature includes). What the mechanism does for every dialog:
 
 The petition-filing dialog (handlers/petitions_filing.py) is the first one on it.
 
+Grown for the press dialogs (handlers/events/creating.py, handlers/broadcasts/composing.py):
+`joiner` puts the question on the progress line ("Step 2 of 5: the title"); a step's `fields`
+spreads its value over several draft keys; `Confirm(at_last_answer=True)` files at the last
+answer with no summary; `confirm.retry` sends an error of the submission (or of `prepare`,
+which adds computed values to the summary) back to a step; `submit_label` and `buttons`
+dress the summary; `asides` are questions off the numbered flow that a feature's button
+opens (`wizard.open`) and that lead back to the summary.
+
 Converting the other dialogs (step 2 of the refactor):
 
-- Event creation (handlers/press.py): steps kind (options = EventKind values, labels via
-  `option_label`), title, starts_at (parse = events.parse_starts_at), stream_url and place
-  (with `skip`). It files at the last answer today, with no summary: either add a summary
-  (`confirm.submit` = events.submit_draft; a visible change to agree on) or give `Confirm`
-  an "at the last answer" mode. The draft is staff-owned (DraftKind.EVENT): `Owner.for_kind`
-  takes the account, `Turn.actor`.
-- Broadcast (press.py): text (parse gets the `Answer`, photo included), audience (options:
-  topics + "everyone"), district (typed, `skip` = all districts), then the summary, whose
-  extra buttons (schedule, urgent) are the feature's own callbacks next to the wizard's.
 - Appeal filing (handlers/appeals.py): type and category (options, `width=2`), text, files,
   location (the `Answer` carries it), public, summary; set `labels.back` (its first step's
   back leads to the section). What the mechanism grows then: a step collecting several
@@ -61,115 +60,21 @@ Converting the other dialogs (step 2 of the refactor):
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any, Generic
 
 from handlers.kit.keyboard import Keyboard
 from handlers.kit.screen import Button, Screen
 from handlers.kit.wizard_callbacks import WizardAction, WizardCB
+from handlers.kit.wizard_steps import Answer, Asking, Confirm, Dialog, Labels, R, Step, Turn
 from services import drafts
 from services.drafts import DraftKind, Owner
 from services.errors import Conflict, InvalidInput, NotFound
 from services.i18n import Texts
-from services.models import Draft, Resident
+from services.models import Draft
 
-R = TypeVar("R")
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What the person sent at a step: text, or a picked option's value."""
-
-    text: str | None = None
-    file_id: str | None = None
-    location: tuple[float, float] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Asking(Generic[R]):
-    """What a screen builder sees: the person's texts, the rules, the draft's values so far."""
-
-    tr: Texts
-    rules: R
-    data: Mapping[str, Any]
-    resident: Resident | None = None
-
-
-class Dialog(Protocol):
-    """The channel's side of one update: where the account stands, and what it is shown."""
-
-    async def enter(self, step: str | None) -> None:
-        """The account is now at `step` of the wizard (None: it left the dialog)."""
-
-    async def show(self, screen: Screen) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Turn(Generic[R]):
-    """One update's worth of a wizard: who, under which rules, through which dialog."""
-
-    session: AsyncSession
-    tr: Texts
-    rules: R
-    resident: Resident | None
-    actor: str
-    dialog: Dialog
-
-    def asking(self, data: Mapping[str, Any] | None = None) -> Asking[R]:
-        return Asking(self.tr, self.rules, data or {}, self.resident)
-
-
-def _always(_rules: Any) -> bool:
-    return True
-
-
-def _as_is(_tr: Texts, value: str) -> str:
-    return value
-
-
-@dataclass(frozen=True, slots=True)
-class Step(Generic[R]):
-    """One question. `parse(rules, answer)` turns the answer into the value stored under the
-    step's name, or raises InvalidInput. With `options`, the answers are buttons (typing gets
-    `typed_reason`); `skip` names a button that leaves the value out; `when` says under which
-    rules the step is asked at all."""
-
-    name: str
-    question: Callable[[Asking[R]], str]
-    parse: Callable[[R, Answer], Any]
-    options: Callable[[R], Sequence[str]] | None = None
-    option_label: Callable[[Texts, str], str] = _as_is
-    skip: str = ""
-    typed_reason: str = ""
-    when: Callable[[R], bool] = _always
-    width: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Confirm(Generic[R]):
-    """The last step: a summary with the submit button. `submit(turn, version)` claims the
-    draft and files it (raising Conflict as services.drafts.claim does); `done` is the screen
-    after a successful submission."""
-
-    name: str
-    summary: Callable[[Asking[R]], str]
-    submit: Callable[[Turn[R], int | None], Awaitable[Any]]
-    done: Callable[[Asking[R], Any], Screen]
-
-
-@dataclass(frozen=True, slots=True)
-class Labels:
-    """Message keys of the wizard's own buttons and answers ("" = no such button)."""
-
-    cancel: str
-    submit: str
-    use_buttons: str
-    stale: str
-    restart: str = ""
-    back: str = ""
+__all__ = ["Answer", "Asking", "Confirm", "Dialog", "Labels", "Step", "Turn", "Wizard"]
 
 
 @dataclass(frozen=True)
@@ -184,24 +89,28 @@ class Wizard(Generic[R]):
     cancelled: Callable[[Asking[R]], Screen]
     # Who may start and the fresh draft at the first step; default: drafts.start.
     begin: Callable[[Turn[R]], Awaitable[Draft]] | None = None
+    joiner: str = "\n"  # between the progress line and the question
+    asides: tuple[Step[R], ...] = ()  # unnumbered questions leading back to the summary
     _by_name: dict[str, Step[R]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        names = [s.name for s in self.steps] + [self.confirm.name]
+        names = [s.name for s in (*self.steps, *self.asides)] + [self.confirm.name]
         if not self.steps or len(set(names)) != len(names):
             raise ValueError(f"wizard {self.name}: steps need unique names: {names}")
-        object.__setattr__(self, "_by_name", {s.name: s for s in self.steps})
+        object.__setattr__(self, "_by_name", {s.name: s for s in (*self.steps, *self.asides)})
 
     # ---- the declared flow -------------------------------------------------------------
 
     @property
     def step_names(self) -> tuple[str, ...]:
         """Every step's name, the summary's last (whatever the rules)."""
-        return (*(s.name for s in self.steps), self.confirm.name)
+        summary = () if self.confirm.at_last_answer else (self.confirm.name,)
+        return (*(s.name for s in (*self.steps, *self.asides)), *summary)
 
     def active(self, rules: R) -> list[str]:
         """The steps asked under these rules, in order, ending with the summary."""
-        return [s.name for s in self.steps if s.when(rules)] + [self.confirm.name]
+        summary = [] if self.confirm.at_last_answer else [self.confirm.name]
+        return [s.name for s in self.steps if s.when(rules)] + summary
 
     def number(self, name: str, rules: R) -> tuple[int, int]:
         """(k, n) for "step k of n"."""
@@ -210,11 +119,13 @@ class Wizard(Generic[R]):
 
     def after(self, name: str, rules: R) -> str:
         active = self.active(rules)
+        if name not in active:  # an aside
+            return self.confirm.name
         return active[min(active.index(name) + 1, len(active) - 1)]
 
     def before(self, name: str, rules: R) -> str | None:
         active = self.active(rules)
-        at = active.index(name)
+        at = active.index(name) if name in active else 0
         return active[at - 1] if at > 0 else None
 
     def step(self, name: str) -> Step[R] | None:
@@ -232,8 +143,11 @@ class Wizard(Generic[R]):
         return self._action(WizardAction.START)
 
     def _head(self, asking: Asking[R], name: str, reason: str) -> str:
+        head = reason + "\n\n" if reason else ""
+        if name not in self.active(asking.rules):  # an aside: no number
+            return head
         k, n = self.number(name, asking.rules)
-        return (reason + "\n\n" if reason else "") + self.progress(asking.tr, k, n) + "\n"
+        return head + self.progress(asking.tr, k, n) + self.joiner
 
     def _way_out(self, keyboard: Keyboard, asking: Asking[R], name: str) -> Keyboard:
         tr = asking.tr
@@ -260,10 +174,14 @@ class Wizard(Generic[R]):
     def summary_screen(self, asking: Asking[R], version: int, reason: str = "") -> Screen:
         tr, name = asking.tr, self.confirm.name
         # The button carries the draft's version: what is filed is what this summary showed.
-        keyboard = Keyboard().row(Button(tr(self.labels.submit),
+        label = (self.confirm.submit_label(asking) if self.confirm.submit_label
+                 else tr(self.labels.submit))
+        keyboard = Keyboard().row(Button(label,
                                          self._action(WizardAction.SUBMIT, version=version)))
         if self.labels.restart:
             keyboard.row(Button(tr(self.labels.restart), self.start_action()))
+        for row in self.confirm.buttons(asking) if self.confirm.buttons else ():
+            keyboard.row(*row)
         self._way_out(keyboard, asking, name)
         return Screen(self._head(asking, name, reason) + self.confirm.summary(asking),
                       keyboard.build())
@@ -283,13 +201,41 @@ class Wizard(Generic[R]):
 
     async def ask(self, turn: Turn[R], draft: Draft, reason: str = "") -> None:
         """Show the question of the draft's step (the first one if the step is unknown)."""
-        name = draft.step if draft.step in self.active(turn.rules) else self.active(turn.rules)[0]
-        asking = turn.asking(draft.data)
+        known = (*self.active(turn.rules), *(a.name for a in self.asides))
+        name = draft.step if draft.step in known else self.active(turn.rules)[0]
+        data: Mapping[str, Any] = draft.data
+        if name == self.confirm.name and self.confirm.prepare is not None:
+            try:
+                data = {**draft.data, **await self.confirm.prepare(turn, draft)}
+            except InvalidInput as err:
+                if err.message_key not in self.confirm.retry:
+                    raise
+                await self._retry(turn, err)
+                return
+        asking = turn.asking(data)
         await turn.dialog.enter(name)
         if name == self.confirm.name:
             await turn.dialog.show(self.summary_screen(asking, draft.version, reason))
         else:
             await turn.dialog.show(self.question_screen(asking, name, reason))
+
+    async def _retry(self, turn: Turn[R], err: InvalidInput) -> None:
+        """The reason, above the question of the step `confirm.retry` maps it to."""
+        target = self.confirm.retry.get(err.message_key)
+        draft = (await drafts.update(turn.session, self._owner(turn), self.kind, target,
+                                     missing=self.labels.stale)
+                 if target else await self.draft(turn))
+        await turn.session.commit()
+        await self.ask(turn, draft, turn.tr(err.message_key, **err.params))
+
+    async def open(self, turn: Turn[R], name: str) -> None:
+        """Ask the aside `name` (a feature's button on the summary opens it)."""
+        if name not in {a.name for a in self.asides}:
+            raise NotFound(self.labels.stale)
+        draft = await drafts.update(turn.session, self._owner(turn), self.kind, name,
+                                    missing=self.labels.stale)
+        await turn.session.commit()
+        await self.ask(turn, draft)
 
     async def start(self, turn: Turn[R]) -> None:
         """A fresh draft at the first step (replacing an earlier one), then its question."""
@@ -341,8 +287,11 @@ class Wizard(Generic[R]):
         """Store the value (None removes it) and move the draft to the next step."""
         draft = await drafts.update(turn.session, self._owner(turn), self.kind,
                                     self.after(step.name, turn.rules),
-                                    missing=self.labels.stale, **{step.name: value})
+                                    missing=self.labels.stale, **step.values(value))
         await turn.session.commit()
+        if self.confirm.at_last_answer and step.name == self.active(turn.rules)[-1]:
+            await self.submit(turn, draft.version)
+            return
         await self.ask(turn, draft)
 
     async def back(self, turn: Turn[R], name: str) -> None:
@@ -364,7 +313,8 @@ class Wizard(Generic[R]):
         await turn.dialog.enter(None)
         await turn.dialog.show(self.cancelled(turn.asking()))
 
-    async def submit(self, turn: Turn[R], version: int | None) -> None:
+    async def submit(self, turn: Turn[R], version: int | None) -> Any:
+        """File the draft; returns what `confirm.submit` did (None if it was not filed)."""
         try:
             result = await self.confirm.submit(turn, version)
         except Conflict as err:
@@ -375,7 +325,12 @@ class Wizard(Generic[R]):
             # committing ends the transaction before talking to the channel).
             await turn.session.commit()
             await self._again(turn, err.message_key)
-            return
+            return None
+        except InvalidInput as err:
+            await turn.session.rollback()  # the claimed draft is there again
+            await self._retry(turn, err)
+            return None
         await turn.session.commit()
         await turn.dialog.enter(None)
         await turn.dialog.show(self.confirm.done(turn.asking(), result))
+        return result
