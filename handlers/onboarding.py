@@ -33,9 +33,10 @@ from handlers.menu import MainMenu, menu_button, show_main_menu
 from handlers.settings_view import show_settings
 from handlers.ui import show
 from services import residents
+from services.accounts import Account
 from services.errors import Conflict, InvalidInput
 from services.i18n import LANGUAGES, Texts, Translator
-from services.models import Channel, Resident
+from services.models import Resident
 
 log = logging.getLogger(__name__)
 router = Router(name="onboarding")
@@ -220,7 +221,7 @@ async def choose_language(query: CallbackQuery, callback_data: OnboardCB, state:
 @router.callback_query(OnboardCB.filter(F.action == "consent"))
 async def consent(query: CallbackQuery, callback_data: OnboardCB, state: FSMContext,
                   tr: Texts, session: AsyncSession, profile_rules: ProfileRules,
-                  resident: Resident | None) -> None:
+                  resident: Resident | None, account: Account) -> None:
     if callback_data.value != "yes":
         await state.set_state(None)
         await show(query, tr("onboarding.consent_declined"),
@@ -228,8 +229,8 @@ async def consent(query: CallbackQuery, callback_data: OnboardCB, state: FSMCont
         return
     user = query.from_user
     resident = await residents.give_consent(
-        session, channel=Channel.TELEGRAM, external_id=str(user.id), chat_id=str(user.id),
-        language=tr.language, username=user.username,
+        session, channel=account.channel, external_id=account.external_id,
+        chat_id=account.chat_id, language=tr.language, username=user.username,
     )
     await session.commit()
     await show(query, tr("onboarding.consent_thanks"))
@@ -259,7 +260,8 @@ async def phone_shared(message: Message, state: FSMContext, tr: Texts, session: 
         await state.update_data(link={"holder": verified.holder_id, "phone": verified.phone,
                                       "masked_phone": verified.masked_phone,
                                       "masked_name": verified.masked_name})
-        await _ask_link(message, tr, verified.masked_phone, verified.masked_name)
+        await _ask_link(message, tr, verified.masked_phone, verified.masked_name,
+                        data["account"].channel)
         return
     await session.commit()
     await _continue(message, state, tr, verified, profile_rules, session=session, **data)
@@ -275,21 +277,24 @@ def _link_markup(tr: Texts) -> InlineKeyboardMarkup:
     ])
 
 
-async def _ask_link(message: Message, tr: Texts, masked_phone: str, masked_name: str) -> None:
+async def _ask_link(message: Message, tr: Texts, masked_phone: str, masked_name: str,
+                    channel: str) -> None:
     await message.answer(tr("link.ask", phone=masked_phone, name=masked_name,
-                            channel=tr(f"link.channel.{Channel.TELEGRAM}")),
+                            channel=tr(f"link.channel.{channel}")),
                          reply_markup=_link_markup(tr))
 
 
 @router.message(StateFilter(Onboarding.link), NOT_A_COMMAND)
 async def link_not_answered(message: Message, state: FSMContext, tr: Texts,
-                            resident: Resident | None, profile_rules: ProfileRules) -> None:
+                            resident: Resident | None, profile_rules: ProfileRules,
+                            account: Account) -> None:
     pending = (await state.get_data()).get("link")
     if not pending:
         await ask_next_step(message, state, tr, resident, profile_rules)
         return
     await message.answer(tr("link.use_buttons"))
-    await _ask_link(message, tr, pending["masked_phone"], pending["masked_name"])
+    await _ask_link(message, tr, pending["masked_phone"], pending["masked_name"],
+                    account.channel)
 
 
 @router.callback_query(OnboardCB.filter(F.action == "link"))
@@ -312,7 +317,7 @@ async def link_answered(query: CallbackQuery, callback_data: OnboardCB, state: F
         else:
             profile = await residents.take_phone(
                 session, resident, int(pending["holder"]), str(pending["phone"]),
-                phone_secret=profile_rules.phone_secret, channel=Channel.TELEGRAM)
+                phone_secret=profile_rules.phone_secret, channel=data["account"].channel)
     except Conflict as err:  # the profile changed while the person was deciding
         await session.rollback()
         await show(query, tr(err.message_key))
@@ -327,11 +332,11 @@ async def link_answered(query: CallbackQuery, callback_data: OnboardCB, state: F
 
 @router.callback_query(AccountCB.filter(F.action == "unlink"))
 async def unlink(query: CallbackQuery, callback_data: AccountCB, session: AsyncSession,
-                 tr: Texts, resident: Resident | None) -> None:
+                 tr: Texts, resident: Resident | None, account: Account) -> None:
     """The profile's owner says a newly linked account is not theirs: it loses access."""
     done = resident is not None and await residents.unlink_account(
         session, resident, callback_data.identity,
-        presser=(Channel.TELEGRAM, str(query.from_user.id)))
+        presser=(account.channel, account.external_id))
     await show(query, tr("link.unlinked" if done else "link.unlink_gone"))
 
 

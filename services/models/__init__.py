@@ -2,6 +2,7 @@
 
 from services.models.appeals import Appeal, AppealStatus, AppealType
 from services.models.broadcasts import Broadcast, Event, Subscription, Topic
+from services.models.channels import ChannelAlias, InboundEvent, InboundStatus
 from services.models.core import (
     AppSecret,
     AuditEntry,
@@ -33,10 +34,13 @@ __all__ = [
     "AuditEntry",
     "Broadcast",
     "Channel",
+    "ChannelAlias",
     "ChannelIdentity",
     "Counter",
     "Draft",
     "Event",
+    "InboundEvent",
+    "InboundStatus",
     "OutboxMessage",
     "OutboxSender",
     "OutboxStatus",
