@@ -4,7 +4,8 @@ The signature (`X-Viber-Content-Signature`, or a `sig` query parameter as the No
 it) is checked over the raw bytes in constant time; a wrong or missing one gets 403 and
 nothing is read further. Every signed callback is answered 200 (Viber retries anything else
 for an hour), including ones we ignore. A first `conversation_started` (not yet subscribed) is
-answered with the welcome message, the only message Viber lets a bot send him then.
+answered with the welcome message, the only message Viber lets a bot send him then; a
+subscriber's reopening counts only when it carries a deep link's context.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.viber.aliases import CHANNEL
 from bot.channels.viber.client import SIGNATURE_HEADER, signature_ok
-from bot.channels.viber.inbound import event_user
+from bot.channels.viber.inbound import event_user, start_text
 from services import inbox
 from services.db import write_turn
 
@@ -61,9 +62,15 @@ class ViberWebhook:
             log.warning("a signed Viber callback is not a JSON event; ignored")
             return web.Response(status=200)
         kind = event["event"]
-        if kind == "conversation_started" and not event.get("subscribed"):
-            self.counts["welcomed"] += 1
-            return web.json_response(self.welcome(event))
+        if kind == "conversation_started":
+            if not event.get("subscribed"):
+                self.counts["welcomed"] += 1
+                return web.json_response(self.welcome(event))
+            if start_text(event.get("context")) == "/start":
+                # A subscriber reopening the chat: his conversation (and keyboard) goes on;
+                # only a deep link to something is worth a `/start <context>`.
+                self.counts["ignored"] += 1
+                return web.Response(status=200)
         if kind not in STORED_EVENTS:
             self.counts["ignored"] += 1
             return web.Response(status=200)
