@@ -125,6 +125,23 @@ class Settings(BaseSettings):
     # CSV of streets (and building ranges) to districts: docs/districts.sample.csv.
     districts_table: str | None = None
 
+    # --- Viber (owned by bot/channels/viber) ---
+    # The bot's token ("app key" in the Viber admin panel); unset = no Viber channel.
+    viber_token: SecretStr | None = None
+    viber_api_base: str = "https://chatapi.viber.com/pa"
+    # The sender name on every message (Viber allows at most 28 characters) and its avatar.
+    viber_bot_name: str = Field(default="Hromada", min_length=1, max_length=28)
+    viber_avatar_url: str | None = None
+    viber_webhook_path: str = "/viber/webhook"
+    # Messages per second the Viber outbox sender keeps to (all processes together).
+    viber_rate_per_second: float = Field(default=20.0, gt=0)
+    # Public HTTPS base of the web app: Viber's webhook and the media links Viber fetches.
+    public_base_url: str | None = None
+    # Where pictures and files sent to or received from residents are kept.
+    media_dir: str = "data/media"
+    # Days a media link handed to a messenger stays valid.
+    media_url_ttl_days: int = Field(default=14, ge=1)
+
     # --- council votes (owned by the votes feature) ---
     votes_max_file_mb: int = 20
     votes_max_unpacked_mb: int = 200

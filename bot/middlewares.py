@@ -30,9 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.ids import private_chat_url
 from services import residents, roles
+from services.accounts import Account
 from services.db import has_writes
 from services.i18n import Translator, normalize_language
-from services.models import Channel
 
 log = logging.getLogger(__name__)
 
@@ -150,10 +150,15 @@ class UserContextMiddleware(BaseMiddleware):
         resident = None
         account_roles: frozenset[Any] = frozenset()
         language = self.settings.default_language
-        if user is not None and not user.is_bot:
-            external_id = str(user.id)
-            resident = await self.profiles.lookup(session, Channel.TELEGRAM, external_id)
-            account_roles = await self.role_cache.roles_of(session, Channel.TELEGRAM, external_id)
+        # A channel adapter feeding the update names the account (Viber: the user id behind
+        # the alias); a Telegram update's account is its sender.
+        account: Account | None = data.get("account")
+        if account is None and user is not None:
+            account = data["account"] = Account.telegram(user.id)
+        if user is not None and not user.is_bot and account is not None:
+            external_id = account.external_id
+            resident = await self.profiles.lookup(session, account.channel, external_id)
+            account_roles = await self.role_cache.roles_of(session, account.channel, external_id)
             if resident is not None:
                 language = resident.language
             else:
@@ -162,7 +167,7 @@ class UserContextMiddleware(BaseMiddleware):
                 language = stored or normalize_language(user.language_code)
         data["resident"] = resident
         data["roles"] = account_roles
-        data["actor"] = f"{Channel.TELEGRAM}:{user.id}" if user else "system"
+        data["actor"] = account.actor if account is not None else "system"
         data["tr"] = self.translator.for_language(language)
         data["translator"] = self.translator
         return await handler(event, data)

@@ -22,9 +22,10 @@ from handlers.profile.callbacks import ACTIONS, ConsentCB, LanguageCB
 from handlers.profile.flow import NOT_A_COMMAND, Onboarding, ask_next_step, proceed
 from handlers.profile.screens import Reply
 from services import profile, residents
+from services.accounts import Account
 from services.errors import InvalidInput
 from services.i18n import Texts, Translator
-from services.models import Channel, Resident
+from services.models import Resident
 from services.profile import ProfileRules
 
 Handler = Callable[..., Awaitable[None]]
@@ -67,15 +68,15 @@ async def choose_language(query: CallbackQuery, callback_data: LanguageCB, state
 
 async def consent(query: CallbackQuery, callback_data: ConsentCB, state: FSMContext,
                   tr: Texts, session: AsyncSession, profile_rules: ProfileRules,
-                  resident: Resident | None) -> None:
+                  resident: Resident | None, account: Account) -> None:
     if callback_data.reply is not Reply.YES:
         await state.set_state(None)
         await show(query, screens.consent_declined(tr, ACTIONS))
         return
     user = query.from_user
     resident = await residents.give_consent(
-        session, channel=Channel.TELEGRAM, external_id=str(user.id), chat_id=str(user.id),
-        language=tr.language, username=user.username,
+        session, channel=account.channel, external_id=account.external_id,
+        chat_id=account.chat_id, language=tr.language, username=user.username,
     )
     await session.commit()
     await show(query, screens.notice(tr, "onboarding.consent_thanks"))
@@ -100,7 +101,7 @@ async def phone_shared(message: Message, state: FSMContext, tr: Texts, session: 
         return
     await show(message, screens.without_keyboard(tr, "onboarding.phone_thanks"))
     if isinstance(verified, profile.PhoneHeld):
-        await linking.offer(message, state, tr, verified)
+        await linking.offer(message, state, tr, verified, data["account"])
         return
     await session.commit()
     await proceed(message, state, tr, verified, profile_rules, session=session, **data)

@@ -1,6 +1,7 @@
 """All models, imported here so `Base.metadata` (and Alembic) sees every table."""
 
 from services.models.appeals import Appeal, AppealStatus, AppealType
+from services.models.channels import ChannelAlias, InboundEvent, InboundStatus
 from services.models.core import (
     AppSecret,
     AuditEntry,
@@ -39,10 +40,13 @@ __all__ = [
     "AuditEntry",
     "Broadcast",
     "Channel",
+    "ChannelAlias",
     "ChannelIdentity",
     "Counter",
     "Draft",
     "Event",
+    "InboundEvent",
+    "InboundStatus",
     "OutboxMessage",
     "OutboxSender",
     "OutboxStatus",

@@ -1,6 +1,6 @@
 """the channel of a broadcast's author, where its final report goes
 
-Revision ID: events1
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-02
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = 'events1'
+revision: str = '0009'
 down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

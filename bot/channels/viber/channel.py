@@ -1,0 +1,187 @@
+"""The Viber channel assembled from settings, and `attach_viber` that puts it on the web app.
+
+`attach_viber(app, ...)` adds `POST VIBER_WEBHOOK_PATH` and `GET /media/...` to an aiohttp
+app and starts the processor of stored callbacks; once the server listens,
+`channel.register_webhook()` tells Viber where to post (Viber checks the URL at once). Nothing
+here needs a Telegram token: a Viber-only deployment runs the same dispatcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.enums import ParseMode
+from aiogram.types import User
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.channels.viber.aliases import CHANNEL, AliasBook
+from bot.channels.viber.client import Sender, ViberClient
+from bot.channels.viber.errors import TransientError, ViberError
+from bot.channels.viber.inbound import Inbound, welcome
+from bot.channels.viber.media import ROUTE, MediaStore
+from bot.channels.viber.outgoing import KeyboardMemory, Outgoing
+from bot.channels.viber.processor import Processor
+from bot.channels.viber.render import Links
+from bot.channels.viber.session import ViberSession
+from bot.channels.viber.transport import ViberTransport
+from bot.channels.viber.webhook import ViberWebhook
+from bot.config import Settings
+from bot.scheduler import worker_name
+from services.aliases import ALIAS_BASE
+from services.i18n import Translator, get_translator
+
+log = logging.getLogger(__name__)
+
+# The name handlers see as the bot's @username; links they build with it are rewritten.
+INTERNAL_USERNAME = "hromada_viber"
+
+
+def _derive(token: str, purpose: bytes) -> bytes:
+    return hmac.new(token.encode(), purpose, hashlib.sha256).digest()
+
+
+class LinkSource:
+    """The bot's chat URI (for deep links), asked from Viber once and kept."""
+
+    RETRY_SECONDS = 60.0
+
+    def __init__(self, client: ViberClient, fallback: str, telegram_usernames: list[str]
+                 ) -> None:
+        self.client = client
+        self.fallback = fallback
+        self.usernames = [INTERNAL_USERNAME, *telegram_usernames]
+        self._links: Links | None = None
+        self._failed_at = 0.0
+
+    async def __call__(self) -> Links:
+        if self._links is not None:
+            return self._links
+        if time.monotonic() - self._failed_at > self.RETRY_SECONDS:
+            try:
+                info = await self.client.get_account_info()
+                uri = str(info.get("uri") or "")
+                if uri:
+                    self._links = Links(uri, self.usernames)
+                    return self._links
+            except (ViberError, TransientError) as exc:
+                log.warning("Viber account info unavailable (%s); deep links use the name", exc)
+            self._failed_at = time.monotonic()
+        return Links(self.fallback, self.usernames)
+
+
+def _outgoing(settings: Settings, keyboards: KeyboardMemory | None = None) -> Outgoing:
+    if settings.viber_token is None:
+        raise ValueError("the Viber channel needs VIBER_TOKEN")
+    token = settings.viber_token.get_secret_value()
+    client = ViberClient(token, Sender(settings.viber_bot_name, settings.viber_avatar_url),
+                         settings.viber_api_base)
+    media = MediaStore(Path(settings.media_dir), _derive(token, b"media-links"),
+                       settings.public_base_url, settings.media_url_ttl_days * 86400.0)
+    usernames = [settings.bot_username] if settings.bot_username else []
+    links = LinkSource(client, settings.viber_bot_name, usernames)
+    return Outgoing(client, media, links, keyboards or KeyboardMemory(),
+                    _derive(token, b"viber-share-phone"))
+
+
+def transport_from_settings(settings: Settings) -> ViberTransport:
+    """The registry's factory (bot/channels/registry.py): a sender needs no dispatcher."""
+    return ViberTransport(_outgoing(settings), rate_per_second=settings.viber_rate_per_second)
+
+
+@dataclass
+class ViberChannel:
+    """Every piece of the channel in one process; `close()` ends them."""
+
+    settings: Settings
+    outgoing: Outgoing
+    aliases: AliasBook
+    bot: Bot
+    inbound: Inbound
+    processor: Processor
+    webhook: ViberWebhook
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    @property
+    def client(self) -> ViberClient:
+        return self.outgoing.client
+
+    def transport(self) -> ViberTransport:
+        """An outbox transport sharing this process's keyboards and client."""
+        return ViberTransport(self.outgoing, rate_per_second=self.settings.viber_rate_per_second)
+
+    def webhook_url(self) -> str | None:
+        base = self.settings.public_base_url
+        return base.rstrip("/") + self.settings.viber_webhook_path if base else None
+
+    async def register_webhook(self) -> bool:
+        """Point Viber at our webhook (after the server listens); False without a URL."""
+        url = self.webhook_url()
+        if url is None:
+            log.info("PUBLIC_BASE_URL is not set: Viber's webhook is left as it is")
+            return False
+        await self.client.set_webhook(url)
+        log.info("Viber webhook set to %s", url)
+        return True
+
+    def start(self, stop: asyncio.Event) -> asyncio.Task[Any]:
+        task = asyncio.create_task(self.processor.run(stop), name="viber-callbacks")
+        self.tasks.append(task)
+        return task
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.inbound.close()
+        await self.bot.session.close()
+        await self.client.close()
+
+
+def build_viber(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
+                dp: Dispatcher, *, translator: Translator | None = None,
+                worker: str | None = None) -> ViberChannel:
+    translator = translator or get_translator()
+    outgoing = _outgoing(settings)
+    token = outgoing.client.token
+    aliases = AliasBook(sessionmaker)
+    bot_id = ALIAS_BASE + int.from_bytes(_derive(token, b"bot-id")[:5], "big")
+    me = User(id=bot_id, is_bot=True, first_name=settings.viber_bot_name,
+              username=INTERNAL_USERNAME)
+    bot = Bot(token=f"{bot_id}:viber", session=ViberSession(outgoing, aliases, me),
+              default=DefaultBotProperties(parse_mode=ParseMode.HTML,
+                                           link_preview_is_disabled=True))
+    inbound = Inbound(dp=dp, bot=bot, sessionmaker=sessionmaker, aliases=aliases,
+                      outgoing=outgoing, translator=translator,
+                      max_file_bytes=settings.appeal_max_file_mb * 1024 * 1024)
+    processor = Processor(sessionmaker, inbound.handle, channel=CHANNEL,
+                          worker=f"viber:{worker or worker_name()}")
+    sender = outgoing.client.sender.as_json()
+    hook = ViberWebhook(token, sessionmaker,
+                        lambda event: welcome(event, translator, settings.city_name, sender),
+                        processor.wake)
+    return ViberChannel(settings, outgoing, aliases, bot, inbound, processor, hook)
+
+
+async def attach_viber(app: web.Application, *, settings: Settings,
+                       sessionmaker: async_sessionmaker[AsyncSession], dp: Dispatcher,
+                       stop: asyncio.Event, translator: Translator | None = None,
+                       worker: str | None = None, start: bool = True) -> ViberChannel:
+    """Add the Viber routes to `app` and (unless `start=False`) run the processor until
+    `stop`; the caller closes the channel (`await channel.close()`) at shutdown."""
+    channel = build_viber(settings, sessionmaker, dp, translator=translator, worker=worker)
+    app.router.add_post(settings.viber_webhook_path, channel.webhook.handle)
+    app.router.add_get(ROUTE, channel.outgoing.media.handle)
+    if start:
+        channel.start(stop)
+    return channel

@@ -1,0 +1,73 @@
+"""Viber's answers as the outbox contract's exceptions (bot/channels/base.py names them).
+
+Until bot/channels/base.py lands on main these are local copies with exactly the contract's
+names and signatures; at merge they become re-exports of base.py's classes.
+"""
+
+from __future__ import annotations
+
+
+class TransientError(Exception):
+    """Network trouble or a 5xx: retry with backoff."""
+
+
+class RetryLater(Exception):
+    """The messenger asks us to wait (whole_account: every sender of the channel pauses)."""
+
+    def __init__(self, seconds: float, *, whole_account: bool = True) -> None:
+        super().__init__(f"retry in {seconds} s")
+        self.seconds = seconds
+        self.whole_account = whole_account
+
+
+class Unreachable(Exception):
+    """Not subscribed / blocked the bot: mark the account unreachable, drop the row."""
+
+
+class Rejected(Exception):
+    """The message itself was refused: never retried."""
+
+
+class ViberError(Exception):
+    """A non-zero `status` in Viber's answer (Viber answers HTTP 200 with it)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"Viber status {status}: {message}")
+        self.status = status
+        self.status_message = message
+
+
+class NotSubscribed(ViberError, Unreachable):
+    """5 receiverNotRegistered, 6 receiverNotSubscribed: nobody to deliver to."""
+
+
+class TooManyRequests(ViberError, RetryLater):
+    """12 tooManyRequests. Viber names no wait; the whole account backs off."""
+
+    def __init__(self, status: int, message: str, seconds: float) -> None:
+        ViberError.__init__(self, status, message)
+        self.seconds = seconds
+        self.whole_account = True
+
+
+class BadRequest(ViberError, Rejected):
+    """Any other non-zero status: this request cannot succeed as it is."""
+
+
+class ServerError(TransientError):
+    """Viber answered 5xx, or something that is no JSON answer of its API."""
+
+
+# Statuses meaning the receiver cannot get messages (VIBER.md §1).
+UNREACHABLE_STATUSES = frozenset({5, 6})
+TOO_MANY_REQUESTS = 12
+# Viber gives no retry-after; a minute keeps us well clear of the per-user hourly cap.
+BACKOFF_SECONDS = 60.0
+
+
+def error_for(status: int, message: str) -> ViberError:
+    if status in UNREACHABLE_STATUSES:
+        return NotSubscribed(status, message)
+    if status == TOO_MANY_REQUESTS:
+        return TooManyRequests(status, message, BACKOFF_SECONDS)
+    return BadRequest(status, message)

@@ -1,0 +1,166 @@
+"""Everything the bot sends to a Viber subscriber goes through here (handlers and outbox alike).
+
+Viber shows one keyboard, the one on the newest message. On Telegram older messages keep their
+buttons and a reply keyboard stays until removed, so a message sent without buttons carries the
+person's last keyboard again (`KeyboardMemory`); an explicit removal clears it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.channels.viber.client import ViberClient
+from bot.channels.viber.errors import Rejected
+from bot.channels.viber.media import MediaStore, Stored, safe_name
+from bot.channels.viber.render import (
+    CAPTION_MAX,
+    PHONE_PREFIX,
+    Links,
+    Spec,
+    api_level,
+    keyboard,
+    split_text,
+    to_viber_text,
+)
+
+log = logging.getLogger(__name__)
+
+Rows = Sequence[Sequence[Spec]]
+
+
+class KeyboardMemory:
+    """The last keyboard sent to each person, for the messages that come without one
+    (bounded: the least recently used are forgotten first; per process)."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._size = size
+        self._boards: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
+
+    def get(self, receiver: str) -> dict[str, Any] | None:
+        board = self._boards.get(receiver)
+        if board is not None:
+            self._boards.move_to_end(receiver)
+        return board
+
+    def set(self, receiver: str, board: dict[str, Any] | None) -> None:
+        self._boards[receiver] = board
+        self._boards.move_to_end(receiver)
+        while len(self._boards) > self._size:
+            self._boards.popitem(last=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A picture or file to send: where Viber fetches it, its size and name."""
+
+    url: str
+    name: str
+    size: int | None
+    picture: bool
+
+
+class Outgoing:
+    """Builds and sends Viber messages; returns the `message_token` of the last one sent."""
+
+    def __init__(self, client: ViberClient, media: MediaStore,
+                 links: Callable[[], Awaitable[Links]], keyboards: KeyboardMemory,
+                 phone_key: bytes) -> None:
+        self.client = client
+        self.media = media
+        self._links = links
+        self.keyboards = keyboards
+        self._phone_key = phone_key
+
+    async def links(self) -> Links:
+        return await self._links()
+
+    # ---- the share-phone button proves the number is the sender's own ---------------------
+    def phone_body(self, receiver: str) -> str:
+        """ActionBody of this person's share-phone button: Viber sends it back with the
+        contact, and a contact card forwarded from the address book comes without it."""
+        digest = hmac.new(self._phone_key, receiver.encode(), hashlib.sha256).hexdigest()
+        return PHONE_PREFIX + digest[:24]
+
+    def is_own_phone(self, sender: str, text: str | None) -> bool:
+        return bool(text) and hmac.compare_digest(self.phone_body(sender).encode(),
+                                                  (text or "").encode())
+
+    # ---- media --------------------------------------------------------------------------------
+    def attachment(self, ref: str, *, filename: str | None = None) -> Attachment | None:
+        """A stored `media:` file or a public URL as Viber can fetch it; None otherwise (a
+        Telegram file_id cannot be fetched by Viber)."""
+        stored = self.media.find(ref)
+        if stored is not None:
+            return Attachment(self.media.url(stored), filename or stored.name, stored.size,
+                              stored.is_picture)
+        if ref.startswith(("https://", "http://")):
+            name = safe_name(ref.rsplit("/", 1)[-1].split("?", 1)[0])
+            return Attachment(ref, filename or name, None,
+                              Stored("x/" + name, name, 0).is_picture)
+        return None
+
+    async def store(self, data: bytes, filename: str) -> Attachment:
+        stored = await self.media.save(data, filename)
+        return Attachment(self.media.url(stored), stored.name, stored.size, stored.is_picture)
+
+    # ---- sending ------------------------------------------------------------------------------
+    async def board(self, receiver: str, rows: Rows | None, remove: bool
+                    ) -> dict[str, Any] | None:
+        """The keyboard to put on the next message, remembered for those without one."""
+        if remove:
+            self.keyboards.set(receiver, None)
+            return None
+        if not rows:
+            return self.keyboards.get(receiver)
+        board = keyboard(rows, await self.links(), self.phone_body(receiver))
+        self.keyboards.set(receiver, board)
+        return board
+
+    async def send(self, receiver: str, text: str, *, markup: bool = True,
+                   rows: Rows | None = None, remove: bool = False,
+                   attachment: Attachment | None = None,
+                   location: tuple[float, float] | None = None) -> int:
+        board = await self.board(receiver, rows, remove)
+        body = to_viber_text(text, await self.links(), markup=markup).strip()
+        messages: list[dict[str, Any]] = []
+        if attachment is not None:
+            if attachment.picture:
+                caption = body if len(body) <= CAPTION_MAX else ""
+                messages.append({"type": "picture", "media": attachment.url, "text": caption})
+                body = "" if caption else body
+            elif attachment.size is not None:
+                messages.append({"type": "file", "media": attachment.url,
+                                 "size": attachment.size, "file_name": attachment.name[:256]})
+            else:  # a file behind a URL of unknown size: Viber needs the size, give the link
+                body = f"{body}\n{attachment.url}".strip()
+        if location is not None:
+            messages.append({"type": "location",
+                             "location": {"lat": location[0], "lon": location[1]}})
+        if body:
+            messages.extend({"type": "text", "text": piece} for piece in split_text(body))
+        if not messages:
+            raise Rejected("nothing to send")
+        token = 0
+        for i, message in enumerate(messages):
+            if i == len(messages) - 1 and board is not None:
+                message = {**message, "keyboard": board}
+                if (level := api_level(board)) > 1:
+                    message["min_api_version"] = level
+            token = await self.client.send_message(receiver, message)
+        return token
+
+    async def send_keyboard(self, receiver: str, rows: Rows) -> int:
+        """Replace the shown keyboard without a new text (Viber's message without a type)."""
+        board = await self.board(receiver, rows, remove=False)
+        if board is None:
+            return 0
+        message: dict[str, Any] = {"keyboard": board}
+        if (level := api_level(board)) > 1:
+            message["min_api_version"] = level
+        return await self.client.send_message(receiver, message)

@@ -1,0 +1,38 @@
+"""The outbox transport for Viber (CHANNEL_CONTRACT.md): one claimed row → Viber messages.
+
+Errors come from the client already as the contract's: status 5/6 → Unreachable, 12 →
+RetryLater (the whole account), any other status → Rejected, 5xx and the network →
+TransientError. A row's photo or document is a `media:` key of the store or a public URL;
+`link` buttons become Viber deep links.
+"""
+
+from __future__ import annotations
+
+from bot.channels.viber.aliases import CHANNEL
+from bot.channels.viber.errors import Rejected
+from bot.channels.viber.outgoing import Outgoing
+from services.outbox import Claimed
+
+
+class ViberTransport:
+    channel = CHANNEL
+
+    def __init__(self, outgoing: Outgoing, *, rate_per_second: float,
+                 per_chat_interval: float = 0.0) -> None:
+        self.outgoing = outgoing
+        self.rate_per_second = rate_per_second
+        # Viber limits what one person gets unanswered per hour, not the spacing.
+        self.per_chat_interval = per_chat_interval
+
+    async def send(self, row: Claimed) -> None:
+        attachment = None
+        ref = row.photo or row.document
+        if ref:
+            attachment = self.outgoing.attachment(ref)
+            if attachment is None and not row.text:
+                raise Rejected(f"outbox row {row.id}: a file Viber cannot fetch")
+        await self.outgoing.send(row.chat_id, row.text, rows=row.buttons or None,
+                                 attachment=attachment)
+
+    async def close(self) -> None:
+        await self.outgoing.client.close()

@@ -1,0 +1,44 @@
+"""Integer aliases of string user ids (Viber's), well above any Telegram user id.
+
+Telegram user ids have at most 52 significant bits, so aliases start at 2**53: the two never
+meet in dialog-state keys, per-person locks or throttling buckets, which all key on the int.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.db import insert_ignoring_conflicts, utcnow
+from services.models import ChannelAlias
+
+ALIAS_BASE = 2**53
+
+
+def is_alias(number: int) -> bool:
+    return number > ALIAS_BASE
+
+
+async def alias_for(session: AsyncSession, channel: str, external_id: str) -> int:
+    """The alias of an account, made on first sight (two processes racing get the same)."""
+    query = select(ChannelAlias.id).where(ChannelAlias.channel == channel,
+                                          ChannelAlias.external_id == external_id)
+    found = await session.scalar(query)
+    if found is None:
+        await session.execute(
+            insert_ignoring_conflicts(session, ChannelAlias.__table__).values(
+                channel=channel, external_id=external_id, created_at=utcnow()))
+        found = await session.scalar(query)
+        if found is None:  # only under an isolation level that hides the winner's row
+            raise RuntimeError(f"no alias could be made for a {channel} account")
+    return ALIAS_BASE + found
+
+
+async def account_of(session: AsyncSession, alias: int) -> tuple[str, str] | None:
+    """(channel, external id) behind an alias; None for a number that is no alias of ours."""
+    if not is_alias(alias):
+        return None
+    row = (await session.execute(
+        select(ChannelAlias.channel, ChannelAlias.external_id)
+        .where(ChannelAlias.id == alias - ALIAS_BASE))).first()
+    return (row[0], row[1]) if row is not None else None
