@@ -140,7 +140,7 @@ def render_card(tr: Texts, view: PetitionCard, *, body_limit: int | None = None)
 
 
 async def deep_link(bot: Bot, rules: PetitionRules, petition_id: int) -> str:
-    username = rules.bot_username or (await bot.me()).username or ""
+    username = (await bot.me()).username or ""
     return telegram_links(username)(StartLink(str(StartPayload("petition", petition_id))))
 
 

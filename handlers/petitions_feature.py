@@ -8,7 +8,7 @@ from handlers import petitions, petitions_admin, petitions_filing
 from handlers.kit.feature import Command, Feature, MenuEntry, Periodic
 from services import petitions as service
 from services.jobs import daily_at, every_tick
-from services.models import Role
+from services.models import Channel, Role
 from services.petitions import PetitionRules
 
 
@@ -26,8 +26,9 @@ def petition_rules(values: Any) -> PetitionRules:
         moderation_working_days=values.petition_moderation_working_days,
         answer_working_days=values.petition_answer_working_days,
         categories=tuple(values.petition_categories),
+        # The configured council channel is a Telegram channel.
         council_channel_id=values.council_channel_id,
-        bot_username=values.bot_username,
+        council_channel=Channel.TELEGRAM,
     )
 
 

@@ -20,7 +20,7 @@ from services.models.drafts import Draft
 from services.models.outbox import OutboxMessage, OutboxSender, OutboxStatus, Priority
 
 # Feature modules register their tables on import (one line each, kept sorted).
-from services.models.petitions import AnswerKind, Petition, PetitionStatus, RejectReason, Signature
+from services.petitions.models import AnswerKind, Petition, PetitionStatus, RejectReason, Signature
 from services.polls import models as polls_models  # noqa: F401
 from services.votes import models as votes_models  # noqa: F401
 
