@@ -19,7 +19,7 @@ import handlers
 from handlers.appeals import AppealCB, FollowupCB, RateCB
 from handlers.appeals_admin import StaffAppealCB
 from handlers.petitions import PetCB
-from handlers.petitions_admin import PetAdmCB
+from handlers.petitions.callbacks import PetAdmCB
 from handlers.press import PressCB
 from handlers.subscriptions import EventCB
 from services import appeals, broadcasts, events, petitions
