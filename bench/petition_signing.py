@@ -37,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 
 import services.models  # noqa: E402,F401  (registers every table)
-from handlers.petitions import PetCB, PetListCB, render_card  # noqa: E402
+from handlers.petitions.callbacks import PetCB, PetListCB  # noqa: E402
+from handlers.petitions.screens import render_card  # noqa: E402
 from services import petitions  # noqa: E402
 from services.db import Base, make_engine, make_sessionmaker  # noqa: E402
 from services.i18n import get_translator  # noqa: E402

@@ -60,6 +60,7 @@ from services.outbox import Claimed
 
 if TYPE_CHECKING:
     from bot.config import Settings
+from bot.ids import private_chat_url
 from bot.scheduler import worker_name
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,10 @@ CHANNEL = "telegram"
 CAPTION_MAX = 1024
 
 
-def build_markup(buttons: list[list[dict[str, Any]]] | None) -> InlineKeyboardMarkup | None:
-    """Transport-neutral button rows → an inline keyboard (url or callback buttons)."""
+def build_markup(buttons: list[list[dict[str, Any]]] | None,
+                 bot_username: str | None = None) -> InlineKeyboardMarkup | None:
+    """Transport-neutral button rows → an inline keyboard (url, callback or deep-link buttons;
+    a deep link to `bot_username`'s chat, left out without it)."""
     if not buttons:
         return None
     rows: list[list[InlineKeyboardButton]] = []
@@ -80,6 +83,9 @@ def build_markup(buttons: list[list[dict[str, Any]]] | None) -> InlineKeyboardMa
                 line.append(InlineKeyboardButton(text=spec["text"], url=spec["url"]))
             elif spec.get("callback"):
                 line.append(InlineKeyboardButton(text=spec["text"], callback_data=spec["callback"]))
+            elif spec.get("link") and bot_username:
+                line.append(InlineKeyboardButton(
+                    text=spec["text"], url=private_chat_url(bot_username, spec["link"])))
         if line:
             rows.append(line)
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
@@ -650,9 +656,16 @@ class TelegramSender:
                 await self._flush()
             return
 
+    async def _username_for_links(self, buttons: list[list[dict[str, Any]]] | None
+                                  ) -> str | None:
+        """The bot's username (asked once, aiogram caches it) when a row has a deep link."""
+        if not buttons or not any(spec.get("link") for row in buttons for spec in row):
+            return None
+        return (await self.bot.me()).username
+
     async def _send(self, row: Claimed) -> None:
         chat_id: int | str = int(row.chat_id) if row.chat_id.lstrip("-").isdigit() else row.chat_id
-        markup = build_markup(row.buttons)
+        markup = build_markup(row.buttons, await self._username_for_links(row.buttons))
         extra: dict[str, Any] = {}
         if self.allow_paid_broadcast and row.priority >= Priority.BULK:
             extra["allow_paid_broadcast"] = True

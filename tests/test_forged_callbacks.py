@@ -21,7 +21,7 @@ from handlers.appeals_admin import StaffAppealCB
 from handlers.broadcasts import BroadcastCB
 from handlers.events import EventAdminCB, EventCB
 from handlers.petitions import PetCB
-from handlers.petitions_admin import PetAdmCB
+from handlers.petitions.callbacks import PetAdmCB
 from services import appeals, broadcasts, events, petitions
 from services.db import utcnow
 from services.models import (

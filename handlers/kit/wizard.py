@@ -37,7 +37,7 @@ whose router the feature includes). What the mechanism does for every dialog:
   gate stores where to come back, and the feature registers `WizardRouter.resume` with
   `on_resume("petition_new")`, so the person lands on the first question after onboarding.
 
-The petition-filing dialog (handlers/petitions_filing.py) is the first one on it.
+The petition-filing dialog (handlers/petitions/filing.py) is the first one on it.
 
 Grown for the press dialogs (handlers/events/creating.py, handlers/broadcasts/composing.py):
 `joiner` puts the question on the progress line ("Step 2 of 5: the title"); a step's `fields`

@@ -19,15 +19,13 @@ from services.models.core import (
 from services.models.drafts import Draft
 from services.models.outbox import OutboxMessage, OutboxSender, OutboxStatus, Priority
 
-# Feature modules register their tables on import (one line each, kept sorted).
-from services.models.petitions import AnswerKind, Petition, PetitionStatus, RejectReason, Signature
-
 # isort: split
 # Feature packages' tables, after the core names above: importing a feature package runs its
 # modules, which import those names from here (and core services as modules, `from services
 # import drafts`, since the one importing this package may be half-imported yet).
 from services.broadcasts.models import Broadcast
 from services.events.models import Event, Subscription, Topic
+from services.petitions.models import AnswerKind, Petition, PetitionStatus, RejectReason, Signature
 from services.polls import models as polls_models  # noqa: F401
 from services.votes import models as votes_models  # noqa: F401
 

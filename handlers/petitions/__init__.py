@@ -1,15 +1,27 @@
-"""The e-petitions feature's declaration: residents' petitions and their moderation."""
+"""The e-petitions feature: residents' petitions, their filing and their moderation.
+
+`resident` (section, lists, card, signing; `sharing`, inline mode, rides along), `filing`
+(the wizard), `staff` (moderation), all built by their `router()` factories; `screens` and
+`screens_staff` are the channel-neutral screens, `callbacks` the Telegram buttons.
+Other features reach the card through `PetCB` (action "open").
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from handlers import petitions, petitions_admin, petitions_filing
+from aiogram import Router
+
 from handlers.kit.feature import Command, Feature, MenuEntry, Periodic
+from handlers.petitions import filing, resident, staff
+from handlers.petitions.callbacks import PetCB
 from services import petitions as service
 from services.jobs import daily_at, every_tick
-from services.models import Role
+from services.models import Channel, Role
 from services.petitions import PetitionRules
+
+__all__ = ["PetCB", "feature", "petition_rules"]
 
 
 def petition_rules(values: Any) -> PetitionRules:
@@ -26,14 +38,19 @@ def petition_rules(values: Any) -> PetitionRules:
         moderation_working_days=values.petition_moderation_working_days,
         answer_working_days=values.petition_answer_working_days,
         categories=tuple(values.petition_categories),
+        # The configured council channel is a Telegram channel.
         council_channel_id=values.council_channel_id,
-        bot_username=values.bot_username,
+        council_channel=Channel.TELEGRAM,
     )
+
+
+def _routers() -> Sequence[Router]:
+    return (resident.router(), filing.router(), staff.router())
 
 
 feature = Feature(
     name="petitions",
-    routers=lambda: (petitions.router, petitions_filing.router, petitions_admin.router),
+    routers=_routers,
     menu=MenuEntry("petitions", order=20),
     commands=(Command("petitions_queue", staff=Role.MODERATOR, order=110),
               Command("petition_manage", staff=Role.MODERATOR, order=120),

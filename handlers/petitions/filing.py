@@ -9,20 +9,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 
 from handlers.kit.aiogram_wizard import Event, WizardRouter
-from handlers.kit.screen import Button, Screen
+from handlers.kit.screen import Screen
 from handlers.kit.wizard import Answer, Asking, Confirm, Labels, Step, Turn, Wizard
-from handlers.menu import MenuCB
 from handlers.onboarding import on_resume, require_profile
-from handlers.petitions import FILING_WIZARD, PetListCB, section_rows, section_text
+from handlers.petitions import screens
+from handlers.petitions.callbacks import FILING_WIZARD
+from handlers.petitions.callbacks import RESIDENT_ACTIONS as ACTIONS
 from services import petitions
 from services.drafts import DraftKind
 from services.i18n import Texts
 from services.models import Draft, Petition, Resident
-from services.petitions import ListKind, PetitionRules
+from services.petitions import PetitionRules
+
+# Onboarding started from "create" brings the person back to the first question.
+RESUME = "petition_new"
 
 
 class PetitionCreate(StatesGroup):
@@ -30,34 +35,6 @@ class PetitionCreate(StatesGroup):
     text = State()
     category = State()
     preview = State()
-
-
-Ask = Asking[PetitionRules]
-
-
-def _ask_title(a: Ask) -> str:
-    return a.tr("petition.new.ask_title", min=a.rules.title_min, max=a.rules.title_max)
-
-
-def _ask_text(a: Ask) -> str:
-    return a.tr("petition.new.ask_text", min=a.rules.text_min, max=a.rules.text_max)
-
-
-def _ask_category(a: Ask) -> str:
-    return a.tr("petition.new.ask_category")
-
-
-def _preview(a: Ask) -> str:
-    parts = [
-        a.tr("petition.new.preview"),
-        "",
-        a.tr("petition.card.heading", title=a.data.get("title", "")),
-        a.tr("petition.card.author", name=(a.resident.full_name if a.resident else "") or ""),
-    ]
-    if a.data.get("category"):
-        parts.append(a.tr("petition.card.category", category=a.data["category"]))
-    parts += ["", a.tr("petition.card.body", text=a.data.get("text", ""))]
-    return "\n".join(parts)
 
 
 async def _begin(turn: Turn[PetitionRules]) -> Draft:
@@ -70,17 +47,12 @@ async def _submit(turn: Turn[PetitionRules], version: int | None) -> Petition:
                                         version=version)
 
 
-def _submitted(a: Ask, petition: Petition) -> Screen:
-    return Screen(a.tr("petition.new.submitted", title=petition.title), (
-        (Button(a.tr("petition.btn.list_mine"), PetListCB(kind=ListKind.MINE.value)),),
-        (Button(a.tr("petition.btn.back_section"), MenuCB(section="petitions")),),
-        (Button(a.tr("menu.back_to_menu"), MenuCB(section="main")),),
-    ))
+def _submitted(a: Asking[PetitionRules], petition: Petition) -> Screen:
+    return screens.submitted_screen(a.tr, petition, ACTIONS)
 
 
-def _cancelled(a: Ask) -> Screen:
-    return Screen(a.tr("petition.new.cancelled") + "\n\n" + section_text(a.tr, a.rules),
-                  section_rows(a.tr))
+def _cancelled(a: Asking[PetitionRules]) -> Screen:
+    return screens.cancelled_screen(a.tr, a.rules, ACTIONS)
 
 
 def _parse_title(rules: PetitionRules, answer: Answer) -> str:
@@ -100,13 +72,13 @@ wizard: Wizard[PetitionRules] = Wizard(
     kind=DraftKind.PETITION,
     rules=PetitionRules,
     steps=(
-        Step("title", _ask_title, parse=_parse_title),
-        Step("text", _ask_text, parse=_parse_text),
-        Step("category", _ask_category, parse=_parse_category,
+        Step("title", screens.ask_title, parse=_parse_title),
+        Step("text", screens.ask_text, parse=_parse_text),
+        Step("category", screens.ask_category, parse=_parse_category,
              options=lambda rules: rules.categories, skip="petition.btn.no_category",
              typed_reason="petition.error.category", when=petitions.asks_category),
     ),
-    confirm=Confirm("preview", _preview, submit=_submit, done=_submitted),
+    confirm=Confirm("preview", screens.preview, submit=_submit, done=_submitted),
     progress=lambda tr, k, n: tr("petition.new.step", n=k, total=n),
     labels=Labels(cancel="petition.btn.cancel", submit="petition.btn.submit",
                   restart="petition.btn.restart", use_buttons="petition.new.use_buttons",
@@ -122,6 +94,8 @@ async def _profile_first(event: Event, state: FSMContext, resident: Resident | N
                                  profile=data["profile_rules"])
 
 
-filing = WizardRouter(wizard, PetitionCreate, gate=_profile_first, resume="petition_new")
-router = filing.router
-on_resume("petition_new")(filing.resume)
+def router() -> Router:
+    """The wizard's routes; a finished onboarding resumes at its first question."""
+    filing = WizardRouter(wizard, PetitionCreate, gate=_profile_first, resume=RESUME)
+    on_resume(RESUME)(filing.resume)
+    return filing.router
