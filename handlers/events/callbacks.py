@@ -10,9 +10,9 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.core import MenuCB
 from handlers.kit.ids import RowId, SmallNumber
 from handlers.kit.screen import Action
-from handlers.menu import MenuCB
 from services.events import Topic
 
 

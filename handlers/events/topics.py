@@ -11,11 +11,11 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.core import MainMenu, MenuCB, main_menu_text, show_main_menu
 from handlers.events import screens
 from handlers.events.callbacks import ACTIONS, SubAction, SubCB
 from handlers.kit.show import show
-from handlers.menu import MainMenu, MenuCB, main_menu_text, show_main_menu
-from handlers.onboarding import on_resume
+from handlers.profile import on_resume
 from handlers.ui import show as show_markup
 from services.errors import InvalidInput
 from services.events import subscriptions

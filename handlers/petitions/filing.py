@@ -16,10 +16,10 @@ from aiogram.fsm.state import State, StatesGroup
 from handlers.kit.aiogram_wizard import Event, WizardRouter
 from handlers.kit.screen import Screen
 from handlers.kit.wizard import Answer, Asking, Confirm, Labels, Step, Turn, Wizard
-from handlers.onboarding import on_resume, require_profile
 from handlers.petitions import screens
 from handlers.petitions.callbacks import FILING_WIZARD
 from handlers.petitions.callbacks import RESIDENT_ACTIONS as ACTIONS
+from handlers.profile import on_resume, require_profile
 from services import petitions
 from services.drafts import DraftKind
 from services.i18n import Texts

@@ -13,14 +13,14 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.core import MenuCB
 from handlers.kit.aiogram_filters import DeepLink
 from handlers.kit.show import show
-from handlers.menu import MenuCB
-from handlers.onboarding import ProfileRules, on_resume, require_profile
 from handlers.petitions import screens, sharing
 from handlers.petitions.actions import CardAction
 from handlers.petitions.callbacks import RESIDENT_ACTIONS as ACTIONS
 from handlers.petitions.callbacks import PetCB, PetListCB, PetSearchCB
+from handlers.profile import ProfileRules, on_resume, require_profile
 from services import petitions
 from services.db import write_turn
 from services.errors import Conflict, NotFound
