@@ -37,7 +37,9 @@ whose router the feature includes). What the mechanism does for every dialog:
   gate stores where to come back, and the feature registers `WizardRouter.resume` with
   `on_resume("petition_new")`, so the person lands on the first question after onboarding.
 
-The petition-filing dialog (handlers/petitions_filing.py) is the first one on it.
+The petition-filing dialog (handlers/petitions_filing.py) was the first one on it. The
+declarations (Step, Confirm, Labels, Answer, Turn...) live in handlers/kit/wizard_steps.py,
+the screens of the steps in handlers/kit/wizard_screens.py.
 
 Converting the other dialogs (step 2 of the refactor):
 
@@ -50,130 +52,49 @@ Converting the other dialogs (step 2 of the refactor):
 - Broadcast (press.py): text (parse gets the `Answer`, photo included), audience (options:
   topics + "everyone"), district (typed, `skip` = all districts), then the summary, whose
   extra buttons (schedule, urgent) are the feature's own callbacks next to the wizard's.
-- Appeal filing (handlers/appeals.py): type and category (options, `width=2`), text, files,
-  location (the `Answer` carries it), public, summary; set `labels.back` (its first step's
-  back leads to the section). What the mechanism grows then: a step collecting several
-  answers before moving on (files: asked again until its "done" button), a button keeping
-  the value given earlier (text: "keep"), a follow-up question inside a step (a point outside
-  the city: "use it anyway?"), and a check before the summary (duplicates offered once).
+- Appeal filing (handlers/appeals/filing.py) is on it, with what it grew (wizard_steps.py):
+  `collect`, `keep`, `clear`, `check`, `store`, `Confirm.notice` and `Wizard.leave`.
 - Poll creation (later): question, options (collected like files), closing date, summary.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from handlers.kit.keyboard import Keyboard
-from handlers.kit.screen import Button, Screen
-from handlers.kit.wizard_callbacks import WizardAction, WizardCB
+from handlers.kit.screen import Action, Screen
+from handlers.kit.wizard_screens import WizardScreens
+from handlers.kit.wizard_steps import (
+    Answer,
+    Asking,
+    Check,
+    Confirm,
+    Dialog,
+    Labels,
+    Notice,
+    Step,
+    Turn,
+)
 from services import drafts
 from services.drafts import DraftKind, Owner
 from services.errors import Conflict, InvalidInput, NotFound
 from services.i18n import Texts
-from services.models import Draft, Resident
+from services.models import Draft
+
+__all__ = ["Answer", "Asking", "Check", "Confirm", "Dialog", "Labels", "Notice", "Step",
+           "Turn", "Wizard"]
 
 R = TypeVar("R")
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What the person sent at a step: text, or a picked option's value."""
-
-    text: str | None = None
-    file_id: str | None = None
-    location: tuple[float, float] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Asking(Generic[R]):
-    """What a screen builder sees: the person's texts, the rules, the draft's values so far."""
-
-    tr: Texts
-    rules: R
-    data: Mapping[str, Any]
-    resident: Resident | None = None
-
-
-class Dialog(Protocol):
-    """The channel's side of one update: where the account stands, and what it is shown."""
-
-    async def enter(self, step: str | None) -> None:
-        """The account is now at `step` of the wizard (None: it left the dialog)."""
-
-    async def show(self, screen: Screen) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Turn(Generic[R]):
-    """One update's worth of a wizard: who, under which rules, through which dialog."""
-
-    session: AsyncSession
-    tr: Texts
-    rules: R
-    resident: Resident | None
-    actor: str
-    dialog: Dialog
-
-    def asking(self, data: Mapping[str, Any] | None = None) -> Asking[R]:
-        return Asking(self.tr, self.rules, data or {}, self.resident)
-
-
-def _always(_rules: Any) -> bool:
-    return True
-
-
-def _as_is(_tr: Texts, value: str) -> str:
-    return value
-
-
-@dataclass(frozen=True, slots=True)
-class Step(Generic[R]):
-    """One question. `parse(rules, answer)` turns the answer into the value stored under the
-    step's name, or raises InvalidInput. With `options`, the answers are buttons (typing gets
-    `typed_reason`); `skip` names a button that leaves the value out; `when` says under which
-    rules the step is asked at all."""
-
-    name: str
-    question: Callable[[Asking[R]], str]
-    parse: Callable[[R, Answer], Any]
-    options: Callable[[R], Sequence[str]] | None = None
-    option_label: Callable[[Texts, str], str] = _as_is
-    skip: str = ""
-    typed_reason: str = ""
-    when: Callable[[R], bool] = _always
-    width: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Confirm(Generic[R]):
-    """The last step: a summary with the submit button. `submit(turn, version)` claims the
-    draft and files it (raising Conflict as services.drafts.claim does); `done` is the screen
-    after a successful submission."""
-
-    name: str
-    summary: Callable[[Asking[R]], str]
-    submit: Callable[[Turn[R], int | None], Awaitable[Any]]
-    done: Callable[[Asking[R], Any], Screen]
-
-
-@dataclass(frozen=True, slots=True)
-class Labels:
-    """Message keys of the wizard's own buttons and answers ("" = no such button)."""
-
-    cancel: str
-    submit: str
-    use_buttons: str
-    stale: str
-    restart: str = ""
-    back: str = ""
+def _pending(name: str) -> str:
+    """The draft key of a step's value waiting for the person's word (`Step.check`)."""
+    return f"pending_{name}"
 
 
 @dataclass(frozen=True)
-class Wizard(Generic[R]):
+class Wizard(WizardScreens[R]):
     name: str
     kind: DraftKind
     rules: type[R]  # the settings section it runs under
@@ -184,6 +105,8 @@ class Wizard(Generic[R]):
     cancelled: Callable[[Asking[R]], Screen]
     # Who may start and the fresh draft at the first step; default: drafts.start.
     begin: Callable[[Turn[R]], Awaitable[Draft]] | None = None
+    # Where the first step's back button leads (the feature's section); None: no button.
+    leave: Action | None = None
     _by_name: dict[str, Step[R]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -221,53 +144,6 @@ class Wizard(Generic[R]):
         """The question step of that name (None for the summary)."""
         return self._by_name.get(name)
 
-    # ---- screens ---------------------------------------------------------------------------
-
-    def _action(self, action: WizardAction, step: str = "", option: int = 0,
-                version: int = 0) -> WizardCB:
-        return WizardCB(wizard=self.name, action=action, step=step, option=option,
-                        version=version)
-
-    def start_action(self) -> WizardCB:
-        return self._action(WizardAction.START)
-
-    def _head(self, asking: Asking[R], name: str, reason: str) -> str:
-        k, n = self.number(name, asking.rules)
-        return (reason + "\n\n" if reason else "") + self.progress(asking.tr, k, n) + "\n"
-
-    def _way_out(self, keyboard: Keyboard, asking: Asking[R], name: str) -> Keyboard:
-        tr = asking.tr
-        previous = self.before(name, asking.rules)
-        back = (Button(tr(self.labels.back), self._action(WizardAction.BACK, step=name))
-                if self.labels.back and previous is not None else None)
-        return keyboard.row(back, Button(tr(self.labels.cancel),
-                                         self._action(WizardAction.CANCEL)))
-
-    def question_screen(self, asking: Asking[R], name: str, reason: str = "") -> Screen:
-        step = self._by_name[name]
-        keyboard = Keyboard()
-        if step.options is not None:
-            keyboard.add(*(Button(step.option_label(asking.tr, value),
-                                  self._action(WizardAction.PICK, step=name, option=i))
-                           for i, value in enumerate(step.options(asking.rules))))
-            keyboard.adjust(step.width)
-        if step.skip:
-            keyboard.row(Button(asking.tr(step.skip), self._action(WizardAction.SKIP, step=name)))
-        self._way_out(keyboard, asking, name)
-        return Screen(self._head(asking, name, reason) + step.question(asking),
-                      keyboard.build())
-
-    def summary_screen(self, asking: Asking[R], version: int, reason: str = "") -> Screen:
-        tr, name = asking.tr, self.confirm.name
-        # The button carries the draft's version: what is filed is what this summary showed.
-        keyboard = Keyboard().row(Button(tr(self.labels.submit),
-                                         self._action(WizardAction.SUBMIT, version=version)))
-        if self.labels.restart:
-            keyboard.row(Button(tr(self.labels.restart), self.start_action()))
-        self._way_out(keyboard, asking, name)
-        return Screen(self._head(asking, name, reason) + self.confirm.summary(asking),
-                      keyboard.build())
-
     # ---- the engine --------------------------------------------------------------------
 
     def _owner(self, turn: Turn[R]) -> Owner:
@@ -284,12 +160,28 @@ class Wizard(Generic[R]):
     async def ask(self, turn: Turn[R], draft: Draft, reason: str = "") -> None:
         """Show the question of the draft's step (the first one if the step is unknown)."""
         name = draft.step if draft.step in self.active(turn.rules) else self.active(turn.rules)[0]
-        asking = turn.asking(draft.data)
         await turn.dialog.enter(name)
-        if name == self.confirm.name:
-            await turn.dialog.show(self.summary_screen(asking, draft.version, reason))
+        if name != self.confirm.name:
+            await turn.dialog.show(self.question_screen(turn.asking(draft.data), name, reason))
+            return
+        notice = self.confirm.notice
+        if notice is not None and not (draft.data or {}).get(notice.seen):
+            found = await notice.check(turn, draft)
+            await turn.session.commit()  # what it remembered is stored before any press
+            if found is not None:
+                await turn.dialog.show(self.notice_screen(turn.asking(draft.data), *found,
+                                                          reason=reason))
+                return
+        await turn.dialog.show(self.summary_screen(turn.asking(draft.data), draft.version,
+                                                   reason))
+
+    async def resume(self, turn: Turn[R]) -> None:
+        """The question the person's draft is at; a fresh start when there is none."""
+        draft = await drafts.get(turn.session, self._owner(turn), self.kind)
+        if draft is None:
+            await self.start(turn)
         else:
-            await turn.dialog.show(self.question_screen(asking, name, reason))
+            await self.ask(turn, draft)
 
     async def start(self, turn: Turn[R]) -> None:
         """A fresh draft at the first step (replacing an earlier one), then its question."""
@@ -311,10 +203,27 @@ class Wizard(Generic[R]):
         if step is None:  # at the summary
             await self._again(turn, self.labels.use_buttons)
             return
+        if step.collect is not None:
+            await self._collect(turn, step, answer)
+            return
         if step.options is not None:
             await self._again(turn, step.typed_reason or self.labels.use_buttons)
             return
         await self._store(turn, step, answer)
+
+    async def _collect(self, turn: Turn[R], step: Step[R], answer: Answer) -> None:
+        """One more answer to a collecting step: its notice with the step's buttons."""
+        assert step.collect is not None
+        try:
+            notice = await step.collect(turn, answer)
+        except InvalidInput as err:
+            await self._again(turn, err.message_key, **err.params)
+            return
+        await turn.session.commit()
+        if notice:
+            draft = await self.draft(turn)
+            await turn.dialog.show(Screen(notice, self._step_keyboard(turn.asking(draft.data),
+                                                                      step.name)))
 
     async def pick(self, turn: Turn[R], name: str, option: int) -> None:
         step = self._by_name.get(name)
@@ -331,28 +240,74 @@ class Wizard(Generic[R]):
 
     async def _store(self, turn: Turn[R], step: Step[R], answer: Answer) -> None:
         try:
+            if step.parse is None:
+                raise InvalidInput(self.labels.use_buttons)
             value = step.parse(turn.rules, answer)
         except InvalidInput as err:
             await self._again(turn, err.message_key, **err.params)
             return
+        if step.check is not None and step.check.needed(turn.rules, value):
+            # Kept aside until the person says yes; the step stays where it is.
+            await self._move(turn, step.name, **{_pending(step.name): value})
+            await turn.dialog.enter(step.name)
+            await turn.dialog.show(self.check_screen(turn.asking(), step.name))
+            return
         await self._save(turn, step, value)
 
-    async def _save(self, turn: Turn[R], step: Step[R], value: Any) -> None:
-        """Store the value (None removes it) and move the draft to the next step."""
-        draft = await drafts.update(turn.session, self._owner(turn), self.kind,
-                                    self.after(step.name, turn.rules),
-                                    missing=self.labels.stale, **{step.name: value})
+    async def _move(self, turn: Turn[R], to: str, **values: Any) -> Draft:
+        """Store `values` (None removes a key), put the draft at step `to`, commit."""
+        draft = await drafts.update(turn.session, self._owner(turn), self.kind, to,
+                                    missing=self.labels.stale, **values)
         await turn.session.commit()
-        await self.ask(turn, draft)
+        return draft
+
+    async def _save(self, turn: Turn[R], step: Step[R], value: Any, to: str = "") -> None:
+        """Store the value (None removes it), move the draft on (or `to` a step), ask."""
+        values = dict(step.values(value))
+        if step.check is not None:
+            values[_pending(step.name)] = None
+        await self.ask(turn, await self._move(turn, to or self.after(step.name, turn.rules),
+                                              **values))
+
+    async def keep(self, turn: Turn[R], name: str) -> None:
+        """Go on with the value as it is: a step's keep button, or past the notice."""
+        notice = self.confirm.notice
+        if name == self.confirm.name and notice is not None:
+            await self.ask(turn, await self._move(turn, name, **{notice.seen: True}))
+            return
+        step = self._by_name.get(name)
+        if step is None or not step.keep_label(turn.asking((await self.draft(turn)).data)):
+            raise NotFound(self.labels.stale)
+        await self.ask(turn, await self._move(turn, self.after(name, turn.rules)))
+
+    async def clear(self, turn: Turn[R], name: str) -> None:
+        step = self._by_name.get(name)
+        if step is None or not step.clear:
+            raise NotFound(self.labels.stale)
+        await self._save(turn, step, None, to=name)
+
+    async def confirm_pending(self, turn: Turn[R], name: str) -> None:
+        """Yes to a checked value: keep it and go on (or ask again if it is gone)."""
+        step = self._by_name.get(name)
+        if step is None or step.check is None:
+            raise NotFound(self.labels.stale)
+        value = ((await self.draft(turn)).data or {}).get(_pending(name))
+        if value is None:
+            await self.again(turn, name)
+            return
+        await self._save(turn, step, value)
+
+    async def again(self, turn: Turn[R], name: str) -> None:
+        """The step's question again (a checked value the person did not want)."""
+        if self._by_name.get(name) is None:
+            raise NotFound(self.labels.stale)
+        await self.ask(turn, await self._move(turn, name))
 
     async def back(self, turn: Turn[R], name: str) -> None:
         previous = self.before(name, turn.rules) if name in self.active(turn.rules) else None
         if previous is None:
             raise NotFound(self.labels.stale)
-        draft = await drafts.update(turn.session, self._owner(turn), self.kind, previous,
-                                    missing=self.labels.stale)
-        await turn.session.commit()
-        await self.ask(turn, draft)
+        await self.ask(turn, await self._move(turn, previous))
 
     async def cancel(self, turn: Turn[R]) -> None:
         """Cancel drops the draft: nothing half-written is kept."""
