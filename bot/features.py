@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from handlers import (
-    appeals_feature,
+    appeals,
     broadcasts_feature,
     core_feature,
     petitions_feature,
@@ -37,7 +37,7 @@ FEATURES: tuple[Feature, ...] = (
     core_feature.feature,
     profile_feature.feature,
     staff_feature.feature,
-    appeals_feature.feature,
+    appeals.feature,
     petitions_feature.feature,
     broadcasts_feature.feature,
     subscriptions_feature.feature,

@@ -107,6 +107,7 @@ if TYPE_CHECKING:
     from services.appeals.supporters import is_supporter, supporters_count
     from services.appeals.validation import (
         FileInfo,
+        parse_date,
         require_author,
         validate_address,
         validate_category,
@@ -137,7 +138,7 @@ __all__ = [
     "due_soon", "export_csv", "extend", "extension_deadline", "find_by_number",
     "followup_callback", "followup_reply", "followup_task", "format_number", "get",
     "get_draft", "history", "is_open", "is_supporter", "latest_deadline", "mark_simple",
-    "may_comment", "merge", "my_appeals", "offer_duplicates", "parse_bbox",
+    "may_comment", "merge", "my_appeals", "offer_duplicates", "parse_bbox", "parse_date",
     "possible_duplicates", "queue", "queue_summary", "rate", "register",
     "register_from_petition", "require_author", "return_appeal", "send_digest", "set_status",
     "source_petition", "start_draft", "stats", "status_label", "submit_draft",

@@ -5,7 +5,9 @@ Art. 5 (name, address, essence) and Art. 8 (anonymous appeals are not considered
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from services.appeals.models import AppealType, AttachmentKind
 from services.appeals.rules import AppealRules
@@ -78,6 +80,15 @@ def validate_location(latitude: float, longitude: float) -> tuple[float, float]:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise InvalidInput("appeals.error.location_invalid")
     return latitude, longitude
+
+
+def parse_date(raw: str | None) -> date:
+    """A date a moderator typed: `DD.MM.YYYY` (as shown everywhere) or ISO `YYYY-MM-DD`."""
+    value = (raw or "").strip()
+    for fmt in ("%d.%m.%Y", "%Y-%m-%d"):
+        with contextlib.suppress(ValueError):
+            return datetime.strptime(value, fmt).date()
+    raise InvalidInput("appeals.admin.bad_date")
 
 
 @dataclass(frozen=True, slots=True)
