@@ -8,7 +8,7 @@ registered before "Submit". Art. 8: the profile (name, address) comes first.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiogram import F, Router
@@ -51,7 +51,7 @@ class AppealForm(StatesGroup):
 Ask = Asking[AppealRules]
 
 
-def _changes_what_it_says(key: str) -> Any:
+def _changes_what_it_says(key: str) -> Callable[[Any], Mapping[str, Any]]:
     """A step whose new value may have new duplicates: they are offered again."""
     return lambda value: {key: value, DUPLICATES_SEEN: None}
 
