@@ -76,7 +76,7 @@ def _summary(a: Asking[BasketRules]) -> str:
 basket = Wizard(
     name="basket", kind=DraftKind.EVENT, rules=BasketRules,
     steps=(Step("note", lambda a: "note?", parse=lambda r, a: a.text or "",
-                store=lambda value: {"note": value, "seen": None},
+                fields=lambda value: {"note": value, "seen": None},
                 keep=lambda a: "toy.keep" if a.data.get("note") else ""),
            Step("items", lambda a: "items?", collect=_add_item, clear="toy.clear",
                 keep=lambda a: "toy.done" if a.data.get("items") else "toy.none"),

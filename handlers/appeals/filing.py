@@ -69,10 +69,10 @@ def _parse_text(rules: AppealRules, answer: Answer) -> str:
 
 
 def _file_of(answer: Answer) -> appeals.FileInfo:
-    kinds = {k.value: k for k in AttachmentKind}
-    if answer.file_id is None or answer.file_kind not in kinds:
+    if answer.file_id is None or answer.file_kind is None:
         raise InvalidInput("appeals.files.expected")
-    return appeals.FileInfo(answer.file_id, kinds[answer.file_kind], answer.mime, answer.size)
+    return appeals.FileInfo(answer.file_id, AttachmentKind(answer.file_kind.value), answer.mime,
+                            answer.size)
 
 
 async def _add_file(turn: Turn[AppealRules], answer: Answer) -> str | None:
@@ -149,16 +149,16 @@ wizard: Wizard[AppealRules] = Wizard(
              option_label=appeals.type_label),
         Step("category", lambda a: screens.ask_category(a.tr), parse=_parse_category,
              options=lambda rules: rules.categories, option_label=appeals.category_label,
-             width=2, store=_changes_what_it_says("category")),
+             width=2, fields=_changes_what_it_says("category")),
         Step("text", lambda a: screens.ask_text(a.tr, a.rules, a.data), parse=_parse_text,
-             store=_changes_what_it_says("text"),
+             fields=_changes_what_it_says("text"),
              keep=lambda a: "appeals.keep_text" if a.data.get("text") else ""),
         Step("files", lambda a: screens.ask_files(a.tr, a.rules, a.data), collect=_add_file,
              keep=lambda a: "appeals.files.next" if a.data.get("files")
              else "appeals.files.skip",
              clear="appeals.files.clear"),
         Step("location", lambda a: screens.ask_location(a.tr), parse=_parse_place,
-             skip="appeals.location.skip", store=_store_place,
+             skip="appeals.location.skip", fields=_store_place,
              check=Check(_outside, question="appeals.location.outside",
                          yes="appeals.location.use_anyway", again="appeals.location.another")),
         Step("public", lambda a: screens.ask_public(a.tr), parse=_parse_public,

@@ -27,7 +27,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers.kit.dialogs import register_dialog
-from handlers.kit.screen import Screen
+from handlers.kit.screen import MediaKind, Screen
 from handlers.kit.show import show
 from handlers.kit.wizard import Answer, Turn, Wizard
 from handlers.kit.wizard_callbacks import WizardAction, WizardCB
@@ -63,12 +63,12 @@ def answer_of(message: Message) -> Answer:
     answer = Answer(text=message.text, location=location, album=message.media_group_id)
     if message.photo:  # the largest size; Telegram sends photos as JPEG
         photo = message.photo[-1]
-        return replace(answer, file_id=photo.file_id, file_kind="photo", mime="image/jpeg",
-                       size=photo.file_size)
+        return replace(answer, file_id=photo.file_id, file_kind=MediaKind.PHOTO,
+                       mime="image/jpeg", size=photo.file_size)
     if message.document:
         doc = message.document
-        return replace(answer, file_id=doc.file_id, file_kind="document", mime=doc.mime_type,
-                       size=doc.file_size)
+        return replace(answer, file_id=doc.file_id, file_kind=MediaKind.DOCUMENT,
+                       mime=doc.mime_type, size=doc.file_size)
     return answer
 
 

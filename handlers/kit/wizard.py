@@ -53,7 +53,7 @@ Converting the other dialogs (step 2 of the refactor):
   topics + "everyone"), district (typed, `skip` = all districts), then the summary, whose
   extra buttons (schedule, urgent) are the feature's own callbacks next to the wizard's.
 - Appeal filing (handlers/appeals/filing.py) is on it, with what it grew (wizard_steps.py):
-  `collect`, `keep`, `clear`, `check`, `store`, `Confirm.notice` and `Wizard.leave`.
+  `collect`, `keep`, `clear`, `check`, `fields`, `Confirm.notice` and `Wizard.leave`.
 - Poll creation (later): question, options (collected like files), closing date, summary.
 """
 

@@ -9,7 +9,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.kit.screen import Rows, Screen
+from handlers.kit.screen import MediaKind, Rows, Screen
 from services.i18n import Texts
 from services.models import Draft, Resident
 
@@ -18,13 +18,13 @@ R = TypeVar("R")
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What the person sent at a step: text, or a picked option's value; a file (with its
-    kind "photo" / "document", type, size and album if the channel says), or a point."""
+    """What the person sent at a step: text, or a picked option's value; a file (its kind,
+    and its type, size and album when the channel says), or a point."""
 
     text: str | None = None
     file_id: str | None = None
     location: tuple[float, float] | None = None
-    file_kind: str | None = None
+    file_kind: MediaKind | None = None  # what `file_id` is
     mime: str | None = None
     size: int | None = None
     album: str | None = None
@@ -92,7 +92,8 @@ class Step(Generic[R]):
     `typed_reason`); `skip` names a button that leaves the value out; `when` says under which
     rules the step is asked at all.
 
-    Optional: `store` maps a value (None when skipped) to the draft keys it is kept under;
+    Optional: `fields(value)` spreads a value (None when skipped) over these draft keys (by
+    default it is stored under the step's name);
     `keep(asking)` names a button going on with the value as it is ("" = none now); a
     `collect` step gathers answers, each stored by `collect(turn, answer)`, which returns
     the notice shown with the step's buttons (None: nothing) or raises InvalidInput, until
@@ -107,7 +108,7 @@ class Step(Generic[R]):
     typed_reason: str = ""
     when: Callable[[R], bool] = _always
     width: int = 1
-    store: Callable[[Any], Mapping[str, Any]] | None = None
+    fields: Callable[[Any], Mapping[str, Any]] | None = None
     keep: Callable[[Asking[R]], str] | None = None
     collect: Callable[[Turn[R], Answer], Awaitable[str | None]] | None = None
     clear: str = ""
@@ -115,7 +116,7 @@ class Step(Generic[R]):
 
     def values(self, value: Any) -> Mapping[str, Any]:
         """The draft keys a value (None: none) is kept under."""
-        return self.store(value) if self.store is not None else {self.name: value}
+        return self.fields(value) if self.fields is not None else {self.name: value}
 
     def keep_label(self, asking: Asking[R]) -> str:
         return self.keep(asking) if self.keep is not None else ""
@@ -125,7 +126,7 @@ class Step(Generic[R]):
 class Notice(Generic[R]):
     """Shown once in place of the summary while `check(turn, draft)` finds something to say
     (possible duplicates): its text and the feature's own button rows, then a `go_on` button
-    that marks it seen under the draft key `seen` (a step's `store` may reset that key)."""
+    that marks it seen under the draft key `seen` (a step's `fields` may reset that key)."""
 
     seen: str
     check: Callable[[Turn[R], Draft], Awaitable[tuple[str, Rows] | None]]
