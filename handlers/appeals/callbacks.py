@@ -16,7 +16,7 @@ from handlers.kit.screen import Action
 from handlers.kit.wizard_callbacks import WizardAction, WizardCB
 from handlers.menu import MenuCB
 from handlers.petitions import PetCB
-from services import appeals
+from services.appeals.followup import FOLLOWUP_PREFIX
 
 # The filing dialog (handlers/appeals/filing.py) is the wizard of this name.
 FILING_WIZARD = "appeal"
@@ -45,7 +45,7 @@ class SupportCB(CallbackData, prefix="apsp"):
     appeal_id: RowId
 
 
-class FollowupCB(CallbackData, prefix=appeals.FOLLOWUP_PREFIX):
+class FollowupCB(CallbackData, prefix=FOLLOWUP_PREFIX):
     """Packed as services.appeals.followup_callback does (outbox buttons carry it)."""
 
     appeal_id: RowId
