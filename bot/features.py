@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from handlers import (
-    appeals_feature,
+    appeals,
     broadcasts,
     core,
     events,
@@ -37,7 +37,7 @@ FEATURES: tuple[Feature, ...] = (
     core.feature,
     profile.feature,
     staff.feature,
-    appeals_feature.feature,
+    appeals.feature,
     petitions.feature,
     broadcasts.feature,
     events.feature,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from handlers.appeals import AppealCB, FollowupCB
+from handlers.appeals.callbacks import FollowupCB, MyCardCB, SupportCB
 from services import appeals, jobs, timeutil
 from services.db import utcnow
 from services.models import Resident, Role
@@ -637,8 +637,8 @@ async def test_support_needs_the_duplicate_offer(bot_app):
         assert appeal is not None
     intruder = bot_app.resident(335)
     await intruder.onboard(street="вул. Миру", building="3")
-    support = AppealCB(action="support", id=appeal.id).pack()
-    card = AppealCB(action="card", id=appeal.id).pack()
+    support = SupportCB(appeal_id=appeal.id).pack()
+    card = MyCardCB(appeal_id=appeal.id).pack()
 
     async def refused(data: str) -> None:
         shown_before = [(s.text, s.reply_markup) for s in intruder.fake.to_chat(335)]

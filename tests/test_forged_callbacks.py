@@ -16,8 +16,16 @@ from aiogram.filters.callback_data import CallbackData
 from sqlalchemy import func, select
 
 import handlers
-from handlers.appeals import AppealCB, FollowupCB, RateCB
-from handlers.appeals_admin import StaffAppealCB
+from handlers.appeals.actions import StaffAction
+from handlers.appeals.callbacks import (
+    FollowupCB,
+    MyCardCB,
+    RateCB,
+    StaffAppealCB,
+    StaffCardCB,
+    StaffDeptCB,
+    SupportCB,
+)
 from handlers.broadcasts import BroadcastCB
 from handlers.events import EventAdminCB, EventCB
 from handlers.petitions import PetCB
@@ -51,8 +59,8 @@ BROADCAST_NOT_FOUND = "Оголошення не знайдено."
 STALE = "Ця кнопка вже не діє"
 
 # Every CallbackData class of handlers/ that carries an id, and the test that forges it.
-COVERED = {AppealCB, FollowupCB, RateCB, StaffAppealCB, PetCB, PetAdmCB, EventAdminCB, BroadcastCB,
-           EventCB}
+COVERED = {SupportCB, MyCardCB, FollowupCB, RateCB, StaffCardCB, StaffAppealCB, StaffDeptCB,
+           PetCB, PetAdmCB, EventAdminCB, BroadcastCB, EventCB}
 
 
 def press_cb(action: str, id: int, value: str = "") -> CallbackData:
@@ -61,6 +69,15 @@ def press_cb(action: str, id: int, value: str = "") -> CallbackData:
     if action.startswith("bc_"):
         return BroadcastCB(action=action[3:], id=id)
     return EventAdminCB(action=action[3:], id=id, field=value or None)
+
+
+def _staff(action: str, appeal_id: int) -> CallbackData:
+    """The moderators' button of `action` on an appeal (assigning: to the first department)."""
+    if action == "card":
+        return StaffCardCB(appeal_id=appeal_id)
+    if action == "dept":
+        return StaffDeptCB(appeal_id=appeal_id, department=0)
+    return StaffAppealCB(action=StaffAction(action), appeal_id=appeal_id)
 
 
 def test_every_callback_with_an_id_is_covered():
@@ -159,9 +176,9 @@ async def test_forged_ids_from_a_resident_change_and_show_nothing(bot_app):
 
     appeal, answered = ids["appeal"], ids["answered"]
     for forged in (
-        AppealCB(action="support", id=appeal), AppealCB(action="card", id=appeal),
-        AppealCB(action="card", id=answered), AppealCB(action="card", id=MISSING),
-        AppealCB(action="support", id=MISSING),
+        SupportCB(appeal_id=appeal), MyCardCB(appeal_id=appeal),
+        MyCardCB(appeal_id=answered), MyCardCB(appeal_id=MISSING),
+        SupportCB(appeal_id=MISSING),
         FollowupCB(appeal_id=answered, answer="yes"), FollowupCB(appeal_id=answered, answer="no"),
         FollowupCB(appeal_id=MISSING, answer="yes"),
         RateCB(appeal_id=answered, score=1), RateCB(appeal_id=MISSING, score=5),
@@ -175,8 +192,7 @@ async def test_forged_ids_from_a_resident_change_and_show_nothing(bot_app):
     # Staff buttons do not exist for a resident: the same answer as any stale button.
     for action in ("card", "assign", "dept", "take", "progress", "close", "simple", "files",
                    "extend", "extend_max", "return", "answer", "answer_send", "merge"):
-        await _refused(intruder, StaffAppealCB(action=action, id=appeal, value="roads").pack(),
-                       STALE)
+        await _refused(intruder, _staff(action, appeal).pack(), STALE)
     for action in ("view", "approve", "reject", "reason", "reject_go", "edit_title", "consider",
                    "answer", "kind", "export"):
         await _refused(intruder, PetAdmCB(action=action, id=ids["draft"], value="other").pack(),
@@ -203,8 +219,7 @@ async def test_staff_of_the_wrong_role_cannot_use_each_others_buttons(bot_app):
     moderator, press = bot_app.resident(MODERATOR, "Мод"), bot_app.resident(PRESS, "Прес")
     before = await _state(bot_app)
     for action in ("card", "dept", "take", "close", "answer", "extend", "files"):
-        await _refused(press, StaffAppealCB(action=action, id=ids["appeal"],
-                                            value="roads").pack(), STALE)
+        await _refused(press, _staff(action, ids["appeal"]).pack(), STALE)
     for action in ("view", "approve", "reject_go", "consider", "export"):
         await _refused(press, PetAdmCB(action=action, id=ids["draft"], value="other").pack(),
                        STALE)
@@ -212,7 +227,7 @@ async def test_staff_of_the_wrong_role_cannot_use_each_others_buttons(bot_app):
                         ("bc_refresh", ids["broadcast"]), ("bc_cancel", ids["broadcast"])):
         await _refused(moderator, press_cb(action, id=id_).pack(), STALE)
     # Staff are not residents: the residents' own buttons do not open anyone's appeal either.
-    for forged in (AppealCB(action="card", id=ids["appeal"]),
+    for forged in (MyCardCB(appeal_id=ids["appeal"]),
                    FollowupCB(appeal_id=ids["answered"], answer="yes"),
                    RateCB(appeal_id=ids["answered"], score=5)):
         await _refused(moderator, forged.pack(), APPEAL_NOT_FOUND)
@@ -234,8 +249,7 @@ async def test_ids_that_do_not_exist_are_not_found_for_the_right_staff(bot_app):
     before = await _state(bot_app)
     for action in ("card", "assign", "dept", "take", "progress", "close", "simple", "files",
                    "extend", "extend_max", "return", "answer", "merge"):
-        await _refused(moderator, StaffAppealCB(action=action, id=MISSING, value="roads").pack(),
-                       APPEAL_NOT_FOUND)
+        await _refused(moderator, _staff(action, MISSING).pack(), APPEAL_NOT_FOUND)
     for action in ("view", "approve", "reject", "reason", "reject_go", "edit_title",
                    "edit_text", "consider", "answer", "kind", "export"):
         value = {"reason": "duplicate", "reject_go": "duplicate", "kind": "supported"}.get(

@@ -16,7 +16,7 @@ after it has sent them to complete the profile (onboarding then calls `resume`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from aiogram import F, Router
@@ -60,13 +60,19 @@ class AiogramDialog:
 
 
 def answer_of(message: Message) -> Answer:
-    photo = message.photo[-1].file_id if message.photo else None
-    document = message.document.file_id if message.document else None
     location = (message.location.latitude, message.location.longitude) \
         if message.location else None
-    kind = MediaKind.PHOTO if photo else MediaKind.DOCUMENT if document else None
-    return Answer(text=message.text, file_id=photo or document, location=location,
-                  caption=message.caption, file_kind=kind)
+    answer = Answer(text=message.text, location=location, album=message.media_group_id,
+                    caption=message.caption)
+    if message.photo:  # the largest size; Telegram sends photos as JPEG
+        photo = message.photo[-1]
+        return replace(answer, file_id=photo.file_id, file_kind=MediaKind.PHOTO,
+                       mime="image/jpeg", size=photo.file_size)
+    if message.document:
+        doc = message.document
+        return replace(answer, file_id=doc.file_id, file_kind=MediaKind.DOCUMENT,
+                       mime=doc.mime_type, size=doc.file_size)
+    return answer
 
 
 class WizardRouter(Generic[R]):
@@ -120,12 +126,13 @@ class WizardRouter(Generic[R]):
             return
         if action is WizardAction.PICK:
             await wizard.pick(turn, step, callback_data.option)
-        elif action is WizardAction.SKIP:
-            await wizard.skip(turn, step)
-        elif action is WizardAction.BACK:
-            await wizard.back(turn, step)
-        else:
+        elif action is WizardAction.SUBMIT:
             await wizard.submit(turn, callback_data.version or None)
+        else:
+            await {WizardAction.SKIP: wizard.skip, WizardAction.BACK: wizard.back,
+                   WizardAction.KEEP: wizard.keep, WizardAction.CLEAR: wizard.clear,
+                   WizardAction.CONFIRM: wizard.confirm_pending,
+                   WizardAction.AGAIN: wizard.again}[action](turn, step)
 
     async def start(self, event: Event, data: dict[str, Any]) -> None:
         """Start (or start again) once the person may: the gate first, if any."""

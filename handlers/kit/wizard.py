@@ -37,7 +37,9 @@ whose router the feature includes). What the mechanism does for every dialog:
   gate stores where to come back, and the feature registers `WizardRouter.resume` with
   `on_resume("petition_new")`, so the person lands on the first question after onboarding.
 
-The petition-filing dialog (handlers/petitions/filing.py) is the first one on it.
+The petition-filing dialog (handlers/petitions/filing.py) was the first one on it. The
+declarations (Step, Confirm, Labels, Answer, Turn...) live in handlers/kit/wizard_steps.py,
+the screens of the steps in handlers/kit/wizard_screens.py.
 
 Grown for the press dialogs (handlers/events/creating.py, handlers/broadcasts/composing.py):
 `joiner` puts the question on the progress line ("Step 2 of 5: the title"); a step's `fields`
@@ -47,14 +49,8 @@ which adds computed values to the summary) back to a step; `submit_label` and `b
 dress the summary; `asides` are questions off the numbered flow that a feature's button
 opens (`wizard.open`) and that lead back to the summary.
 
-Converting the other dialogs (step 2 of the refactor):
-
-- Appeal filing (handlers/appeals.py): type and category (options, `width=2`), text, files,
-  location (the `Answer` carries it), public, summary; set `labels.back` (its first step's
-  back leads to the section). What the mechanism grows then: a step collecting several
-  answers before moving on (files: asked again until its "done" button), a button keeping
-  the value given earlier (text: "keep"), a follow-up question inside a step (a point outside
-  the city: "use it anyway?"), and a check before the summary (duplicates offered once).
+Grown for appeal filing (handlers/appeals/filing.py): `collect`, `keep`, `clear`, `check`,
+`Confirm.notice` and `Wizard.leave`.
 - Poll creation (later): question, options (collected like files), closing date, summary.
 """
 
@@ -62,23 +58,40 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic
+from typing import Any, TypeVar
 
-from handlers.kit.keyboard import Keyboard
-from handlers.kit.screen import Button, Screen
-from handlers.kit.wizard_callbacks import WizardAction, WizardCB
-from handlers.kit.wizard_steps import Answer, Asking, Confirm, Dialog, Labels, R, Step, Turn
+from handlers.kit.screen import Action, Screen
+from handlers.kit.wizard_screens import WizardScreens
+from handlers.kit.wizard_steps import (
+    Answer,
+    Asking,
+    Check,
+    Confirm,
+    Dialog,
+    Labels,
+    Notice,
+    Step,
+    Turn,
+)
 from services import drafts
 from services.drafts import DraftKind, Owner
 from services.errors import Conflict, InvalidInput, NotFound
 from services.i18n import Texts
 from services.models import Draft
 
-__all__ = ["Answer", "Asking", "Confirm", "Dialog", "Labels", "Step", "Turn", "Wizard"]
+__all__ = ["Answer", "Asking", "Check", "Confirm", "Dialog", "Labels", "Notice", "Step",
+           "Turn", "Wizard"]
+
+R = TypeVar("R")
+
+
+def _pending(name: str) -> str:
+    """The draft key of a step's value waiting for the person's word (`Step.check`)."""
+    return f"pending_{name}"
 
 
 @dataclass(frozen=True)
-class Wizard(Generic[R]):
+class Wizard(WizardScreens[R]):
     name: str
     kind: DraftKind
     rules: type[R]  # the settings section it runs under
@@ -91,6 +104,8 @@ class Wizard(Generic[R]):
     begin: Callable[[Turn[R]], Awaitable[Draft]] | None = None
     joiner: str = "\n"  # between the progress line and the question
     asides: tuple[Step[R], ...] = ()  # unnumbered questions leading back to the summary
+    # Where the first step's back button leads (the feature's section); None: no button.
+    leave: Action | None = None
     _by_name: dict[str, Step[R]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -132,60 +147,6 @@ class Wizard(Generic[R]):
         """The question step of that name (None for the summary)."""
         return self._by_name.get(name)
 
-    # ---- screens ---------------------------------------------------------------------------
-
-    def _action(self, action: WizardAction, step: str = "", option: int = 0,
-                version: int = 0) -> WizardCB:
-        return WizardCB(wizard=self.name, action=action, step=step, option=option,
-                        version=version)
-
-    def start_action(self) -> WizardCB:
-        return self._action(WizardAction.START)
-
-    def _head(self, asking: Asking[R], name: str, reason: str) -> str:
-        head = reason + "\n\n" if reason else ""
-        if name not in self.active(asking.rules):  # an aside: no number
-            return head
-        k, n = self.number(name, asking.rules)
-        return head + self.progress(asking.tr, k, n) + self.joiner
-
-    def _way_out(self, keyboard: Keyboard, asking: Asking[R], name: str) -> Keyboard:
-        tr = asking.tr
-        previous = self.before(name, asking.rules)
-        back = (Button(tr(self.labels.back), self._action(WizardAction.BACK, step=name))
-                if self.labels.back and previous is not None else None)
-        return keyboard.row(back, Button(tr(self.labels.cancel),
-                                         self._action(WizardAction.CANCEL)))
-
-    def question_screen(self, asking: Asking[R], name: str, reason: str = "") -> Screen:
-        step = self._by_name[name]
-        keyboard = Keyboard()
-        if step.options is not None:
-            keyboard.add(*(Button(step.option_label(asking.tr, value),
-                                  self._action(WizardAction.PICK, step=name, option=i))
-                           for i, value in enumerate(step.options(asking.rules))))
-            keyboard.adjust(step.width)
-        if step.skip:
-            keyboard.row(Button(asking.tr(step.skip), self._action(WizardAction.SKIP, step=name)))
-        self._way_out(keyboard, asking, name)
-        return Screen(self._head(asking, name, reason) + step.question(asking),
-                      keyboard.build())
-
-    def summary_screen(self, asking: Asking[R], version: int, reason: str = "") -> Screen:
-        tr, name = asking.tr, self.confirm.name
-        # The button carries the draft's version: what is filed is what this summary showed.
-        label = (self.confirm.submit_label(asking) if self.confirm.submit_label
-                 else tr(self.labels.submit))
-        keyboard = Keyboard().row(Button(label,
-                                         self._action(WizardAction.SUBMIT, version=version)))
-        if self.labels.restart:
-            keyboard.row(Button(tr(self.labels.restart), self.start_action()))
-        for row in self.confirm.buttons(asking) if self.confirm.buttons else ():
-            keyboard.row(*row)
-        self._way_out(keyboard, asking, name)
-        return Screen(self._head(asking, name, reason) + self.confirm.summary(asking),
-                      keyboard.build())
-
     # ---- the engine --------------------------------------------------------------------
 
     def _owner(self, turn: Turn[R]) -> Owner:
@@ -212,12 +173,27 @@ class Wizard(Generic[R]):
                     raise
                 await self._retry(turn, err)
                 return
-        asking = turn.asking(data)
         await turn.dialog.enter(name)
-        if name == self.confirm.name:
-            await turn.dialog.show(self.summary_screen(asking, draft.version, reason))
+        if name != self.confirm.name:
+            await turn.dialog.show(self.question_screen(turn.asking(draft.data), name, reason))
+            return
+        notice = self.confirm.notice
+        if notice is not None and not (draft.data or {}).get(notice.seen):
+            found = await notice.check(turn, draft)
+            await turn.session.commit()  # what it remembered is stored before any press
+            if found is not None:
+                await turn.dialog.show(self.notice_screen(turn.asking(draft.data), *found,
+                                                          reason=reason))
+                return
+        await turn.dialog.show(self.summary_screen(turn.asking(data), draft.version, reason))
+
+    async def resume(self, turn: Turn[R]) -> None:
+        """The question the person's draft is at; a fresh start when there is none."""
+        draft = await drafts.get(turn.session, self._owner(turn), self.kind)
+        if draft is None:
+            await self.start(turn)
         else:
-            await turn.dialog.show(self.question_screen(asking, name, reason))
+            await self.ask(turn, draft)
 
     async def _retry(self, turn: Turn[R], err: InvalidInput) -> None:
         """The reason, above the question of the step `confirm.retry` maps it to."""
@@ -257,10 +233,27 @@ class Wizard(Generic[R]):
         if step is None:  # at the summary
             await self._again(turn, self.labels.use_buttons)
             return
+        if step.collect is not None:
+            await self._collect(turn, step, answer)
+            return
         if step.options is not None:
             await self._again(turn, step.typed_reason or self.labels.use_buttons)
             return
         await self._store(turn, step, answer)
+
+    async def _collect(self, turn: Turn[R], step: Step[R], answer: Answer) -> None:
+        """One more answer to a collecting step: its notice with the step's buttons."""
+        assert step.collect is not None
+        try:
+            notice = await step.collect(turn, answer)
+        except InvalidInput as err:
+            await self._again(turn, err.message_key, **err.params)
+            return
+        await turn.session.commit()
+        if notice:
+            draft = await self.draft(turn)
+            await turn.dialog.show(Screen(notice, self._step_keyboard(turn.asking(draft.data),
+                                                                      step.name)))
 
     async def pick(self, turn: Turn[R], name: str, option: int) -> None:
         step = self._by_name.get(name)
@@ -277,31 +270,78 @@ class Wizard(Generic[R]):
 
     async def _store(self, turn: Turn[R], step: Step[R], answer: Answer) -> None:
         try:
+            if step.parse is None:
+                raise InvalidInput(self.labels.use_buttons)
             value = step.parse(turn.rules, answer)
         except InvalidInput as err:
             await self._again(turn, err.message_key, **err.params)
             return
+        if step.check is not None and step.check.needed(turn.rules, value):
+            # Kept aside until the person says yes; the step stays where it is.
+            await self._move(turn, step.name, **{_pending(step.name): value})
+            await turn.dialog.enter(step.name)
+            await turn.dialog.show(self.check_screen(turn.asking(), step.name))
+            return
         await self._save(turn, step, value)
 
-    async def _save(self, turn: Turn[R], step: Step[R], value: Any) -> None:
-        """Store the value (None removes it) and move the draft to the next step."""
-        draft = await drafts.update(turn.session, self._owner(turn), self.kind,
-                                    self.after(step.name, turn.rules),
-                                    missing=self.labels.stale, **step.values(value))
+    async def _move(self, turn: Turn[R], to: str, **values: Any) -> Draft:
+        """Store `values` (None removes a key), put the draft at step `to`, commit."""
+        draft = await drafts.update(turn.session, self._owner(turn), self.kind, to,
+                                    missing=self.labels.stale, **values)
         await turn.session.commit()
-        if self.confirm.at_last_answer and step.name == self.active(turn.rules)[-1]:
+        return draft
+
+    async def _save(self, turn: Turn[R], step: Step[R], value: Any, to: str = "") -> None:
+        """Store the value (None removes it), move the draft on (or `to` a step), ask."""
+        values = dict(step.values(value))
+        if step.check is not None:
+            values[_pending(step.name)] = None
+        draft = await self._move(turn, to or self.after(step.name, turn.rules), **values)
+        if (not to and self.confirm.at_last_answer
+                and step.name == self.active(turn.rules)[-1]):
             await self.submit(turn, draft.version)
             return
         await self.ask(turn, draft)
+
+    async def keep(self, turn: Turn[R], name: str) -> None:
+        """Go on with the value as it is: a step's keep button, or past the notice."""
+        notice = self.confirm.notice
+        if name == self.confirm.name and notice is not None:
+            await self.ask(turn, await self._move(turn, name, **{notice.seen: True}))
+            return
+        step = self._by_name.get(name)
+        if step is None or not step.keep_label(turn.asking((await self.draft(turn)).data)):
+            raise NotFound(self.labels.stale)
+        await self.ask(turn, await self._move(turn, self.after(name, turn.rules)))
+
+    async def clear(self, turn: Turn[R], name: str) -> None:
+        step = self._by_name.get(name)
+        if step is None or not step.clear:
+            raise NotFound(self.labels.stale)
+        await self._save(turn, step, None, to=name)
+
+    async def confirm_pending(self, turn: Turn[R], name: str) -> None:
+        """Yes to a checked value: keep it and go on (or ask again if it is gone)."""
+        step = self._by_name.get(name)
+        if step is None or step.check is None:
+            raise NotFound(self.labels.stale)
+        value = ((await self.draft(turn)).data or {}).get(_pending(name))
+        if value is None:
+            await self.again(turn, name)
+            return
+        await self._save(turn, step, value)
+
+    async def again(self, turn: Turn[R], name: str) -> None:
+        """The step's question again (a checked value the person did not want)."""
+        if self._by_name.get(name) is None:
+            raise NotFound(self.labels.stale)
+        await self.ask(turn, await self._move(turn, name))
 
     async def back(self, turn: Turn[R], name: str) -> None:
         previous = self.before(name, turn.rules) if name in self.active(turn.rules) else None
         if previous is None:
             raise NotFound(self.labels.stale)
-        draft = await drafts.update(turn.session, self._owner(turn), self.kind, previous,
-                                    missing=self.labels.stale)
-        await turn.session.commit()
-        await self.ask(turn, draft)
+        await self.ask(turn, await self._move(turn, previous))
 
     async def cancel(self, turn: Turn[R]) -> None:
         """Cancel drops the draft: nothing half-written is kept."""

@@ -16,6 +16,10 @@ class WizardAction(StrEnum):
     BACK = "back"  # to the step before
     CANCEL = "cancel"  # drop the draft
     SUBMIT = "submit"  # file what the summary showed (its draft version)
+    KEEP = "keep"  # go on with the step's value as it is (or past the summary's notice)
+    CLEAR = "clear"  # empty a collecting step's value and ask it again
+    CONFIRM = "confirm"  # yes to a value the step's check asked about
+    AGAIN = "again"  # the step's question again instead of the checked value
 
 
 class WizardCB(CallbackData, prefix="wz"):

@@ -1,6 +1,5 @@
-"""The pieces a wizard (handlers/kit/wizard.py) is declared with and works through: the
-answer sent at a step, what a screen builder sees, the channel's dialog, one update's turn,
-the steps, the summary and the wizard's own labels."""
+"""What a wizard is declared with (handlers/kit/wizard.py): steps, the summary, labels, and
+the values one update brings: the answer, who asks, the channel's dialog."""
 
 from __future__ import annotations
 
@@ -19,13 +18,17 @@ R = TypeVar("R")
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What the person sent at a step: text, or a picked option's value."""
+    """What the person sent at a step: text, or a picked option's value; a file (its kind,
+    and its type, size and album when the channel says), or a point."""
 
     text: str | None = None
     file_id: str | None = None
     location: tuple[float, float] | None = None
     caption: str | None = None
     file_kind: MediaKind | None = None  # what `file_id` is
+    mime: str | None = None
+    size: int | None = None
+    album: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,16 +74,35 @@ def _as_is(_tr: Texts, value: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Check(Generic[R]):
+    """A value that needs the person's word before it is kept (a point outside the city):
+    when `needed(rules, value)`, the `question` is asked with a `yes` button (keep it, go
+    on), an `again` button (the step's question again) and cancel; a new answer instead is
+    taken like any answer to the step."""
+
+    needed: Callable[[R, Any], bool]
+    question: str
+    yes: str
+    again: str
+
+
+@dataclass(frozen=True, slots=True)
 class Step(Generic[R]):
     """One question. `parse(rules, answer)` turns the answer into the value stored under the
     step's name, or raises InvalidInput. With `options`, the answers are buttons (typing gets
     `typed_reason`); `skip` names a button that leaves the value out; `when` says under which
-    rules the step is asked at all; `fields(value)` spreads the value over these draft keys
-    (by default it is stored under the step's name)."""
+    rules the step is asked at all.
+
+    Optional: `fields(value)` spreads a value (None when skipped) over these draft keys (by
+    default it is stored under the step's name);
+    `keep(asking)` names a button going on with the value as it is ("" = none now); a
+    `collect` step gathers answers, each stored by `collect(turn, answer)`, which returns
+    the notice shown with the step's buttons (None: nothing) or raises InvalidInput, until
+    keep or skip; `clear` names a button emptying its value; `check` asks before keeping."""
 
     name: str
     question: Callable[[Asking[R]], str]
-    parse: Callable[[R, Answer], Any]
+    parse: Callable[[R, Answer], Any] | None = None
     options: Callable[[R], Sequence[str]] | None = None
     option_label: Callable[[Texts, str], str] = _as_is
     skip: str = ""
@@ -88,19 +110,39 @@ class Step(Generic[R]):
     when: Callable[[R], bool] = _always
     width: int = 1
     fields: Callable[[Any], Mapping[str, Any]] | None = None
+    keep: Callable[[Asking[R]], str] | None = None
+    collect: Callable[[Turn[R], Answer], Awaitable[str | None]] | None = None
+    clear: str = ""
+    check: Check[R] | None = None
 
     def values(self, value: Any) -> Mapping[str, Any]:
+        """The draft keys a value (None: none) is kept under."""
         return self.fields(value) if self.fields is not None else {self.name: value}
+
+    def keep_label(self, asking: Asking[R]) -> str:
+        return self.keep(asking) if self.keep is not None else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice(Generic[R]):
+    """Shown once in place of the summary while `check(turn, draft)` finds something to say
+    (possible duplicates): its text and the feature's own button rows, then a `go_on` button
+    that marks it seen under the draft key `seen` (a step's `fields` may reset that key)."""
+
+    seen: str
+    check: Callable[[Turn[R], Draft], Awaitable[tuple[str, Rows] | None]]
+    go_on: str
 
 
 @dataclass(frozen=True, slots=True)
 class Confirm(Generic[R]):
     """The last step: a summary with the submit button. `submit(turn, version)` claims the
     draft and files it (raising Conflict as services.drafts.claim does); `done` is the screen
-    after a successful submission. With `at_last_answer` there is no summary: the last
-    step's answer files the draft. `prepare(turn, draft)` adds computed values to what the
-    summary sees; an InvalidInput it or `submit` raises is shown above the question of step
-    `retry[key]` (the draft moved there) or, unmapped, of the step the draft is at."""
+    after a successful submission; a `notice` may come before the summary. With
+    `at_last_answer` there is no summary: the last step's answer files the draft.
+    `prepare(turn, draft)` adds computed values to what the summary sees; an InvalidInput it
+    or `submit` raises is shown above the question of step `retry[key]` (the draft moved
+    there) or, unmapped, of the step the draft is at."""
 
     name: str
     summary: Callable[[Asking[R]], str]
@@ -111,6 +153,7 @@ class Confirm(Generic[R]):
     retry: Mapping[str, str] = field(default_factory=dict)
     submit_label: Callable[[Asking[R]], str] | None = None
     buttons: Callable[[Asking[R]], Rows] | None = None  # rows under the submit button
+    notice: Notice[R] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """All models, imported here so `Base.metadata` (and Alembic) sees every table."""
 
-from services.models.appeals import Appeal, AppealStatus, AppealType
+from services.appeals.models import Appeal, AppealStatus, AppealType
 from services.models.channels import ChannelAlias, InboundEvent, InboundStatus
 from services.models.core import (
     AppSecret,

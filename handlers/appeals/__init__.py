@@ -1,19 +1,25 @@
-"""The appeals feature's declaration: residents' appeals and the moderators' register."""
+"""The appeals feature: residents' appeals (Law No. 393/96) and the moderators' register.
+
+`filing` (the wizard), `resident` (section, own appeals, follow-up), `staff` and `reports`
+(moderators) build their routers in factories; `screens` / `screens_staff` are pure;
+`callbacks` holds the CallbackData families, `actions` what the screens put on buttons.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from handlers import appeals, appeals_admin
+from handlers.appeals import resident, staff
 from handlers.kit.feature import Command, Feature, MenuEntry, Periodic, Task
-from services import appeals as service
-from services.appeals import AppealRules
+from services.appeals.followup import FOLLOWUP_TASK
+from services.appeals.jobs import DIGEST_JOB, digest_job, followup_task
+from services.appeals.rules import AppealRules, parse_bbox
 from services.jobs import daily_at
 from services.models import Role
 
 
 def appeal_rules(values: Any) -> AppealRules:
-    """The feature's rules as plain values for the service."""
+    """The feature's rules as plain values for the service, built once from the Settings."""
     return AppealRules(
         categories=tuple(values.appeal_categories),
         departments=tuple(values.appeal_departments),
@@ -25,19 +31,19 @@ def appeal_rules(values: Any) -> AppealRules:
         max_days=values.appeal_max_days,
         followup_days=values.appeal_followup_days,
         due_soon_days=values.appeal_due_soon_days,
-        city_bbox=service.parse_bbox(values.city_bbox),
+        city_bbox=parse_bbox(values.city_bbox),
         address_max=values.address_max_length,
     )
 
 
 feature = Feature(
     name="appeals",
-    routers=lambda: (appeals.router, appeals_admin.router),
+    routers=lambda: (resident.router(), staff.router()),
     menu=MenuEntry("appeals", order=10),
     commands=(Command("appeals", staff=Role.MODERATOR, order=140),
               Command("appeals_export", staff=Role.MODERATOR, order=150),
               Command("stats", staff=Role.MODERATOR, order=160)),
-    jobs=(Task(service.FOLLOWUP_TASK, service.followup_task),
-          Periodic("appeals.digest", daily_at(9), service.digest_job)),
+    jobs=(Task(FOLLOWUP_TASK, followup_task),
+          Periodic(DIGEST_JOB, daily_at(9), digest_job)),
     settings=appeal_rules,
 )
