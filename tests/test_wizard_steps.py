@@ -16,11 +16,11 @@ from aiogram.types import Message
 
 from bot.app import build_bot, build_dispatcher
 from bot.features import FEATURES
+from handlers.core import MenuCB
 from handlers.kit.aiogram_wizard import WizardRouter
 from handlers.kit.feature import Feature
 from handlers.kit.screen import Screen
 from handlers.kit.wizard import Answer, Asking, Check, Confirm, Labels, Notice, Step, Turn, Wizard
-from handlers.menu import MenuCB
 from services import drafts
 from services.drafts import DraftKind, Owner
 from services.errors import InvalidInput

@@ -11,10 +11,10 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 
 from handlers.appeals.actions import FollowupAnswer, SectionAction, StaffAction
+from handlers.core import MenuCB
 from handlers.kit.ids import RowId, SmallNumber
 from handlers.kit.screen import Action
 from handlers.kit.wizard_callbacks import WizardAction, WizardCB
-from handlers.menu import MenuCB
 from handlers.petitions import PetCB
 from services.appeals.followup import FOLLOWUP_PREFIX
 

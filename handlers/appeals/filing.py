@@ -24,7 +24,7 @@ from handlers.kit.aiogram_wizard import Event, WizardRouter
 from handlers.kit.screen import Rows
 from handlers.kit.show import show
 from handlers.kit.wizard import Answer, Asking, Check, Confirm, Labels, Notice, Step, Turn, Wizard
-from handlers.onboarding import on_resume, require_profile
+from handlers.profile import on_resume, require_profile
 from services import appeals
 from services.appeals import Appeal, AppealDraft, AppealRules, AppealType, AttachmentKind
 from services.drafts import DraftKind

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.appeals import filing, screens
 from handlers.appeals.actions import FollowupAnswer, SectionAction
 from handlers.appeals.callbacks import RESIDENT, FollowupCB, MyCardCB, MyListCB, RateCB, SectionCB
+from handlers.core import MenuCB
 from handlers.kit.show import show
-from handlers.menu import MenuCB
 from services import appeals
 from services.appeals import AppealRules
 from services.errors import InvalidInput, NotFound
