@@ -1,0 +1,2 @@
+"""The channels the bot talks through, as adapters: base.py (what an outbox transport is),
+registry.py (which channels exist), and one package per channel (telegram/)."""
