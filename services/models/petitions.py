@@ -97,5 +97,6 @@ class Signature(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"))
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
-    channel: Mapped[str] = mapped_column(String(16), default="telegram")
+    # Always given: the channel the resident used (services.models.Channel).
+    channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
