@@ -157,13 +157,15 @@ async def test_telegram_turns_a_link_button_into_its_deep_link(fake_api, bot_app
     rid = await _resident(session, Channel.TELEGRAM, "4242")
     await outbox.notify_residents(
         session, [rid], lambda tr: "Petition 12 reached its threshold",
-        buttons=lambda tr: [[{"text": "Open", "link": "petition_12"}]])
+        buttons=lambda tr: [[{"text": "Open", "link": "petition_12"}],
+                            [{"text": "Chat", "link": "petition_99999999999999999999"}]])
     await session.commit()
     sender = TelegramSender(bot_app.bot, bot_app.sessionmaker, worker_id="t",
                             rate_per_second=100, per_chat_interval=0)
     assert await sender.drain() == 1
     [message] = fake_api.to_chat(4242)
     assert message.button("Open")["url"] == f"https://t.me/{BOT_USERNAME}?start=petition_12"
+    assert message.button("Chat")["url"] == f"https://t.me/{BOT_USERNAME}"  # no such row
 
 
 async def test_staff_are_told_on_every_channel_they_hold_the_role_on(session):

@@ -7,17 +7,12 @@ from __future__ import annotations
 
 from handlers.kit.ids import StartPayload, parse_start_payload
 
-__all__ = ["deep_link", "private_chat_url", "start_url"]
-
-
-def deep_link(username: str, payload: str) -> str:
-    """The link that opens the bot's private chat with `/start <payload>`."""
-    return f"https://t.me/{username}?start={payload}"
+__all__ = ["private_chat_url", "start_url"]
 
 
 def start_url(username: str, kind: str, row_id: int) -> str:
     """The link that opens the bot's private chat on one item (`t.me/<bot>?start=petition_12`)."""
-    return deep_link(username, str(StartPayload(kind, row_id)))
+    return f"https://t.me/{username}?start={StartPayload(kind, row_id)}"
 
 
 def private_chat_url(username: str, args: str | None = None) -> str:

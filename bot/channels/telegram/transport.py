@@ -23,7 +23,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Rejected, RetryLater, TransientError, Unreachable
-from bot.channels.telegram.links import deep_link
+from bot.channels.telegram.links import private_chat_url
 from bot.outbox.throttle import announce_retry_later
 from bot.outbox.worker import Sender
 from services.models import Channel, Priority
@@ -35,8 +35,9 @@ CAPTION_MAX = 1024
 
 
 def build_markup(buttons: list[list[dict[str, Any]]] | None,
-                 username: str = "") -> InlineKeyboardMarkup | None:
-    """Channel-neutral button rows → an inline keyboard (url, deep-link or callback buttons)."""
+                 bot_username: str | None = None) -> InlineKeyboardMarkup | None:
+    """Channel-neutral button rows → an inline keyboard (url, callback or deep-link buttons;
+    a deep link opens `bot_username`'s chat, and is left out without it)."""
     if not buttons:
         return None
     rows: list[list[InlineKeyboardButton]] = []
@@ -45,11 +46,11 @@ def build_markup(buttons: list[list[dict[str, Any]]] | None,
         for spec in row:
             if spec.get("url"):
                 line.append(InlineKeyboardButton(text=spec["text"], url=spec["url"]))
-            elif spec.get("link"):
-                line.append(InlineKeyboardButton(text=spec["text"],
-                                                 url=deep_link(username, spec["link"])))
             elif spec.get("callback"):
                 line.append(InlineKeyboardButton(text=spec["text"], callback_data=spec["callback"]))
+            elif spec.get("link") and bot_username:
+                line.append(InlineKeyboardButton(
+                    text=spec["text"], url=private_chat_url(bot_username, spec["link"])))
         if line:
             rows.append(line)
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
@@ -106,9 +107,10 @@ class TelegramTransport:
         if self._owns_bot:
             await self.bot.session.close()
 
-    async def _username_for(self, row: Claimed) -> str:
+    async def _username_for(self, row: Claimed) -> str | None:
+        """The bot's username (from the settings, or asked once) when a row has a deep link."""
         if not _has_links(row.buttons):
-            return ""
+            return None
         if self._username is None:
             self._username = (await self.bot.me()).username or ""
         return self._username
