@@ -32,7 +32,7 @@ from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 import services.models  # noqa: E402,F401
-from bot.delivery import TelegramSender  # noqa: E402
+from bot.channels.telegram.transport import TelegramSender  # noqa: E402
 from services import broadcasts  # noqa: E402
 from services.db import Base, make_engine, make_sessionmaker, utcnow  # noqa: E402
 from services.models import ChannelIdentity, Resident, Subscription, Topic  # noqa: E402

@@ -168,11 +168,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "admin":
         asyncio.run(admin(settings, args.action, args.telegram_id))
     elif args.command == "run":
-        from bot.app import run_polling
+        from bot.channels.telegram.polling import run_polling
 
         _serve(settings, run_polling)
     elif args.command == "web":
-        from bot.webhook import run_webhook
+        from bot.channels.telegram.webhook import run_webhook
 
         _serve(settings, run_webhook)
 

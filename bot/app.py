@@ -1,4 +1,5 @@
-"""Wiring: bot, storage, dispatcher with middlewares and routers, background services."""
+"""Wiring of one process: database, Redis, the Telegram bot, the dispatcher, the stop signals
+and background services (scheduler, outbox senders). The channels run it (bot/channels/)."""
 
 from __future__ import annotations
 
@@ -12,47 +13,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.commands import command_menus, set_bot_profile, set_resident_commands, set_staff_commands
+from bot.channels.telegram.client import build_bot, on_startup
 from bot.config import Settings
 from bot.dispatcher import build_dispatcher, build_storage
 from bot.features import FEATURES, job_registry
-from bot.limits import WithinTelegramLimits
 from bot.scheduler import Ticker, build_scheduler, worker_name
 from bot.updates import SkippingDispatcher
-from services import outbox, roles
+from services import outbox
 from services.db import make_engine, make_sessionmaker
-from services.i18n import Translator, get_translator
-from services.models import Channel
 
+# build_bot and on_startup are the Telegram channel's, kept importable here for the tests.
 __all__ = ["Runtime", "build_bot", "build_dispatcher", "build_storage", "connect_redis",
-           "on_startup", "run_polling", "runtime", "start_background"]
+           "on_startup", "runtime", "start_background"]
 
 log = logging.getLogger(__name__)
 # How long a stop waits for the updates being handled before closing connections.
 SHUTDOWN_GRACE_SECONDS = 20.0
-
-
-def build_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot:
-    if session is None:
-        session = AiohttpSession()
-        if settings.telegram_api_base:
-            session.api = TelegramAPIServer.from_base(settings.telegram_api_base)
-    if settings.bot_token is None:
-        raise ValueError("BOT_TOKEN is needed to talk to Telegram")
-    # Nothing the bot sends may exceed Telegram's length limits (refused with 400 otherwise).
-    session.middleware(WithinTelegramLimits())
-    return Bot(
-        token=settings.bot_token.get_secret_value(),
-        session=session,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML,
-                                     link_preview_is_disabled=True),
-    )
 
 
 def connect_redis(url: str | None) -> Any | None:
@@ -61,24 +39,6 @@ def connect_redis(url: str | None) -> Any | None:
     from redis.asyncio import Redis
 
     return Redis.from_url(url)
-
-
-async def on_startup(bot: Bot, settings: Settings, translator: Translator,
-                     sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    """Bootstrap admins become rows; the bot's description and command lists (residents,
-    staff) are published."""
-    async with sessionmaker() as session:
-        await roles.sync_bootstrap_admins(session, Channel.TELEGRAM,
-                                          [str(i) for i in settings.admin_ids])
-        staff = await roles.list_staff(session, Channel.TELEGRAM)
-        await session.commit()
-    menus = command_menus(FEATURES)
-    await set_resident_commands(bot, translator, menus, settings.default_language)
-    await set_bot_profile(bot, translator, settings.city_name, settings.default_language)
-    for member in staff:
-        if member.external_id.lstrip("-").isdigit():
-            await set_staff_commands(bot, translator, menus, int(member.external_id),
-                                     roles.expand(member.roles), settings.default_language)
 
 
 @dataclass
@@ -161,7 +121,8 @@ async def _finish_background(tasks: list[asyncio.Task[Any]]) -> None:
 
 
 async def start_background(rt: Runtime) -> None:
-    """The scheduler tick and the outbox sender, when enabled for this process."""
+    """The scheduler tick and one outbox sender per configured channel, when enabled for this
+    process."""
     # Everything loaded so far lives as long as the process: keep it out of the cyclic GC,
     # whose full passes otherwise stall the sender for ~0.1 s at a time.
     gc.collect()
@@ -172,31 +133,7 @@ async def start_background(rt: Runtime) -> None:
                                        job_registry(rt.dp["sections"]))
         rt.scheduler.start()
     if rt.settings.delivery_enabled:
-        from bot.delivery import start_delivery
+        from bot.outbox.run import start_delivery
 
-        rt.background.append(start_delivery(rt.bot, rt.sessionmaker, rt.settings, rt.stop,
-                                            worker_id=worker_name(), redis=rt.redis))
-
-
-async def run_polling(settings: Settings) -> None:
-    async with runtime(settings) as rt:
-        await rt.bot.delete_webhook(drop_pending_updates=False)
-        await on_startup(rt.bot, settings, get_translator(), rt.sessionmaker)
-        await start_background(rt)
-        if rt.stop.is_set():  # a signal during start-up
-            return
-        log.info("polling started")
-        polling = asyncio.create_task(rt.dp.start_polling(
-            rt.bot, handle_signals=False, close_bot_session=False,
-            tasks_concurrency_limit=settings.polling_concurrency))
-        stopping = asyncio.create_task(rt.stop.wait())
-        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        if not polling.done():
-            try:
-                await rt.dp.stop_polling()
-            except RuntimeError:  # stopped before polling had begun
-                polling.cancel()
-        with suppress(asyncio.CancelledError):
-            await polling
-        await rt.dp.wait_idle(within=SHUTDOWN_GRACE_SECONDS)
+        rt.background += start_delivery(rt.sessionmaker, rt.settings, rt.stop,
+                                        worker_id=worker_name(), redis=rt.redis)

@@ -10,7 +10,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.commands import CommandMenus, command_menus, set_staff_commands
+from bot.channels.telegram.commands import CommandMenus, command_menus, set_staff_commands
 from bot.config import Settings
 from bot.dialogs import DialogStateMiddleware
 from bot.features import FEATURES, build_sections, menu_entries

@@ -27,8 +27,8 @@ from aiogram.types import (
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.telegram.links import private_chat_url
 from bot.config import Settings
-from bot.ids import private_chat_url
 from services import residents, roles
 from services.accounts import Account
 from services.db import has_writes

@@ -23,6 +23,7 @@ from services import jobs
 from services.db import insert_ignoring_conflicts, is_postgres, utcnow
 from services.i18n import Texts, get_translator
 from services.models import (
+    Channel,
     ChannelIdentity,
     OutboxMessage,
     OutboxSender,
@@ -85,9 +86,19 @@ async def recipients_for(
     return [Recipient(*row) for row in rows]
 
 
-async def staff_recipients(session: AsyncSession, role: Role, channel: str = "telegram"
+async def staff_recipients(session: AsyncSession, role: Role, channel: str | None = None
                            ) -> list[Recipient]:
-    """Staff accounts holding `role` (admins included), in their own language if known."""
+    """Staff accounts holding `role` (admins included), in their own language if known; on
+    `channel` only, or on every channel they hold the role on (None)."""
+    channels = [channel] if channel is not None else [c.value for c in Channel]
+    result: list[Recipient] = []
+    for name in channels:
+        result += await _staff_recipients_on(session, role, name)
+    return result
+
+
+async def _staff_recipients_on(session: AsyncSession, role: Role, channel: str
+                               ) -> list[Recipient]:
     from services.roles import accounts_with_role
 
     accounts = await accounts_with_role(session, channel, role)

@@ -185,7 +185,7 @@ class BotApp:
 
     async def deliver(self) -> int:
         """Run the outbox sender until nothing is ready; returns how many were handled."""
-        from bot.delivery import TelegramSender
+        from bot.channels.telegram.transport import TelegramSender
 
         sender = TelegramSender(self.bot, self.sessionmaker, worker_id="test-sender",
                                 rate_per_second=1000, per_chat_interval=0)

@@ -191,6 +191,17 @@ def test_handlers_never_import_bot(modules):
     assert not bad
 
 
+def test_the_outbox_worker_loop_knows_no_messenger(modules):
+    """Written once: it reaches a channel only through the contract and the registry."""
+    allowed = {"bot.channels.base", "bot.channels.registry"}
+    outbox = _in(modules, "bot.outbox")
+    assert {"bot.outbox.worker", "bot.outbox.throttle"} <= {m.name for m in outbox}
+    bad = {m.name: found for m in outbox
+           if (found := [n for n in _imports_package(m, "aiogram", "bot")
+                         if n.startswith(("aiogram", "bot.channels")) and n not in allowed])}
+    assert not bad
+
+
 def test_no_import_circles(modules):
     assert import_circles(import_graph(modules)) == []
 

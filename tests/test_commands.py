@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command
 
-from bot.commands import command_menus
+from bot.channels.telegram.commands import command_menus
 from bot.features import FEATURES
 from services.i18n import LANGUAGES, catalog_keys
 
@@ -80,7 +80,7 @@ async def test_a_newcomer_sees_what_the_bot_is_before_pressing_start(bot_app_fac
 
 
 def test_the_profile_texts_fit_telegram_even_for_a_long_city_name():
-    from bot.commands import profile_texts
+    from bot.channels.telegram.commands import profile_texts
     from services.i18n import get_translator
 
     for language in LANGUAGES:

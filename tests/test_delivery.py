@@ -22,8 +22,8 @@ from aiogram.exceptions import TelegramRetryAfter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import delivery
-from bot.delivery import TelegramSender
+from bot.channels.telegram.transport import TelegramSender
+from bot.outbox import worker as delivery
 from services import outbox, residents
 from services.db import make_engine, make_sessionmaker, utcnow
 from services.models import ChannelIdentity, OutboxMessage, OutboxStatus, Priority, Resident

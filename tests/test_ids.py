@@ -12,7 +12,8 @@ from aiogram.filters.callback_data import CallbackData
 from annotated_types import Ge, Le
 
 import handlers
-from bot.ids import MAX_SMALL_NUMBER, parse_start_payload, private_chat_url
+from bot.channels.telegram.links import private_chat_url
+from handlers.kit.ids import MAX_SMALL_NUMBER, parse_start_payload
 from services.ids import MAX_ROW_ID, parse_row_id
 from services.models import Role
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiogram.types import BufferedInputFile
 
-from bot.limits import clip_html, clip_text, visible_length
+from bot.channels.telegram.limits import clip_html, clip_text, visible_length
 from services.i18n import echo
 from tests.fakes.telegram_api import telegram_length
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.webhook import SECRET_HEADER
+from bot.channels.telegram.webhook import SECRET_HEADER
 from tests.fakes.resident import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent

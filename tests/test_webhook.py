@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 from bot.app import Runtime
-from bot.webhook import SECRET_HEADER, build_web_app
+from bot.channels.telegram.webhook import SECRET_HEADER, build_web_app
 from services.db import make_engine
 
 SECRET = "s3cret-token_ABC"

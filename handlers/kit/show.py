@@ -1,8 +1,9 @@
 """`show(event, screen)`: hand a screen to the renderer of the channel the event came from.
 
-Channels register their renderer at start-up (bot/ does; handlers never import bot/):
+Channels register their renderer at start-up (bot/channels/ do; handlers never import bot/):
 ``register_renderer(bot_id, renderer)`` for one bot, or a predicate over the event. The
-newest registration that matches wins; without one, the Telegram renderer shows the screen.
+newest registration that matches wins; without one, the default renderer shows the screen
+(the Telegram channel sets it when it builds its bot: ``set_default_renderer``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Protocol
 
 from aiogram.types import CallbackQuery, Message
 
-from handlers.kit.render_aiogram import TelegramRenderer
 from handlers.kit.screen import Screen
 
 Event = Message | CallbackQuery
@@ -23,8 +23,13 @@ class Renderer(Protocol):
     async def show(self, event: Event, screen: Screen) -> Message | None: ...
 
 
-DEFAULT_RENDERER: Renderer = TelegramRenderer()
+_default: list[Renderer] = []  # at most one: the renderer of events nobody registered for
 _renderers: list[tuple[Matcher, Renderer]] = []
+
+
+def set_default_renderer(renderer: Renderer) -> None:
+    """Show screens of events no registration matches with `renderer`."""
+    _default[:] = [renderer]
 
 
 def register_renderer(match: Matcher, renderer: Renderer) -> Callable[[], None]:
@@ -51,7 +56,9 @@ def renderer_for(event: Event) -> Renderer:
     for match, renderer in reversed(_renderers):
         if _matches(match, event):
             return renderer
-    return DEFAULT_RENDERER
+    if not _default:
+        raise RuntimeError("no channel has set a renderer for screens (see set_default_renderer)")
+    return _default[0]
 
 
 async def show(event: Event, screen: Screen) -> Message | None:

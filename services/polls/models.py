@@ -96,7 +96,8 @@ class PollAnswer(Base):
     )
     # The resident's district when they answered: what the anonymised export shows.
     district: Mapped[str | None] = mapped_column(String(64))
-    channel: Mapped[str] = mapped_column(String(16), default="telegram")
+    # Always given: the channel the resident used (services.models.Channel).
+    channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -1,4 +1,4 @@
-"""Webhook mode on aiohttp: secret-token check, `/healthz`, graceful shutdown."""
+"""Telegram's webhook on the web app: secret-token check, then the dispatcher."""
 
 from __future__ import annotations
 
@@ -11,17 +11,16 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import Runtime, on_startup, runtime, start_background
+from bot.app import Runtime, runtime, start_background
+from bot.channels.telegram.client import on_startup
 from bot.config import Settings
 from bot.updates import parse_update
+from bot.web import base_app, serve_until_stopped
 from services.i18n import get_translator
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-SESSIONMAKER_KEY = web.AppKey("sessionmaker", async_sessionmaker)
 
 
 class SecretCheckedHandler(SimpleRequestHandler):
@@ -58,26 +57,19 @@ def read_update(body: bytes, bot: Bot) -> Update | None:
     return parse_update(raw, bot)
 
 
-async def healthz(request: web.Request) -> web.Response:
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app[SESSIONMAKER_KEY]
-    try:
-        async with sessionmaker() as session:
-            await session.execute(text("SELECT 1"))
-    except Exception:
-        log.exception("health check: database unreachable")
-        return web.json_response({"status": "error", "database": "unreachable"}, status=503)
-    return web.json_response({"status": "ok", "database": "ok"})
+def mount(app: web.Application, rt: Runtime, secret: str) -> None:
+    """Telegram's webhook route (WEBHOOK_PATH) on the web app."""
+    SecretCheckedHandler(rt.dp, rt.bot, secret).register(app, path=rt.settings.webhook_path)
 
 
 def build_web_app(rt: Runtime, secret: str) -> web.Application:
-    app = web.Application()
-    app[SESSIONMAKER_KEY] = rt.sessionmaker
-    app.router.add_get("/healthz", healthz)
-    SecretCheckedHandler(rt.dp, rt.bot, secret).register(app, path=rt.settings.webhook_path)
+    app = base_app(rt)
+    mount(app, rt, secret)
     return app
 
 
 async def run_webhook(settings: Settings) -> None:
+    """`python -m bot web`: Telegram pushes updates to WEBHOOK_URL + WEBHOOK_PATH."""
     if settings.webhook_url is None or settings.webhook_secret is None:
         raise SystemExit("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET in the settings")
     secret = settings.webhook_secret.get_secret_value()
@@ -89,15 +81,4 @@ async def run_webhook(settings: Settings) -> None:
             allowed_updates=rt.dp.resolve_used_update_types(),
         )
         await start_background(rt)
-        app = build_web_app(rt, secret)
-        # Signals are the runtime's (aiohttp's own handler exits with status 1).
-        runner = web.AppRunner(app, handle_signals=False)
-        await runner.setup()
-        site = web.TCPSite(runner, settings.web_host, settings.web_port)
-        await site.start()
-        log.info("webhook server on %s:%s", settings.web_host, settings.web_port)
-        try:
-            await rt.stop.wait()
-        finally:
-            await runner.cleanup()
-            log.info("webhook server stopped")
+        await serve_until_stopped(rt, build_web_app(rt, secret), settings)

@@ -1,20 +1,13 @@
-"""Telegram's deep links to the bot's private chat; the bounded ids live in handlers.kit.ids.
+"""Telegram's deep links to the bot's private chat (`https://t.me/<bot>?start=<payload>`).
 
-Re-exported here for bot/ and older imports: handlers import `handlers.kit.ids` directly.
+The payloads themselves (`petition_12`) and their parser are channel-neutral: handlers.kit.ids.
 """
 
 from __future__ import annotations
 
-from handlers.kit.ids import (
-    MAX_SMALL_NUMBER,
-    RowId,
-    SmallNumber,
-    StartPayload,
-    parse_start_payload,
-)
+from handlers.kit.ids import StartPayload, parse_start_payload
 
-__all__ = ["MAX_SMALL_NUMBER", "RowId", "SmallNumber", "StartPayload", "parse_start_payload",
-           "private_chat_url", "start_url"]
+__all__ = ["private_chat_url", "start_url"]
 
 
 def start_url(username: str, kind: str, row_id: int) -> str:

@@ -1,0 +1,39 @@
+"""THE list of channels the outbox can deliver to: name → factory of its Transport.
+
+A factory builds the transport from the Settings, or returns None when the channel is not
+configured in them (no token). The worker loop (bot/outbox/) runs one sender per transport;
+adding a channel is a package under bot/channels/ and one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from bot.channels.base import Transport
+from bot.config import Settings
+from services.models import Channel
+
+TransportFactory = Callable[[Settings], Transport | None]
+
+
+def _telegram(settings: Settings) -> Transport | None:
+    if settings.bot_token is None:
+        return None
+    # Imported here: the transport depends on the worker loop, which the runner imports too.
+    from bot.channels.telegram.client import build_bot
+    from bot.channels.telegram.transport import TelegramTransport
+
+    return TelegramTransport(
+        build_bot(settings),
+        rate_per_second=settings.delivery_rate_per_second,
+        per_chat_interval=settings.delivery_per_chat_interval,
+        allow_paid_broadcast=settings.allow_paid_broadcast,
+        username=settings.bot_username,
+        owns_bot=True,
+    )
+
+
+CHANNELS: Mapping[str, TransportFactory] = MappingProxyType({
+    Channel.TELEGRAM.value: _telegram,
+})
