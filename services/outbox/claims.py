@@ -1,0 +1,256 @@
+"""The steps every sender takes: claim rows under a lease, mark them sent or final, release."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, case, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.db import is_postgres, utcnow
+from services.models import (
+    ChannelIdentity,
+    OutboxMessage,
+    OutboxStatus,
+    Resident,
+)
+from services.timeutil import as_utc
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """What a sender needs of one claimed row (plain values: no ORM cost on the hot path)."""
+
+    id: int
+    channel: str
+    chat_id: str
+    resident_id: int | None
+    text: str
+    photo: str | None
+    document: str | None
+    buttons: list[list[dict[str, Any]]] | None
+    priority: int
+    attempts: int
+    broadcast_id: int | None
+
+
+_CLAIMED_COLUMNS = [OutboxMessage.__table__.c[name] for name in Claimed.__slots__]
+
+
+async def claim_batch(
+    session: AsyncSession,
+    worker: str,
+    *,
+    channel: str,
+    limit: int,
+    lease: timedelta = timedelta(seconds=60),
+    now: datetime | None = None,
+) -> list[Claimed]:
+    """Atomically take up to `limit` ready rows for `worker`, urgent first, longest-due first.
+
+    PostgreSQL locks the candidates with `FOR UPDATE SKIP LOCKED` in a materialized CTE, so two
+    processes never take the same row; SQLite runs the single `UPDATE .. RETURNING` under its one
+    write lock. The outer WHERE repeats the readiness test so a row changed meanwhile is skipped.
+    """
+    now = now or utcnow()
+    claimable = and_(
+        OutboxMessage.status == OutboxStatus.PENDING.value,
+        OutboxMessage.channel == channel,
+        OutboxMessage.not_before <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+    )
+    ready = (
+        select(OutboxMessage.id)
+        .where(claimable)
+        # (priority, not_before, id) walks ix_outbox_ready in order and stops at the limit;
+        # ordering by (priority, id) would sort every pending row on each claim.
+        .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)
+        .limit(limit)
+    )
+    if is_postgres(session):
+        cte = ready.with_for_update(skip_locked=True).cte("ready").prefix_with("MATERIALIZED")
+        chosen: Any = OutboxMessage.id.in_(select(cte.c.id))
+    else:
+        chosen = OutboxMessage.id.in_(ready.scalar_subquery())
+    table = cast(Table, OutboxMessage.__table__)
+    stmt = (
+        update(table)
+        .where(chosen, claimable)
+        .values(
+            claimed_by=worker,
+            claimed_until=now + lease,
+            attempts=table.c.attempts + 1,
+        )
+        .returning(*_CLAIMED_COLUMNS)
+    )
+    claimed = [Claimed(*row) for row in (await session.execute(stmt)).all()]
+    claimed.sort(key=lambda m: (m.priority, m.id))
+    return claimed
+
+
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+
+
+def _held_by(ids: Sequence[int], worker: str | None, *statuses: OutboxStatus) -> Any:
+    allowed = [s.value for s in statuses or (OutboxStatus.PENDING,)]
+    condition = and_(_OUTBOX.c.id.in_(ids), _OUTBOX.c.status.in_(allowed))
+    if worker is not None:
+        condition = and_(condition, _OUTBOX.c.claimed_by == worker)
+    return condition
+
+
+async def mark_sent(
+    session: AsyncSession, ids: Sequence[int], worker: str, now: datetime | None = None
+) -> None:
+    """Record delivery of rows this worker still holds (also if cancelled while in flight)."""
+    for start in range(0, len(ids), 500):
+        await session.execute(
+            update(_OUTBOX)
+            .where(_held_by(ids[start : start + 500], worker, OutboxStatus.PENDING,
+                            OutboxStatus.CANCELLED))
+            .values(status=OutboxStatus.SENT.value, sent_at=now or utcnow(), claimed_until=None,
+                    error=None)
+        )
+
+
+async def mark_final(
+    session: AsyncSession,
+    ids: Sequence[int],
+    status: OutboxStatus,
+    error: str | None = None,
+    worker: str | None = None,
+) -> None:
+    """Close rows for good (failed, blocked, cancelled) with the reason."""
+    for start in range(0, len(ids), 500):
+        await session.execute(
+            update(_OUTBOX)
+            .where(_held_by(ids[start : start + 500], worker))
+            .values(status=status.value, error=(error or "")[:500] or None, claimed_until=None)
+        )
+
+
+async def release(
+    session: AsyncSession,
+    ids: Sequence[int],
+    not_before: datetime,
+    error: str | None = None,
+    *,
+    worker: str | None = None,
+    count_attempt: bool = True,
+) -> None:
+    """Give rows back to the queue to retry after `not_before`.
+
+    `count_attempt=False` is for rows that were never tried (rate limit, pacing): the claim's
+    attempt is given back so they do not run out of retries while waiting their turn.
+    """
+    if not ids:
+        return
+    values: dict[str, Any] = {
+        "not_before": not_before, "claimed_until": None, "claimed_by": None,
+    }
+    if error is not None:
+        values["error"] = error[:500]
+    if not count_attempt:
+        values["attempts"] = _OUTBOX.c.attempts - 1
+    for start in range(0, len(ids), 500):
+        await session.execute(
+            update(_OUTBOX)
+            .where(_held_by(ids[start : start + 500], worker))
+            .values(**values)
+        )
+
+
+async def mark_chat_blocked(session: AsyncSession, channel: str, chat_id: str) -> None:
+    """The person blocked the bot: stop counting them as reachable until they come back.
+
+    Their queued, unclaimed messages are closed as blocked too: each would only earn another 403.
+    """
+    identity_ids = select(ChannelIdentity.resident_id).where(
+        ChannelIdentity.channel == channel, ChannelIdentity.chat_id == chat_id
+    )
+    await session.execute(
+        update(ChannelIdentity)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.chat_id == chat_id)
+        .values(is_blocked=True)
+        .execution_options(synchronize_session=False)
+    )
+    # A resident with no other reachable channel becomes inactive.
+    still_reachable = select(ChannelIdentity.resident_id).where(
+        ChannelIdentity.is_blocked.is_(False)
+    )
+    await session.execute(
+        update(Resident)
+        .where(Resident.id.in_(identity_ids), Resident.id.not_in(still_reachable))
+        .values(is_active=False)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.claimed_by.is_(None),
+        )
+        .values(status=OutboxStatus.BLOCKED.value, error="blocked by the user")
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def next_due(
+    session: AsyncSession, channel: str, *, now: datetime | None = None
+) -> datetime | None:
+    """When the earliest pending row of `channel` can next be claimed (None if none).
+
+    A row leased by a sender counts from the end of its lease: if that sender died, this is when
+    the row becomes claimable again.
+    """
+    now = now or utcnow()
+    ready_at = case(
+        (
+            and_(
+                OutboxMessage.claimed_until.is_not(None),
+                OutboxMessage.claimed_until > OutboxMessage.not_before,
+            ),
+            OutboxMessage.claimed_until,
+        ),
+        else_=OutboxMessage.not_before,
+    )
+    value = await session.scalar(
+        select(func.min(ready_at)).where(
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.channel == channel,
+        )
+    )
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite hands back CASE results as text
+        value = datetime.fromisoformat(value)
+    return as_utc(value)
+
+
+async def status_counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
+    """How many rows of one broadcast are in each status."""
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.broadcast_id == broadcast_id)
+        .group_by(OutboxMessage.status)
+    )
+    return {status: int(n) for status, n in rows.all()}
+
+
+async def cancel_broadcast_rows(session: AsyncSession, broadcast_id: int) -> int:
+    """Stop what is still queued of a broadcast; rows already in a sender's hands may still go."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.broadcast_id == broadcast_id,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+        )
+        .values(status=OutboxStatus.CANCELLED.value, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
