@@ -22,6 +22,7 @@ from handlers import (
     profile_feature,
     staff_feature,
     subscriptions_feature,
+    votes,
 )
 from handlers.kit.feature import Feature, MenuEntry, no_routers
 from services.jobs import JobRegistry
@@ -42,7 +43,7 @@ FEATURES: tuple[Feature, ...] = (
     broadcasts_feature.feature,
     subscriptions_feature.feature,
     polls_feature.feature,
-    coming_soon("votes", order=40),
+    votes.feature,
 )
 
 

@@ -14,6 +14,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.api import votes as votes_api
 from bot.app import Runtime, on_startup, runtime, start_background
 from bot.config import Settings
 from bot.updates import parse_update
@@ -73,6 +74,7 @@ def build_web_app(rt: Runtime, secret: str) -> web.Application:
     app = web.Application()
     app[SESSIONMAKER_KEY] = rt.sessionmaker
     app.router.add_get("/healthz", healthz)
+    votes_api.register(app, rt.sessionmaker)
     SecretCheckedHandler(rt.dp, rt.bot, secret).register(app, path=rt.settings.webhook_path)
     return app
 
