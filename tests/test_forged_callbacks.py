@@ -37,6 +37,7 @@ from services.models import (
 from services.models.appeals import Appeal, AppealDraft, AppealEvent, AppealSupporter
 from services.models.broadcasts import EventKind, EventReminderRequest
 from tests.fakes.resident import ResidentClient
+from tests.test_votes_forged import VOTES_COVERED
 
 AUTHOR, INTRUDER, MODERATOR, PRESS = 401, 402, 902, 903
 SECRET = "Секретна скарга про сусіда з квартири 7"
@@ -51,7 +52,8 @@ BROADCAST_NOT_FOUND = "Оголошення не знайдено."
 STALE = "Ця кнопка вже не діє"
 
 # Every CallbackData class of handlers/ that carries an id, and the test that forges it.
-COVERED = {AppealCB, FollowupCB, RateCB, StaffAppealCB, PetCB, PetAdmCB, PressCB, EventCB}
+COVERED = {AppealCB, FollowupCB, RateCB, StaffAppealCB, PetCB, PetAdmCB, PressCB, EventCB,
+           *VOTES_COVERED}
 
 
 def test_every_callback_with_an_id_is_covered():

@@ -111,7 +111,7 @@ def router() -> Router:
                                                       votes_limits.max_file_bytes // MB))
 
     @r.message(StateFilter(VotesInput.file), F.document, staff)
-    @r.message(StateFilter(None), F.document.file_name.regexp(VOTE_FILE), staff)
+    @r.message(StateFilter(None), F.document.file_name.regexp(VOTE_FILE, mode="search"), staff)
     async def document(message: Message, state: FSMContext, bot: Bot,
                        sessionmaker: async_sessionmaker[AsyncSession], tr: Texts,
                        votes_limits: VotesLimits) -> None:
@@ -134,7 +134,7 @@ def router() -> Router:
         await show(message, screens_staff.upload_prompt(
             tr, nav, votes_limits.max_file_bytes // MB, problem=tr("votes.staff.send_document")))
 
-    @r.message(StateFilter(None), F.document.file_name.regexp(VOTE_FILE))
+    @r.message(StateFilter(None), F.document.file_name.regexp(VOTE_FILE, mode="search"))
     async def not_staff_upload(message: Message, tr: Texts) -> None:
         """A resident sent what looks like a vote file: say who may, import nothing."""
         await message.answer(tr("votes.error.not_staff"))
