@@ -25,7 +25,11 @@ V2 = "Про бюджет громади на 2025 рік"
 
 async def import_council(bot_app, *, publish: bool = True) -> dict[str, Any]:
     """The council sample of tests/samples/votes/council, imported (and published)."""
-    async with bot_app.sessionmaker() as session:
+    return await import_council_into(bot_app.sessionmaker, publish=publish)
+
+
+async def import_council_into(sessionmaker: Any, *, publish: bool = True) -> dict[str, Any]:
+    async with sessionmaker() as session:
         report = await run_import(session, council_files())
         assert report.ok, report
         session_id = await session.scalar(select(VoteSession.id))
