@@ -29,7 +29,7 @@ from handlers.votes.callbacks import (
 )
 from services import roles
 from services.models import AuditEntry, Channel, OutboxMessage, Role
-from services.votes.models import SessionStatus, VoteEvent, VoteSession
+from services.votes.models import DecisionPetition, SessionStatus, VoteEvent, VoteSession
 from tests.votes_bot_support import consented, import_council, make_staff
 
 # The votes callbacks with ids, each forged below (tests/test_forged_callbacks.py adds them to
@@ -160,9 +160,10 @@ async def _nothing_changed(bot_app, world) -> None:
         confirmed = await session.scalar(select(VoteEvent.confirmed_at)
                                          .where(VoteEvent.id == world["hidden_event"]))
         queued = await session.scalar(select(func.count()).select_from(OutboxMessage))
+        linked = await session.scalar(select(func.count()).select_from(DecisionPetition))
         audited = await session.scalar(select(func.count()).select_from(AuditEntry)
                                        .where(AuditEntry.action.like("votes.%")))
-    assert (status, confirmed, queued) == (SessionStatus.IMPORTED, None, 0)
+    assert (status, confirmed, queued, linked) == (SessionStatus.IMPORTED, None, 0, 0)
     assert audited == world["audited"]  # the sample's own import and publication only
 
 
@@ -172,7 +173,7 @@ async def test_residents_pressing_staff_buttons_are_told_only_staff_may(bot_app,
     await c.command("/votes")
     s, e = world["hidden_session"], world["hidden_event"]
     staff_ids = (f"vy:o:{s}:0", f"vy:d:{s}:0", f"vy:f:{s}:0", f"vy:a:{s}:0", f"vy:p:{s}:0",
-                 f"vz:o:{e}", f"vz:c:{e}")
+                 f"vz:o:{e}", f"vz:c:{e}", f"vz:l:{e}", f"vz:u:{e}")
     for data in (*STAFF_BUTTONS, *staff_ids):
         assert NOT_STAFF in await _alert(c, data), data
     assert not any("Таємне рішення" in (m.text or "") for m in c.sent)
@@ -205,6 +206,8 @@ async def test_staff_pressing_buttons_of_missing_things_get_not_found(bot_app, w
                            (f"vy:p:{MISSING}:0", SESSION_NOT_FOUND),
                            (f"vz:o:{MISSING}", DECISION_NOT_FOUND),
                            (f"vz:c:{MISSING}", DECISION_NOT_FOUND),
+                           (f"vz:l:{MISSING}", DECISION_NOT_FOUND),
+                           (f"vz:u:{MISSING}", DECISION_NOT_FOUND),
                            (f"vz:c:{world['events']['V1']}", "не потребує підтвердження")):
         assert expected in await _alert(c, data), data
     # Staff do see the unpublished session and its vote (that is their work).

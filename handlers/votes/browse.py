@@ -20,7 +20,7 @@ from services.errors import InvalidInput, NotFound
 from services.i18n import Texts
 from services.models import Resident, Role
 from services.models.broadcasts import Topic
-from services.votes import follow, publishing, queries
+from services.votes import follow, petition_links, publishing, queries
 from services.votes.publishing import SessionState
 
 NOT_COMMAND = ~F.text.startswith("/")
@@ -87,7 +87,8 @@ def router() -> Router:
     async def decision(query: CallbackQuery, callback_data: DecisionCB, session: AsyncSession,
                        tr: Texts) -> None:
         card = await queries.decision_card(session, callback_data.id)
-        await reply(query, screens.decision(tr, nav, card))
+        petition = await petition_links.linked_petition(session, card.id)
+        await reply(query, screens.decision(tr, nav, card, petition))
 
     @r.callback_query(RollCB.filter())
     async def roll_call(query: CallbackQuery, callback_data: RollCB, session: AsyncSession,

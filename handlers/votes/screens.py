@@ -9,10 +9,11 @@ from datetime import date
 from handlers.kit.clip import clip_text
 from handlers.kit.keyboard import Keyboard
 from handlers.kit.pager import pager_row
-from handlers.kit.screen import Action, Button, Screen, Translate
+from handlers.kit.screen import Action, Button, DeepLink, Screen, Translate
 from handlers.votes.screens_nav import Section, StaffSection, VotesNav
 from services.timeutil import format_date, format_datetime
 from services.votes.models import DecisionResult, VoteValue
+from services.votes.petition_links import LinkedPetition
 from services.votes.publishing import SessionState
 from services.votes.queries import DecisionCard, FactionVotes, SessionLine
 from services.votes.tallies import ORDER
@@ -130,7 +131,8 @@ def _faction_line(tr: Translate, f: FactionVotes) -> str:
               abstain=c.abstain, not_voting=c.not_voting, absent=c.absent)
 
 
-def decision_text(tr: Translate, card: DecisionCard) -> str:
+def decision_text(tr: Translate, card: DecisionCard,
+                  petition: LinkedPetition | None = None) -> str:
     """The card's text (residents and staff alike)."""
     parts = [tr("votes.card.title", title=clip_text(card.title, TITLE_MAX))]
     if card.item_title and card.item_title.strip() and card.item_title != card.title:
@@ -149,6 +151,9 @@ def decision_text(tr: Translate, card: DecisionCard) -> str:
         parts.append(tr("votes.card.confirmed" if card.confirmed else "votes.card.flagged"))
     if card.factions:
         parts += ["", tr("votes.card.by_faction"), *(_faction_line(tr, f) for f in card.factions)]
+    if petition is not None:
+        parts += ["", tr("votes.card.petition", number=petition.number or "—",
+                         title=clip_text(petition.title, 150))]
     parts += ["", tr("votes.card.source", file=card.text_file or card.source_file)]
     return "\n".join(parts)
 
@@ -160,14 +165,18 @@ def source_button(tr: Translate, card: DecisionCard) -> Button | None:
     return Button(tr("votes.btn.source"), url=url)
 
 
-def decision(tr: Translate, nav: VotesNav, card: DecisionCard) -> Screen:
+def decision(tr: Translate, nav: VotesNav, card: DecisionCard,
+             petition: LinkedPetition | None = None) -> Screen:
     kb = Keyboard()
     first = next((g.value for g in card.groups if g.deputies or g.unnamed), VoteValue.FOR)
     if card.roll_size:
         kb.row(Button(tr("votes.btn.roll"), nav.roll(card.id, first)))
     kb.row(source_button(tr, card))
+    if petition is not None and petition.number:
+        kb.row(Button(tr("votes.btn.petition", number=petition.number),
+                      link=DeepLink(f"petition_{petition.petition_id}")))
     kb.back(nav.session(card.session_id), tr)
-    return Screen(decision_text(tr, card), kb.build())
+    return Screen(decision_text(tr, card, petition), kb.build())
 
 
 def roll_call(tr: Translate, nav: VotesNav, card: DecisionCard, value: VoteValue,

@@ -55,6 +55,8 @@ class StaffSessionAction(StrEnum):
 class StaffVoteAction(StrEnum):
     OPEN = "o"
     CONFIRM = "c"
+    LINK = "l"  # ask for the number of the petition this decision answers
+    UNLINK = "u"
 
 
 class VotesNav(Protocol):

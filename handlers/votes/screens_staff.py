@@ -27,6 +27,7 @@ from services.i18n import Texts
 from services.timeutil import format_datetime
 from services.votes.importer import ImportOptions
 from services.votes.notices import Announced
+from services.votes.petition_links import LinkedPetition
 from services.votes.publishing import FlaggedVote, SessionState
 from services.votes.queries import DecisionCard, SessionLine
 from services.votes.report import FileStatus, ImportReport, render_report
@@ -172,15 +173,30 @@ def flagged(tr: Translate, nav: VotesNav, state: SessionState,
     return Screen(clip_html("\n".join(lines), MESSAGE_MAX), kb.build())
 
 
-def staff_vote(tr: Translate, nav: VotesNav, card: DecisionCard) -> Screen:
+def staff_vote(tr: Translate, nav: VotesNav, card: DecisionCard,
+               petition: LinkedPetition | None = None, *, note: str | None = None) -> Screen:
     kb = Keyboard()
     if card.needs_review and not card.confirmed and not card.published:
         kb.row(Button(tr("votes.staff.btn.confirm"),
                       nav.staff_vote(card.id, StaffVoteAction.CONFIRM)))
+    if petition is None:
+        kb.row(Button(tr("votes.staff.btn.link"), nav.staff_vote(card.id, StaffVoteAction.LINK)))
+    else:
+        kb.row(Button(tr("votes.staff.btn.unlink", number=petition.number or "—"),
+                      nav.staff_vote(card.id, StaffVoteAction.UNLINK)))
     if card.published:
         kb.row(Button(tr("votes.staff.btn.public_view"), nav.decision(card.id)))
     kb.back(nav.staff_session(card.session_id, StaffSessionAction.DECISIONS), tr)
-    return Screen(decision_text(tr, card), kb.build())
+    text = decision_text(tr, card, petition)
+    return Screen(f"{note}\n\n{text}" if note else text, kb.build())
+
+
+def link_prompt(tr: Translate, nav: VotesNav, event_id: int, *, problem: str | None = None
+                ) -> Screen:
+    text = tr("votes.staff.link_ask")
+    if problem:
+        text = f"{problem}\n\n{text}"
+    return Screen(text, Keyboard().back(nav.staff_vote(event_id), tr).build())
 
 
 def publish_ask(tr: Translate, nav: VotesNav, state: SessionState, subscribers: int) -> Screen:

@@ -24,19 +24,28 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.votes import screens_staff
 from handlers.votes.callbacks import (
     STAFF_CALLBACKS,
+    DecisionCB,
     SessionCB,
     StaffCB,
     StaffSessionCB,
     StaffVoteCB,
 )
 from handlers.votes.screens_nav import StaffSection, StaffSessionAction, StaffVoteAction
-from handlers.votes.support import UPLOAD_KEY, IsVotesStaff, VotesInput, actor_of, nav
+from handlers.votes.support import (
+    LINK_KEY,
+    UPLOAD_KEY,
+    IsVotesStaff,
+    VotesInput,
+    actor_of,
+    nav,
+)
 from handlers.votes.support import reply as show
 from services import subscriptions
-from services.errors import InvalidInput, PermissionDenied
+from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.i18n import Texts
+from services.ids import parse_row_id
 from services.models.broadcasts import Topic
-from services.votes import notices, publishing, queries
+from services.votes import notices, petition_links, publishing, queries
 from services.votes.importer import ImportOptions, import_file
 from services.votes.report import ImportReport
 from services.votes.rules import MB, VotesLimits
@@ -85,6 +94,18 @@ async def _preview(event: Message | CallbackQuery, pending: dict[str, Any], bot:
     report = await _dry_run(sessionmaker, event, pending, data, limits)
     await show(event, screens_staff.preview(tr, nav, pending["name"], report,
                                             _options(pending)))
+
+
+async def _show_vote(event: Message | CallbackQuery, session: AsyncSession, tr: Texts,
+                     event_id: int, *, note: str | None = None) -> None:
+    card = await queries.decision_card(session, event_id, include_unpublished=True)
+    petition = await petition_links.linked_petition(session, card.id)
+    await show(event, screens_staff.staff_vote(tr, nav, card, petition, note=note))
+
+
+def _open_decision(event_id: int) -> notices.Buttons:
+    packed = DecisionCB(id=event_id).pack()
+    return lambda tr: [[{"text": tr("votes.btn.open_decision"), "callback": packed}]]
 
 
 def _open_session(session_id: int) -> notices.Buttons:
@@ -226,10 +247,10 @@ def router() -> Router:
         await show(query, screens_staff.published(tr, nav, state, announced))
 
     @r.callback_query(StaffVoteCB.filter(F.action == StaffVoteAction.OPEN), staff)
-    async def vote(query: CallbackQuery, callback_data: StaffVoteCB, session: AsyncSession,
-                   tr: Texts) -> None:
-        card = await queries.decision_card(session, callback_data.id, include_unpublished=True)
-        await show(query, screens_staff.staff_vote(tr, nav, card))
+    async def vote(query: CallbackQuery, callback_data: StaffVoteCB, state: FSMContext,
+                   session: AsyncSession, tr: Texts) -> None:
+        await state.set_state(None)
+        await _show_vote(query, session, tr, callback_data.id)
 
     @r.callback_query(StaffVoteCB.filter(F.action == StaffVoteAction.CONFIRM), staff)
     async def confirm(query: CallbackQuery, callback_data: StaffVoteCB, session: AsyncSession,
@@ -237,8 +258,46 @@ def router() -> Router:
         changed = await publishing.confirm_vote(session, actor_of(query), callback_data.id)
         callback_answer.text = tr("votes.staff.confirmed" if changed
                                   else "votes.staff.confirmed_before")
+        await _show_vote(query, session, tr, callback_data.id)
+
+    @r.callback_query(StaffVoteCB.filter(F.action == StaffVoteAction.LINK), staff)
+    async def link_ask(query: CallbackQuery, callback_data: StaffVoteCB, state: FSMContext,
+                       session: AsyncSession, tr: Texts) -> None:
         card = await queries.decision_card(session, callback_data.id, include_unpublished=True)
-        await show(query, screens_staff.staff_vote(tr, nav, card))
+        await state.set_state(VotesInput.petition)
+        await state.update_data({LINK_KEY: card.id})
+        await show(query, screens_staff.link_prompt(tr, nav, card.id))
+
+    @r.message(StateFilter(VotesInput.petition), NOT_COMMAND, staff)
+    async def link_typed(message: Message, state: FSMContext, session: AsyncSession,
+                         tr: Texts) -> None:
+        event_id = (await state.get_data()).get(LINK_KEY)
+        if not isinstance(event_id, int):
+            await state.set_state(None)
+            await show(message, screens_staff.cancelled(tr, nav))
+            return
+        number = parse_row_id((message.text or "").strip().lstrip("№#").strip())
+        problem = None if number is not None else tr("votes.staff.link_bad")
+        if number is not None:
+            try:
+                linked = await petition_links.link_petition(
+                    session, actor_of(message), event_id, number,
+                    buttons=_open_decision(event_id))
+            except NotFound as exc:
+                problem = tr(exc.message_key, **exc.params)
+        if problem is not None:
+            await show(message, screens_staff.link_prompt(tr, nav, event_id, problem=problem))
+            return
+        await state.set_state(None)
+        await _show_vote(message, session, tr, event_id,
+                         note=tr("votes.staff.linked", number=linked.number or "—"))
+
+    @r.callback_query(StaffVoteCB.filter(F.action == StaffVoteAction.UNLINK), staff)
+    async def unlink(query: CallbackQuery, callback_data: StaffVoteCB, session: AsyncSession,
+                     tr: Texts, callback_answer: CallbackAnswer) -> None:
+        await petition_links.unlink_petition(session, actor_of(query), callback_data.id)
+        callback_answer.text = tr("votes.staff.unlinked")
+        await _show_vote(query, session, tr, callback_data.id)
 
     @r.callback_query(or_f(*(cb.filter() for cb in STAFF_CALLBACKS)))
     async def not_staff(query: CallbackQuery) -> None:

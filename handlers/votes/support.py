@@ -23,6 +23,7 @@ QUERY_KEY = "votes_query"
 NAMES_KEY = "votes_names"
 COMPARE_KEY = "votes_compare"
 UPLOAD_KEY = "votes_upload"
+LINK_KEY = "votes_link_event"
 
 nav: VotesNav = NAV
 
@@ -33,6 +34,7 @@ class VotesInput(StatesGroup):
     words = State()  # words of a decision
     name = State()  # a deputy's name (to open a card, or to compare with)
     file = State()  # staff: the vote file, as a document
+    petition = State()  # staff: the number of the petition a decision answers
 
 
 def is_staff(roles: frozenset[Role]) -> bool:

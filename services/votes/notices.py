@@ -1,11 +1,12 @@
 """What residents are told once staff publish a session: a summary (each decision with its
-result) to the subscribers of "council votes", and to each follower how the deputies they
-follow voted.
+result) to the subscribers of "council votes", to each follower how the deputies they
+follow voted, and to the signers of a petition linked to a decision how the council voted.
 
 Queued through the outbox in the publishing transaction, so a publish and its notices commit
-together or not at all; the dedupe keys (`votes:<session>:summary`, `votes:<session>:follow`)
-make a repeated call queue nothing twice. Publishing itself is a compare-and-set
-(`publishing.publish_session`), so only one staff member's press ever gets here.
+together or not at all; the dedupe keys (`votes:<session>:summary`, `votes:<session>:follow`,
+`votes:<event>:petition:<petition>`) make a repeated call queue nothing twice. Publishing
+itself is a compare-and-set (`publishing.publish_session`), so only one staff member's press
+ever gets here.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from services.models.broadcasts import Topic
 from services.subscriptions import subscriber_ids
 from services.timeutil import format_date
 from services.votes.models import DecisionResult, VoteCast, VoteEvent, VoteValue
+from services.votes.petition_links import session_links, tell_signers
 from services.votes.publishing import Announcement
 from services.votes.tallies import ORDER
 from services.votes.views import DecisionLine, DeputyRef
@@ -46,6 +48,7 @@ class Announced:
 
     summaries: int
     follower_notes: int
+    petition_notes: int = 0
 
 
 def result_text(tr: Texts, result: DecisionResult | None) -> str:
@@ -156,4 +159,6 @@ async def announce(db: AsyncSession, announcement: Announcement, *,
         notes += await outbox.notify_residents(
             db, residents, follower_text(announcement, deputies, votes),
             dedupe=f"votes:{session_id}:follow", buttons=buttons, now=now)
-    return Announced(summaries, notes)
+    signers = await tell_signers(db, await session_links(db, session_id), buttons=buttons,
+                                 now=now)
+    return Announced(summaries, notes, signers)
