@@ -6,6 +6,10 @@ refused with a clear message and nothing imported."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+
+import pytest
 from sqlalchemy import func, select
 
 from services.models import AuditEntry, OutboxMessage, Role, Topic
@@ -235,3 +239,40 @@ async def test_press_staff_sees_the_staff_entry_a_resident_does_not(bot_app):
     await resident.press("04.09.2024")
     await resident.press(V1)
     assert "Прийнято" in resident.last.text
+
+
+def _zip_bytes(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _bad_files() -> list[tuple[str, bytes, str]]:
+    deputies = (OWN / "council" / "deputies.csv").read_bytes()
+    text = deputies.decode("utf-8-sig")
+    lines = text.splitlines(keepends=True)
+    mojibake = text.encode("utf-8").decode("cp1251", errors="replace").encode("utf-8")
+    return [
+        ("empty.json", b"", "файл порожній"),
+        ("mojibake.csv", mojibake, "прочитаний як Windows-1251"),
+        ("twice.csv", "".join([*lines, lines[1]]).encode("utf-8"), "повторюється"),
+        ("bomb.zip", _zip_bytes({"a.json": b"[" + b" " * 3_000_000 + b"]"}),
+         "розпакований архів перевищує 1.0 МБ"),
+    ]
+
+
+@pytest.mark.parametrize(("name", "data", "reason"), _bad_files(),
+                         ids=[case[0] for case in _bad_files()])
+async def test_bad_files_are_refused_with_the_reason_and_nothing_imported(
+        bot_app_factory, name, data, reason):
+    app = await bot_app_factory(votes_max_unpacked_mb=1)
+    await make_staff(app, STAFF)
+    staff = app.resident(STAFF)
+    await send_file(app, staff, name, data)
+    preview = staff.last.text
+    assert f"{name}: не імпортовано" in preview and reason in preview, preview
+    assert "Імпортувати нічого" in preview
+    assert not any(b["text"] == "✅ Імпортувати" for b in staff.last.buttons)
+    assert await _tables(app) == {"deputies": 0, "sessions": 0, "events": 0, "casts": 0}

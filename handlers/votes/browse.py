@@ -10,11 +10,12 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.kit.show import show
 from handlers.menu import MenuCB
 from handlers.votes import screens
 from handlers.votes.callbacks import DecisionCB, RollCB, SessionCB, VotesCB
 from handlers.votes.screens_nav import Section
-from handlers.votes.support import QUERY_KEY, VotesInput, is_staff, nav, reply
+from handlers.votes.support import QUERY_KEY, VotesInput, is_staff, nav
 from services import subscriptions
 from services.errors import InvalidInput, NotFound
 from services.i18n import Texts
@@ -42,7 +43,7 @@ async def home_view(session: AsyncSession, resident: Resident | None,
 
 async def show_home(event: Message | CallbackQuery, session: AsyncSession, tr: Texts,
                     resident: Resident | None, roles: frozenset[Role]) -> None:
-    await reply(event, screens.home(tr, nav, await home_view(session, resident, roles)))
+    await show(event, screens.home(tr, nav, await home_view(session, resident, roles)))
 
 
 async def published_session(session: AsyncSession, session_id: int) -> SessionState:
@@ -74,33 +75,33 @@ def router() -> Router:
     async def sessions(query: CallbackQuery, callback_data: VotesCB, session: AsyncSession,
                        tr: Texts) -> None:
         page = await queries.latest_sessions(session, page=callback_data.page)
-        await reply(query, screens.sessions(tr, nav, page))
+        await show(query, screens.sessions(tr, nav, page))
 
     @r.callback_query(SessionCB.filter())
     async def one_session(query: CallbackQuery, callback_data: SessionCB,
                           session: AsyncSession, tr: Texts) -> None:
         state = await published_session(session, callback_data.id)
         page = await queries.session_decisions(session, state.id, page=callback_data.page)
-        await reply(query, screens.session(tr, nav, state, page))
+        await show(query, screens.session(tr, nav, state, page))
 
     @r.callback_query(DecisionCB.filter())
     async def decision(query: CallbackQuery, callback_data: DecisionCB, session: AsyncSession,
                        tr: Texts) -> None:
         card = await queries.decision_card(session, callback_data.id)
         petition = await petition_links.linked_petition(session, card.id)
-        await reply(query, screens.decision(tr, nav, card, petition))
+        await show(query, screens.decision(tr, nav, card, petition))
 
     @r.callback_query(RollCB.filter())
     async def roll_call(query: CallbackQuery, callback_data: RollCB, session: AsyncSession,
                         tr: Texts) -> None:
         card = await queries.decision_card(session, callback_data.id)
-        await reply(query, screens.roll_call(tr, nav, card, callback_data.value,
+        await show(query, screens.roll_call(tr, nav, card, callback_data.value,
                                              callback_data.page))
 
     @r.callback_query(VotesCB.filter(F.to == Section.SEARCH))
     async def ask_words(query: CallbackQuery, state: FSMContext, tr: Texts) -> None:
         await state.set_state(VotesInput.words)
-        await reply(query, screens.ask_words(tr, nav))
+        await show(query, screens.ask_words(tr, nav))
 
     @r.message(StateFilter(VotesInput.words), F.text, NOT_COMMAND)
     async def words_typed(message: Message, state: FSMContext, session: AsyncSession,
@@ -109,15 +110,15 @@ def router() -> Router:
         try:
             page = await queries.search_decisions(session, text)
         except InvalidInput as exc:
-            await reply(message, screens.ask_words(tr, nav, problem=tr(exc.message_key)))
+            await show(message, screens.ask_words(tr, nav, problem=tr(exc.message_key)))
             return
         await state.set_state(None)
         await state.update_data({QUERY_KEY: text[:200]})
-        await reply(message, screens.found(tr, nav, text, page))
+        await show(message, screens.found(tr, nav, text, page))
 
     @r.message(StateFilter(VotesInput.words), NOT_COMMAND)
     async def words_not_text(message: Message, tr: Texts) -> None:
-        await reply(message, screens.ask_words(tr, nav, problem=tr("votes.search.text_only")))
+        await show(message, screens.ask_words(tr, nav, problem=tr("votes.search.text_only")))
 
     @r.callback_query(VotesCB.filter(F.to == Section.RESULTS))
     async def results(query: CallbackQuery, callback_data: VotesCB, state: FSMContext,
@@ -125,17 +126,17 @@ def router() -> Router:
         text = (await state.get_data()).get(QUERY_KEY)
         if not isinstance(text, str) or not text:
             await state.set_state(VotesInput.words)
-            await reply(query, screens.ask_words(tr, nav))
+            await show(query, screens.ask_words(tr, nav))
             return
         page = await queries.search_decisions(session, text, page=callback_data.page)
-        await reply(query, screens.found(tr, nav, text, page))
+        await show(query, screens.found(tr, nav, text, page))
 
     @r.callback_query(VotesCB.filter(F.to == Section.NOTIFY))
     async def notifications(query: CallbackQuery, session: AsyncSession, tr: Texts,
                             resident: Resident | None, roles: frozenset[Role],
                             callback_answer: CallbackAnswer) -> None:
         if resident is None:
-            await reply(query, screens.need_start(tr, nav))
+            await show(query, screens.need_start(tr, nav))
             return
         on = await subscriptions.toggle(session, resident.id, Topic.COUNCIL_VOTES)
         callback_answer.text = tr("votes.notify.on" if on else "votes.notify.off")

@@ -12,11 +12,11 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.kit.show import show
 from handlers.votes import screens, screens_deputies
 from handlers.votes.callbacks import CompareCB, DeputyCB, DistrictCB, FactionCB, VotesCB
 from handlers.votes.screens_nav import DeputyAction, Section
 from handlers.votes.support import COMPARE_KEY, NAMES_KEY, VotesInput, district_number, nav
-from handlers.votes.support import reply as show
 from services.errors import InvalidInput, NotFound
 from services.i18n import Texts
 from services.models import Resident

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from handlers.kit.clip import clip_text
+from handlers.kit.clip import MESSAGE_MAX, clip_html, clip_text
 from handlers.kit.keyboard import Keyboard
 from handlers.kit.pager import pager_row
 from handlers.kit.screen import Action, Button, DeepLink, Screen, Translate
@@ -25,6 +25,11 @@ ROLL_PAGE = 20  # deputies per page of a roll call
 RESULT_MARK = {DecisionResult.ADOPTED: "✅", DecisionResult.NOT_ADOPTED: "❌"}
 VALUE_MARK = {VoteValue.FOR: "👍", VoteValue.AGAINST: "👎", VoteValue.ABSTAIN: "✋",
               VoteValue.NOT_VOTING: "⏸", VoteValue.ABSENT: "⚪"}
+
+
+def fit(text: str) -> str:
+    """A message within Telegram's limit however long the published names and titles are."""
+    return clip_html(text, MESSAGE_MAX)
 
 
 def label(text: str, limit: int = LABEL_MAX) -> str:
@@ -155,7 +160,7 @@ def decision_text(tr: Translate, card: DecisionCard,
         parts += ["", tr("votes.card.petition", number=petition.number or "—",
                          title=clip_text(petition.title, 150))]
     parts += ["", tr("votes.card.source", file=card.text_file or card.source_file)]
-    return "\n".join(parts)
+    return fit("\n".join(parts))
 
 
 def source_button(tr: Translate, card: DecisionCard) -> Button | None:
@@ -187,7 +192,8 @@ def roll_call(tr: Translate, nav: VotesNav, card: DecisionCard, value: VoteValue
     lines = [tr("votes.roll.title", title=clip_text(card.title, 200)),
              tr("votes.roll.group", value=value_text(tr, value),
                 count=len(group.deputies) + group.unnamed)]
-    lines += [tr("votes.roll.line", name=d.name, faction=d.faction or "—") for d in page.items]
+    lines += [tr("votes.roll.line", name=clip_text(d.name, 100),
+                 faction=clip_text(d.faction or "—", 60)) for d in page.items]
     if group.unnamed:
         lines.append(tr("votes.roll.unnamed", count=group.unnamed))
     if not group.deputies and not group.unnamed:
@@ -199,7 +205,7 @@ def roll_call(tr: Translate, nav: VotesNav, card: DecisionCard, value: VoteValue
     kb.add(*(deputy_button(d, nav.deputy(d.id), short=True) for d in page.items)).adjust(2)
     kb.row(*pager_row(page, lambda p: nav.roll(card.id, value, p), tr, counter=True))
     kb.back(nav.decision(card.id), tr)
-    return Screen("\n".join(lines), kb.build())
+    return Screen(fit("\n".join(lines)), kb.build())
 
 
 def ask_words(tr: Translate, nav: VotesNav, *, problem: str | None = None) -> Screen:

@@ -10,7 +10,14 @@ from handlers.kit.clip import clip_text
 from handlers.kit.keyboard import Keyboard
 from handlers.kit.pager import pager_row
 from handlers.kit.screen import Action, Button, Screen, Translate
-from handlers.votes.screens import VALUE_MARK, deputy_button, label, result_mark, value_text
+from handlers.votes.screens import (
+    VALUE_MARK,
+    deputy_button,
+    fit,
+    label,
+    result_mark,
+    value_text,
+)
 from handlers.votes.screens_nav import DeputyAction, Section, VotesNav
 from services.timeutil import format_date
 from services.votes.queries import FactionLine
@@ -124,7 +131,7 @@ def deputy_card(tr: Translate, nav: VotesNav, card: DeputyCard, following: bool 
     if card.homepage and card.homepage.startswith(("https://", "http://")):
         kb.row(Button(tr("votes.btn.homepage"), url=card.homepage))
     kb.back(nav.section(Section.DEPUTIES), tr)
-    return Screen("\n".join(parts), kb.build())
+    return Screen(fit("\n".join(parts)), kb.build())
 
 
 def deputy_votes(tr: Translate, nav: VotesNav, deputy: DeputyRef, page: Page[DeputyVoteLine]
@@ -180,7 +187,7 @@ def comparison(tr: Translate, nav: VotesNav, c: Comparison) -> Screen:
     kb.row(*pager_row(c.differences, lambda p: nav.compare(c.first.id, c.second.id, p), tr,
                       counter=True))
     kb.back(nav.deputy(c.first.id), tr)
-    return Screen("\n".join(lines), kb.build())
+    return Screen(fit("\n".join(lines)), kb.build())
 
 
 def followed(tr: Translate, nav: VotesNav, deputies: Sequence[DeputyRef]) -> Screen:

@@ -14,6 +14,7 @@ from handlers.votes.screens import (
     dates_text,
     decision_button,
     decision_text,
+    fit,
     label,
 )
 from handlers.votes.screens_nav import (
@@ -188,7 +189,7 @@ def staff_vote(tr: Translate, nav: VotesNav, card: DecisionCard,
         kb.row(Button(tr("votes.staff.btn.public_view"), nav.decision(card.id)))
     kb.back(nav.staff_session(card.session_id, StaffSessionAction.DECISIONS), tr)
     text = decision_text(tr, card, petition)
-    return Screen(f"{note}\n\n{text}" if note else text, kb.build())
+    return Screen(fit(f"{note}\n\n{text}") if note else text, kb.build())
 
 
 def link_prompt(tr: Translate, nav: VotesNav, event_id: int, *, problem: str | None = None

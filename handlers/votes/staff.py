@@ -21,6 +21,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.kit.show import show
 from handlers.votes import screens_staff
 from handlers.votes.callbacks import (
     STAFF_CALLBACKS,
@@ -39,7 +40,6 @@ from handlers.votes.support import (
     actor_of,
     nav,
 )
-from handlers.votes.support import reply as show
 from services import subscriptions
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.i18n import Texts

@@ -9,11 +9,8 @@ from aiogram.filters import Filter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
-from handlers.kit.screen import Screen
-from handlers.kit.show import show
 from handlers.votes.callbacks import NAV
 from handlers.votes.screens_nav import VotesNav
-from services.errors import PermissionDenied
 from services.models import Channel, Role
 from services.votes.access import STAFF_ROLES, Actor
 
@@ -49,11 +46,6 @@ class IsVotesStaff(Filter):
         return is_staff(roles)
 
 
-def require_staff(roles: frozenset[Role]) -> None:
-    if not is_staff(roles):
-        raise PermissionDenied("votes.error.not_staff")
-
-
 def actor_of(event: Message | CallbackQuery) -> Actor:
     user = event.from_user
     assert user is not None  # the private-chats middleware drops updates without a sender
@@ -64,7 +56,3 @@ def district_number(name: str | None) -> int | None:
     """The electoral district a resident's district name carries ("Округ №5" → 5), if any."""
     match = _NUMBER.search(name or "")
     return int(match.group()) if match else None
-
-
-async def reply(event: Message | CallbackQuery, screen: Screen) -> None:
-    await show(event, screen)
