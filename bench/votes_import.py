@@ -14,9 +14,10 @@ with nine factions. For each backend, on a fresh database:
 2. beside it, day by day in the same run, the bare bulk insert of the very event and
    roll-call rows the import stored (read back, then Core executemany into an identical
    fresh schema, one transaction per day); target: import >= 0.5 of the bare rate;
-3. publishes every session, then opens deputy cards and decision cards (service calls, each
-   in its own session) and prints p50/p95; target p95 <= 20 ms. A bare `SELECT 1` in its
-   own session is timed alongside, as the floor on this machine.
+3. publishes every session, then opens deputy cards and decision cards (service call, each
+   in its own session, plus rendering: the feature's screen and its Telegram markup) and
+   prints p50/p95; target p95 <= 20 ms. A bare `SELECT 1` in its own session is timed
+   alongside, as the floor on this machine.
 """
 
 from __future__ import annotations
@@ -41,8 +42,12 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select, text  # noqa: E402
 
 import services.models  # noqa: E402,F401  (registers every table)
+from handlers.kit.render_aiogram import markup_for  # noqa: E402
+from handlers.votes import screens, screens_deputies  # noqa: E402
+from handlers.votes.callbacks import NAV  # noqa: E402
 from services.db import Base, make_engine, make_sessionmaker  # noqa: E402
-from services.timeutil import KYIV  # noqa: E402
+from services.i18n import get_translator  # noqa: E402
+from services.timeutil import council_zone  # noqa: E402
 from services.votes import publishing, queries, stats  # noqa: E402
 from services.votes.access import Actor  # noqa: E402
 from services.votes.archive import UploadedFile  # noqa: E402
@@ -100,7 +105,7 @@ def generate(files: int, seed: int = 7) -> tuple[bytes, list[UploadedFile], int]
             break
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            moment = datetime(day.year, day.month, day.day, 10, 0, tzinfo=KYIV)
+            moment = datetime(day.year, day.month, day.day, 10, 0, tzinfo=council_zone())
             for n in range(1, min(per_day, files - made) + 1):
                 moment += timedelta(seconds=rng.randint(40, 240))
                 roll = [{"DPName": _printed(s, i, rng), "DPGolos": rng.choice(VALUES)}
@@ -240,6 +245,7 @@ async def run_cards(url: str, samples: int, seed: int = 11
         deputy_ids = list(await session.scalars(text("SELECT id FROM vote_deputies")))
         event_ids = list(await session.scalars(text("SELECT id FROM vote_events")))
     rng = random.Random(seed)
+    tr = get_translator().for_language("uk")
     deputy_ms: list[float] = []
     decision_ms: list[float] = []
     floor_ms: list[float] = []
@@ -250,11 +256,13 @@ async def run_cards(url: str, samples: int, seed: int = 11
         floor_ms.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         async with sessionmaker() as session:
-            await stats.deputy_card(session, rng.choice(deputy_ids))
+            deputy = await stats.deputy_card(session, rng.choice(deputy_ids))
+        markup_for(screens_deputies.deputy_card(tr, NAV, deputy, following=False))
         deputy_ms.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         async with sessionmaker() as session:
-            await queries.decision_card(session, rng.choice(event_ids))
+            decision = await queries.decision_card(session, rng.choice(event_ids))
+        markup_for(screens.decision(tr, NAV, decision))
         decision_ms.append((time.perf_counter() - started) * 1000)
     await engine.dispose()
     return deputy_ms, decision_ms, floor_ms

@@ -22,16 +22,11 @@ from handlers import (
     polls_feature,
     profile,
     staff,
+    votes,
 )
-from handlers.kit.feature import Feature, MenuEntry, no_routers
+from handlers.kit.feature import Feature, MenuEntry
 from services.jobs import JobRegistry
 from services.sections import Sections
-
-
-def coming_soon(section: str, order: int) -> Feature:
-    """A main-menu section whose feature is not built yet: pressing it says so politely."""
-    return Feature(name=section, routers=no_routers, menu=MenuEntry(section, order=order))
-
 
 FEATURES: tuple[Feature, ...] = (
     core.feature,
@@ -42,7 +37,7 @@ FEATURES: tuple[Feature, ...] = (
     broadcasts.feature,
     events.feature,
     polls_feature.feature,
-    coming_soon("votes", order=40),
+    votes.feature,
 )
 
 

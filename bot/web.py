@@ -9,6 +9,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.api import votes as votes_api
 from bot.app import Runtime
 from bot.config import Settings
 
@@ -32,6 +33,7 @@ def base_app(rt: Runtime) -> web.Application:
     app = web.Application()
     app[SESSIONMAKER_KEY] = rt.sessionmaker
     app.router.add_get("/healthz", healthz)
+    votes_api.register(app, rt.sessionmaker)
     return app
 
 

@@ -45,6 +45,7 @@ from services.models import (
 from services.models.appeals import Appeal, AppealDraft, AppealEvent, AppealSupporter
 from services.models.broadcasts import EventKind, EventReminderRequest
 from tests.fakes.resident import ResidentClient
+from tests.test_votes_forged import VOTES_COVERED
 
 AUTHOR, INTRUDER, MODERATOR, PRESS = 401, 402, 902, 903
 SECRET = "Секретна скарга про сусіда з квартири 7"
@@ -60,7 +61,8 @@ STALE = "Ця кнопка вже не діє"
 
 # Every CallbackData class of handlers/ that carries an id, and the test that forges it.
 COVERED = {SupportCB, MyCardCB, FollowupCB, RateCB, StaffCardCB, StaffAppealCB, StaffDeptCB,
-           PetCB, PetAdmCB, EventAdminCB, BroadcastCB, EventCB}
+           PetCB, PetAdmCB, EventAdminCB, BroadcastCB, EventCB,
+           *VOTES_COVERED}
 
 
 def press_cb(action: str, id: int, value: str = "") -> CallbackData:

@@ -279,6 +279,21 @@ class DeputyFollow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class DecisionPetition(Base):
+    """Staff link a decision to the petition it answers, so its signers hear the result."""
+
+    __tablename__ = "vote_petition_links"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("vote_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    petition_id: Mapped[int] = mapped_column(
+        ForeignKey("petitions.id", ondelete="CASCADE"), index=True
+    )
+    linked_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 # The tables bulk writes go to (Core executemany, without the ORM's per-row work).
 DEPUTIES_TABLE = cast(Table, Deputy.__table__)
 EVENTS_TABLE = cast(Table, VoteEvent.__table__)

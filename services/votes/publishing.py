@@ -184,3 +184,9 @@ async def _announcement(db: AsyncSession, session_id: int) -> Announcement:
                        state.votes, adopted_rows)
     return Announcement(line, tuple(decisions), tuple(
         FollowerNotice(rid, tuple(refs)) for rid, refs in by_resident.items()))
+
+
+async def waiting_sessions(db: AsyncSession) -> int:
+    """How many imported sessions are not published yet."""
+    return await db.scalar(select(func.count()).select_from(VoteSession).where(
+        VoteSession.status == SessionStatus.IMPORTED.value)) or 0

@@ -283,3 +283,11 @@ async def search_deputies(db: AsyncSession, query: str | None, *, page: int = 0,
     first = fold(words[0])
     refs.sort(key=lambda d: (not fold(d.name).startswith(first), uk_sort_key(d.name), d.id))
     return page_of(refs, page, page_size)
+
+
+async def deputy_of(db: AsyncSession, deputy_id: int) -> DeputyRef:
+    """One deputy's name, faction and district; NotFound when there is no such deputy."""
+    row = (await db.execute(deputies_select().where(Deputy.id == deputy_id))).first()
+    if row is None:
+        raise NotFound("votes.error.deputy_not_found")
+    return deputy_ref(row)

@@ -136,6 +136,8 @@ class FakeTelegramAPI:
         self._runner: web.AppRunner | None = None
         self.url = ""
         self.messages: dict[tuple[int, int], Sent] = {}
+        # Contents of files people sent, by file_id (getFile + download serve them).
+        self.files: dict[str, bytes] = {}
 
     # ---- lifecycle -------------------------------------------------------------------------
     async def start(self, port: int = 0) -> str:
@@ -179,6 +181,9 @@ class FakeTelegramAPI:
 
     # ---- the server ------------------------------------------------------------------------
     async def _file(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        if path.startswith("documents/") and path[len("documents/"):] in self.files:
+            return web.Response(body=self.files[path[len("documents/"):]])
         return web.Response(body=b"\x89PNG fake file body")
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
@@ -422,5 +427,9 @@ class FakeTelegramAPI:
         return True
 
     def _m_getfile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = params.get("file_id")
+        if file_id in self.files:
+            return {"file_id": file_id, "file_unique_id": f"{file_id}u",
+                    "file_size": len(self.files[file_id]), "file_path": f"documents/{file_id}"}
         return {"file_id": params.get("file_id"), "file_unique_id": "u",
                 "file_size": 1024, "file_path": f"photos/{params.get('file_id')}.jpg"}

@@ -1,0 +1,1 @@
+"""Open-data endpoints of the web app (read-only JSON and CSV)."""
