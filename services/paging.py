@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -11,7 +12,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    items: tuple[T, ...]
+    items: Sequence[T]  # as the query gave them (a list or a tuple)
     page: int  # 0-based, clamped to the existing pages
     pages: int  # at least one, maybe empty
     total: int

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.db import utcnow
 from services.errors import InvalidInput, NotFound
 from services.models import Resident
+from services.paging import Page
 from services.petitions.models import Petition, PetitionStatus, Signature
 from services.petitions.rules import PAGE_SIZE
 from services.petitions.status import (
@@ -48,20 +49,6 @@ class ListKind(StrEnum):
     SEARCH = "find"
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    items: list[Petition]
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 0
-
-    @property
-    def has_next(self) -> bool:
-        return self.page + 1 < self.pages
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,11 +6,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.paging import Page
 from services.votes.models import DecisionResult, Deputy, Faction, VoteValue
 
 T = TypeVar("T")
@@ -25,20 +26,6 @@ def uk_sort_key(text: str) -> tuple[int, ...]:
     return tuple(_UK_ORDER.get(ch, 100 + ord(ch)) for ch in text.casefold() if ch not in "ʼ'’")
 
 
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    items: tuple[T, ...]
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 0
-
-    @property
-    def has_next(self) -> bool:
-        return self.page + 1 < self.pages
 
 
 def page_bounds(total: int, page: int, page_size: int) -> tuple[int, int]:
