@@ -23,11 +23,13 @@ def chat_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-async def run_command(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, str, str]:
+async def run_command(cwd: Path, env: dict[str, str], *args: str, given: str = ""
+                      ) -> tuple[int, str, str]:
+    """`python -m bot ARGS` with `given` as its whole input; (exit code, stdout, stderr)."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=cwd, env=env,
+        sys.executable, "-m", "bot", *args, cwd=cwd, env=env, stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    out, err = await asyncio.wait_for(proc.communicate(given.encode()), 120)
     return proc.returncode or 0, out.decode(), err.decode()
 
 

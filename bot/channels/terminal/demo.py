@@ -140,7 +140,9 @@ async def add_petitions(session: AsyncSession, rules: PetitionRules, content: di
             continue
         published = when + timedelta(hours=6)
         await petitions.approve(session, rules, ACTOR, petition.id, now=published)
-        count = {"almost": rules.threshold - 1, "collecting": spec.get("signatures", 0)}.get(
+        # Collecting stays under the threshold (a council may set a small one).
+        count = {"almost": rules.threshold - 1,
+                 "collecting": min(spec.get("signatures", 0), rules.threshold - 2)}.get(
             state, rules.threshold)
         filled.signatures += await _sign(session, rules, petition.id, signers, count,
                                          published, people.now)

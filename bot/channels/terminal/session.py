@@ -116,7 +116,7 @@ class TerminalSession(BaseSession):
 
     @staticmethod
     def _markup_on(bot: Bot, method: Any) -> bool:
-        mode = method.parse_mode
+        mode = getattr(method, "parse_mode", None)
         if isinstance(mode, Default):
             mode = bot.default[mode.name]
         return mode is not None and str(getattr(mode, "value", mode)).upper() == "HTML"
