@@ -110,6 +110,20 @@ async def test_a_resident_onboards_signs_a_petition_and_files_an_appeal(
     assert len(list((tmp_path / "media").rglob("pit.png"))) == 1
 
 
+async def test_staff_is_who_the_flags_of_this_run_say(tmp_path: Path, database_url: str):
+    env = chat_env(database_url, PETITION_THRESHOLD=THRESHOLD)
+    code, _out, err = await run_command(tmp_path, env, "demo-data")
+    assert code == 0, err
+    # Demo-data left one petition waiting for moderation.
+    code, out, err = await run_command(tmp_path, env, "chat", "--staff", "moderator",
+                                       given="/petitions_queue\n")
+    assert code == 0, err
+    assert "Петиції на модерації: 1" in out and "[1] Пандус до входу" in out
+    code, out, err = await run_command(tmp_path, env, "chat", given="/petitions_queue\n")
+    assert code == 0, err
+    assert "Невідома команда" in out and "Пандус" not in out
+
+
 async def test_make_run_without_a_token_opens_the_chat(tmp_path: Path, database_url: str):
     """What `make run` runs on a fresh clone: one line on going live, then the chat (here the
     input ends at once, so it says goodbye)."""

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from bot.channels.base import RetryLater
 from bot.channels.terminal import cli
+from bot.channels.terminal.account import ACCOUNT_ID, DEFAULT_ACCOUNT
 from bot.channels.terminal.commands import (
     Help,
     Press,
@@ -219,6 +220,11 @@ async def test_the_session_prints_what_handlers_send(tmp_path: Path):
     edited = await bot.edit_message_text("Gone", chat_id=42, message_id=sent.message_id)
     assert not isinstance(edited, bool) and edited.message_id == sent.message_id
     assert out.getvalue().endswith("── bot · the previous message updated ──\nGone\n\n")
+    # As on Telegram, an edit that changes nothing is refused (and not printed again).
+    printed = out.getvalue()
+    with pytest.raises(TelegramBadRequest, match="message is not modified"):
+        await bot.edit_message_text("Gone", chat_id=42, message_id=sent.message_id)
+    assert out.getvalue() == printed
     assert await bot.answer_callback_query("terminal:1", text="Done")
     assert "(bot: Done)" in out.getvalue()
     assert await bot.set_my_commands([]) is True
@@ -298,4 +304,4 @@ async def test_the_account_has_exactly_the_roles_of_this_run(sessionmaker):
 
 def test_the_command_line_knows_every_staff_role():
     assert set(cli.STAFF_ROLES) == {r.value for r in Role}
-    assert cli.ACCOUNT_ID.match(cli.DEFAULT_ACCOUNT)
+    assert ACCOUNT_ID.match(DEFAULT_ACCOUNT) and not ACCOUNT_ID.match("a b")

@@ -4,16 +4,14 @@ fallback of `make run` on a fresh clone (no token: the chat)."""
 from __future__ import annotations
 
 import argparse
-import re
 from typing import Any
 
 from pydantic import ValidationError
 
+from bot.channels.terminal.account import ACCOUNT_ID, DEFAULT_ACCOUNT
 from bot.config import Settings
 
 COMMANDS = ("chat", "demo-data")
-DEFAULT_ACCOUNT = "1"
-ACCOUNT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 STAFF_ROLES = ("moderator", "press", "admin")  # services.models.Role (checked by a test)
 GO_LIVE_HINT = ("No BOT_TOKEN set: opening the bot in this terminal. To go live on Telegram, "
                 "put BOT_TOKEN=<token from @BotFather> in .env and run `make run` again.")

@@ -100,7 +100,7 @@ class Console:
 
     def note(self, key: str, **params: Any) -> None:
         """A line of the terminal itself (hints, problems), not of the bot."""
-        self._write(dim(to_terminal(self.tr(key, **params)), self.ansi) + "\n")
+        self._write(dim(to_terminal(self.tr(key, **params)), self.ansi) + "\n\n")
 
     def toast(self, text: str) -> None:
         """What Telegram shows as a toast over the chat (a button's answer)."""

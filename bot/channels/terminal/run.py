@@ -31,8 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import connect_redis
 from bot.channels.telegram.render import TelegramRenderer
+from bot.channels.terminal.account import ACCOUNT_ID, DEFAULT_ACCOUNT
 from bot.channels.terminal.chat import TerminalChat
-from bot.channels.terminal.cli import ACCOUNT_ID, DEFAULT_ACCOUNT
 from bot.channels.terminal.commands import parse
 from bot.channels.terminal.console import Console
 from bot.channels.terminal.files import Files

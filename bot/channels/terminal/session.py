@@ -10,6 +10,7 @@ unknown chat, and a method with no terminal meaning fails as a 400.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -53,7 +54,7 @@ from aiogram.types import (
     User,
 )
 
-from bot.channels.terminal.console import Console, Kind
+from bot.channels.terminal.console import REMEMBERED_MESSAGES, Console, Kind
 from bot.channels.terminal.files import Files
 from bot.channels.terminal.keys import Links, from_markup
 
@@ -75,6 +76,8 @@ class TerminalSession(BaseSession):
         self.me = me
         self.files = files
         self.links = links
+        # What each recent message shows now (text, markup): an edit must change something.
+        self._shown: OrderedDict[int, tuple[str, str]] = OrderedDict()
         self._handlers: dict[type[TelegramMethod[Any]], Handler] = {
             SendMessage: self._send_message,
             EditMessageText: self._edit_text,
@@ -130,13 +133,33 @@ class TerminalSession(BaseSession):
             **content,
         }, context={"bot": bot})
 
+    def _unchanged(self, method: Any, message_id: int, text: str) -> None:
+        """Telegram refuses an edit that changes nothing (handlers expect that): so do we,
+        and the same message is not printed twice."""
+        markup = method.reply_markup
+        shown = (text, markup.model_dump_json() if markup is not None else "")
+        if self._shown.get(message_id) == shown:
+            raise TelegramBadRequest(method=method, message=(
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup"))
+        self._shown[message_id] = shown
+        self._shown.move_to_end(message_id)
+        while len(self._shown) > REMEMBERED_MESSAGES:
+            self._shown.popitem(last=False)
+
     def _show(self, bot: Bot, method: Any, text: str, *, kind: Kind = Kind.MESSAGE,
               attachment: str | None = None, message_id: int | None = None) -> int:
+        if message_id is not None:
+            self._unchanged(method, message_id, text)
         rows, remove = from_markup(method.reply_markup, self.links)
         reply_keyboard = isinstance(method.reply_markup, ReplyKeyboardMarkup)
-        return self.console.show(text, rows=rows, remove=remove, reply_keyboard=reply_keyboard,
-                                 kind=kind, markup=self._markup_on(bot, method),
-                                 attachment=attachment, message_id=message_id)
+        shown = self.console.show(text, rows=rows, remove=remove, reply_keyboard=reply_keyboard,
+                                  kind=kind, markup=self._markup_on(bot, method),
+                                  attachment=attachment, message_id=message_id)
+        if message_id is None:
+            markup = method.reply_markup
+            self._shown[shown] = (text, markup.model_dump_json() if markup is not None else "")
+        return shown
 
     # ---- the methods ---------------------------------------------------------------------
     async def _send_message(self, bot: Bot, method: SendMessage) -> Message:
