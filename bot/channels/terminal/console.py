@@ -109,6 +109,10 @@ class Console:
     def prompt(self) -> None:
         self._write("> ")
 
+    def end_line(self) -> None:
+        """After a prompt the input ended on (Ctrl+D): the next words start a line."""
+        self._write("\n")
+
     def _button_lines(self, rows: Rows) -> list[str]:
         lines, number = [], 1
         for row in rows:

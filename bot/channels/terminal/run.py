@@ -229,6 +229,8 @@ class ChatProcess:
                     self.console.prompt()
                 line = await _next_line(lines, self.stop)
                 if line is None:
+                    if self.interactive:
+                        self.console.end_line()
                     break
                 item = parse(line, self.console.key_count)
                 if item is not None and not await chat.handle(item):
