@@ -1,10 +1,11 @@
-# Two commands a council admin needs: `make run` (the bot on SQLite) and `make test`.
+# Two commands a council admin needs: `make run` (the bot on SQLite; without a BOT_TOKEN, a chat
+# with it in the terminal) and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run web migrate test test-sqlite test-postgres lint bench install
+.PHONY: run demo web migrate test test-sqlite test-postgres lint bench install
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +18,13 @@ install: $(STAMP)
 migrate: $(STAMP)
 	$(PY) -m bot migrate
 
+# Telegram with BOT_TOKEN set (in .env or the environment); without any token, the terminal chat.
 run: migrate
-	$(PY) -m bot run
+	$(PY) -m bot run --chat-without-token
+
+# Sample petitions, events, a poll and a council session, in an empty database only.
+demo: migrate
+	$(PY) -m bot demo-data
 
 web: migrate
 	$(PY) -m bot web

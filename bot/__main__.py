@@ -1,5 +1,5 @@
-"""Command line: `python -m bot run | web | migrate | admin add|remove|list <telegram id> |
-import-votes PATH...`."""
+"""Command line: `python -m bot run | web | chat | migrate | admin add|remove|list <telegram id>
+| import-votes PATH... | demo-data`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
+from bot.channels.terminal import cli as terminal_cli
 from bot.config import Settings
 
 # Shell commands that never talk to Telegram (import-votes) run without a BOT_TOKEN; this
@@ -139,7 +140,10 @@ async def import_votes(settings: Settings, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start the bot with long polling")
+    run_parser = sub.add_parser("run", help="start the bot with long polling")
+    run_parser.add_argument("--chat-without-token", action="store_true",
+                            help="with no BOT_TOKEN (nor VIBER_TOKEN) configured, open the "
+                            "terminal chat instead (what `make run` does)")
     sub.add_parser("web", help="start the aiohttp webhook server")
     sub.add_parser("migrate", help="upgrade the database to the latest schema")
     admin_parser = sub.add_parser("admin", help="manage bootstrap admins")
@@ -156,7 +160,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     votes_parser.add_argument("--lenient-json", action="store_true",
                               help="accept raw line breaks inside JSON strings")
     votes_parser.add_argument("--lang", choices=["uk", "en"], help="language of the report")
+    terminal_cli.add_parsers(sub)
     args = parser.parse_args(argv)
+    if args.command == "run" and args.chat_without_token and terminal_cli.no_token_configured():
+        print(terminal_cli.GO_LIVE_HINT)
+        args = parser.parse_args(["chat"])
 
     settings = load_settings(needs_token=args.command in ("run", "web"))
     logging.basicConfig(level=settings.log_level.upper(),
@@ -167,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(asyncio.run(import_votes(settings, args)))
     elif args.command == "admin":
         asyncio.run(admin(settings, args.action, args.telegram_id))
+    elif args.command in terminal_cli.COMMANDS:
+        raise SystemExit(asyncio.run(terminal_cli.run(settings, args)))
     elif args.command == "run":
         from bot.channels.telegram.polling import run_polling
 

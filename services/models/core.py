@@ -30,6 +30,8 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 class Channel(StrEnum):
     TELEGRAM = "telegram"
     VIBER = "viber"
+    # `python -m bot chat`: a resident (or staff member) typing in a terminal.
+    TERMINAL = "terminal"
 
 
 class Role(StrEnum):
