@@ -22,6 +22,7 @@ from handlers.petitions.callbacks import RESIDENT_ACTIONS as ACTIONS
 from handlers.petitions.callbacks import PetCB, PetListCB, PetSearchCB
 from handlers.profile import ProfileRules, on_resume, require_profile
 from services import petitions
+from services.accounts import Account
 from services.db import write_turn
 from services.errors import Conflict, NotFound
 from services.i18n import Texts
@@ -127,7 +128,7 @@ async def open_card(query: CallbackQuery, callback_data: PetCB, session: AsyncSe
 async def sign(query: CallbackQuery, callback_data: PetCB, state: FSMContext,
                session: AsyncSession, petition_rules: PetitionRules, tr: Texts,
                resident: Resident | None, callback_answer: CallbackAnswer,
-               profile_rules: ProfileRules) -> None:
+               profile_rules: ProfileRules, account: Account) -> None:
     if resident is None or not resident.is_complete:
         # A stale button for a removed petition gets a clear message before any onboarding.
         await petitions.card(session, callback_data.id, _viewer(resident))
@@ -141,7 +142,7 @@ async def sign(query: CallbackQuery, callback_data: PetCB, state: FSMContext,
         async with write_turn(session):
             try:
                 result = await petitions.sign(session, petition_rules, callback_data.id,
-                                              ready, channel=Channel.TELEGRAM)
+                                              ready, channel=Channel(account.channel))
             except Conflict:
                 await session.rollback()
                 raise
