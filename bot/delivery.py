@@ -50,7 +50,7 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services import outbox
@@ -61,6 +61,9 @@ from services.outbox import Claimed
 if TYPE_CHECKING:
     from bot.config import Settings
 from bot.scheduler import worker_name
+from bot.stored_media import StoredMedia
+from handlers.kit.render_aiogram import LinkBuilder, telegram_links
+from handlers.kit.screen import DeepLink
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +71,10 @@ CHANNEL = "telegram"
 CAPTION_MAX = 1024
 
 
-def build_markup(buttons: list[list[dict[str, Any]]] | None) -> InlineKeyboardMarkup | None:
-    """Transport-neutral button rows → an inline keyboard (url or callback buttons)."""
+def build_markup(buttons: list[list[dict[str, Any]]] | None,
+                 links: LinkBuilder | None = None) -> InlineKeyboardMarkup | None:
+    """Transport-neutral button rows → an inline keyboard (url, callback or deep-link
+    buttons; a `link` is a `/start` payload such as `poll_12`, made a URL by `links`)."""
     if not buttons:
         return None
     rows: list[list[InlineKeyboardButton]] = []
@@ -80,6 +85,9 @@ def build_markup(buttons: list[list[dict[str, Any]]] | None) -> InlineKeyboardMa
                 line.append(InlineKeyboardButton(text=spec["text"], url=spec["url"]))
             elif spec.get("callback"):
                 line.append(InlineKeyboardButton(text=spec["text"], callback_data=spec["callback"]))
+            elif spec.get("link") and links is not None:
+                line.append(InlineKeyboardButton(text=spec["text"],
+                                                 url=links(DeepLink(spec["link"]))))
         if line:
             rows.append(line)
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
@@ -469,8 +477,12 @@ class TelegramSender:
         allow_paid_broadcast: bool = False,
         redis: Any | None = None,
         key_prefix: str = "hromada",
+        bot_username: str = "",
     ) -> None:
         self.bot = bot
+        self.bot_username = bot_username  # for deep-link buttons; asked of Telegram if unset
+        self._links: LinkBuilder | None = None
+        self.stored_media = StoredMedia(sessionmaker, CHANNEL)
         self.sessionmaker = sessionmaker
         # With Redis the rate and 429 pauses are shared through it, keys under `key_prefix`;
         # without, through this process's row among the senders in the database.
@@ -652,28 +664,48 @@ class TelegramSender:
 
     async def _send(self, row: Claimed) -> None:
         chat_id: int | str = int(row.chat_id) if row.chat_id.lstrip("-").isdigit() else row.chat_id
-        markup = build_markup(row.buttons)
+        markup = build_markup(row.buttons, await self._link_builder(row.buttons))
         extra: dict[str, Any] = {}
         if self.allow_paid_broadcast and row.priority >= Priority.BULK:
             extra["allow_paid_broadcast"] = True
         text = row.text
         if row.photo or row.document:
             caption = text if len(text) <= CAPTION_MAX else None
+            sent = True
             if row.photo:
-                await self.bot.send_photo(
-                    chat_id, photo=row.photo, caption=caption, parse_mode="HTML",
-                    reply_markup=markup if caption is not None else None, **extra,
-                )
+                sent = await self._send_photo(chat_id, row.photo, caption,
+                                              markup if caption is not None else None, extra)
             else:
                 await self.bot.send_document(
                     chat_id, document=row.document or "", caption=caption, parse_mode="HTML",
                     reply_markup=markup if caption is not None else None, **extra,
                 )
-            if caption is not None:
+            if caption is not None and sent:
                 return
         await self.bot.send_message(
             chat_id, text, parse_mode="HTML", reply_markup=markup, **extra
         )
+
+    async def _send_photo(self, chat_id: int | str, photo: str, caption: str | None,
+                          markup: InlineKeyboardMarkup | None, extra: dict[str, Any]) -> bool:
+        """A file id, or a stored picture (uploaded once); False: the picture is gone."""
+        def send(file: str | InputFile) -> Any:
+            return self.bot.send_photo(chat_id, photo=file, caption=caption, parse_mode="HTML",
+                                       reply_markup=markup, **extra)
+
+        if self.stored_media.handles(photo):
+            return await self.stored_media.send(photo, send)
+        await send(photo)
+        return True
+
+    async def _link_builder(self, buttons: list[list[dict[str, Any]]] | None
+                            ) -> LinkBuilder | None:
+        if not buttons or not any(spec.get("link") for row in buttons for spec in row):
+            return None
+        if self._links is None:
+            self._links = telegram_links(self.bot_username or (await self.bot.me()).username
+                                         or "")
+        return self._links
 
     # ---- recording -------------------------------------------------------------------------
     async def _record_loop(self) -> None:
@@ -757,6 +789,7 @@ def sender_from_settings(
         per_chat_interval=settings.delivery_per_chat_interval,
         max_attempts=settings.delivery_max_attempts,
         allow_paid_broadcast=settings.allow_paid_broadcast,
+        bot_username=settings.bot_username or "",
     )
 
 

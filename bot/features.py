@@ -18,7 +18,7 @@ from handlers import (
     broadcasts_feature,
     core_feature,
     petitions_feature,
-    polls_feature,
+    polls,
     profile_feature,
     staff_feature,
     subscriptions_feature,
@@ -41,7 +41,7 @@ FEATURES: tuple[Feature, ...] = (
     petitions_feature.feature,
     broadcasts_feature.feature,
     subscriptions_feature.feature,
-    polls_feature.feature,
+    polls.feature,
     coming_soon("votes", order=40),
 )
 

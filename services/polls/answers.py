@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.db import insert_ignoring_conflicts, utcnow
 from services.districts.residents import needs_asking
 from services.districts.rules import DistrictRules
-from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from services.models import Resident
 from services.polls.manage import get_poll, options_of
 from services.polls.models import Poll, PollAnswer, PollChoice, PollOption, PollStatus
@@ -86,6 +86,12 @@ _REFUSALS = {
     Access.DISTRICT_UNKNOWN: PermissionDenied("polls.error.district_needed"),
     Access.NOT_YOUR_DISTRICT: PermissionDenied("polls.error.not_your_district"),
 }
+
+
+def refusal(access: Access) -> DomainError:
+    """Why a resident with this access may not answer (a fresh error to raise)."""
+    reason = _REFUSALS[access]
+    return type(reason)(reason.message_key, **reason.params)
 
 
 async def visible_poll(session: AsyncSession, poll_id: int) -> Poll:
@@ -206,7 +212,7 @@ async def answer(session: AsyncSession, district_rules: DistrictRules, poll_id: 
     poll = await visible_poll(session, poll_id)
     access = access_for(poll, resident, district_rules, now)
     if access is not Access.CAN_ANSWER:
-        raise _REFUSALS[access]
+        raise refusal(access)
     assert resident is not None
     option_ids = [o.id for o in await options_of(session, poll_id)]
     selection = _check_selection(poll, option_ids, chosen)
