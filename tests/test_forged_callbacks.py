@@ -20,6 +20,7 @@ from handlers.appeals import AppealCB, FollowupCB, RateCB
 from handlers.appeals_admin import StaffAppealCB
 from handlers.petitions import PetCB
 from handlers.petitions_admin import PetAdmCB
+from handlers.polls.callbacks import DistrictCB, PollCB, PollStaffCB
 from handlers.press import PressCB
 from handlers.subscriptions import EventCB
 from services import appeals, broadcasts, events, petitions
@@ -51,7 +52,8 @@ BROADCAST_NOT_FOUND = "Оголошення не знайдено."
 STALE = "Ця кнопка вже не діє"
 
 # Every CallbackData class of handlers/ that carries an id, and the test that forges it.
-COVERED = {AppealCB, FollowupCB, RateCB, StaffAppealCB, PetCB, PetAdmCB, PressCB, EventCB}
+COVERED = {AppealCB, FollowupCB, RateCB, StaffAppealCB, PetCB, PetAdmCB, PressCB, EventCB,
+           PollCB, DistrictCB, PollStaffCB}  # the polls' ones: tests/test_polls_forged.py
 
 
 def test_every_callback_with_an_id_is_covered():

@@ -158,7 +158,7 @@ def _moment(value: Any, default: datetime) -> datetime:
 
 def _check_closes(_rules: PollConfig, data: Mapping[str, Any], typed: str) -> str:
     now = utcnow()
-    opens = _moment(data.get("opens_at"), now)
+    opens = _moment(data.get("opens"), now)
     return validation.parse_closes_at(typed, opens, now).isoformat()
 
 
@@ -177,11 +177,11 @@ def _parse_choice(values: tuple[str, ...]) -> Any:
 def spec_of(data: Mapping[str, Any], now: datetime) -> validation.PollSpec:
     """The poll the draft describes (checked by PollSpec.checked before anything is stored)."""
     options = tuple(data.get("options") or ())
-    limit = data.get("max_choices")  # absent: one option; 0: any number
+    limit = data.get("choices")  # absent: one option; 0: any number
     multiple = isinstance(limit, int)
     return validation.PollSpec(
         question=str(data.get("question") or ""), options=options,
-        opens_at=_moment(data.get("opens_at"), now), closes_at=_moment(data.get("closes_at"), now),
+        opens_at=_moment(data.get("opens"), now), closes_at=_moment(data.get("closes"), now),
         description=data.get("description"), multiple=multiple,
         max_choices=(limit or len(options)) if isinstance(limit, int) else 1,
         districts=tuple(data.get("districts") or ()),
@@ -194,7 +194,7 @@ def _preview(a: Ask) -> str:
     spec = spec_of(a.data, now)
     facts = PollFacts(spec.question, spec.description, spec.options, spec.multiple,
                       spec.max_choices, spec.districts, None, None, spec.results_while_open)
-    opens = (a.tr("polls.new.opens_now") if a.data.get("opens_at") is None
+    opens = (a.tr("polls.new.opens_now") if a.data.get("opens") is None
              else format_datetime(spec.opens_at))
     lines = [a.tr("polls.new.preview"), "", *facts_lines(a.tr, facts), "",
              a.tr("polls.new.preview_times", opens=opens, closes=format_datetime(spec.closes_at)),
