@@ -298,3 +298,28 @@ async def test_the_results_chart_is_drawn_once_and_uploaded_once(bot_app):
         assert await session.scalar(select(func.count()).select_from(PollChart)) == 1
         chart = await session.get(PollChart, poll_id)
         assert chart.file_ids == {"telegram": "sent-photo"}
+
+
+async def test_the_district_can_be_set_from_outside_a_poll(bot_app_factory):
+    """The hook a /settings button uses: the same question, remembered on the profile."""
+    from handlers.polls import DISTRICT_SETTING
+
+    app = await bot_app_factory(districts=DISTRICT_NAMES)
+    olena = await onboarded(app, 25)
+    await olena.callback(DISTRICT_SETTING)
+    assert "У якому районі ви живете" in olena.last.text
+    assert "Головне меню" in str(olena.last.buttons) and "До опитування" not in str(
+        olena.last.buttons)
+    await olena.press("Центральний")
+    assert "Ваш район: Центральний" in olena.last.text
+    assert (await resident_of(app, 25)).district == "Центральний"
+    await olena.callback(DISTRICT_SETTING)
+    assert olena.last.button("Центральний")["text"] == "📍 Центральний"  # the current one
+    await olena.press("Не знаю")
+    assert "район не вказано" in olena.last.text
+    assert (await resident_of(app, 25)).district is None
+    # Without districts configured there is nothing to choose.
+    plain = await bot_app_factory()
+    other = await onboarded(plain, 26)
+    await other.callback(DISTRICT_SETTING)
+    assert other.last_callback_answers[-1]["text"] == "У громаді не налаштовано районів."

@@ -4,6 +4,9 @@
 moderators' poll wizard), `staff` (every poll, live tally, edit, close early, export),
 `screens` / `screens_staff` (pure Screens), `callbacks` (the typed buttons). The opening,
 closing and results jobs are services.polls.jobs, declared here.
+
+`DISTRICT_SETTING` is the callback data of a "my district" button for other screens (the
+/settings screen): it asks the resident's district and remembers it on the profile.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from handlers.kit.feature import Command, Feature, MenuEntry, Periodic
 from handlers.polls import creation, resident, staff
+from handlers.polls.callbacks import DISTRICT_SETTING
 from services.jobs import JobContext, PeriodKey
 from services.models import Role
 from services.polls.jobs import JOBS, PollJob
@@ -20,6 +24,8 @@ from services.polls.rules import PollConfig, PollRules
 
 if TYPE_CHECKING:
     from aiogram import Router
+
+__all__ = ["DISTRICT_SETTING", "feature", "poll_config"]
 
 
 def poll_config(values: Any) -> PollConfig:

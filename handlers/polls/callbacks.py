@@ -135,4 +135,6 @@ class StaffNav:
 
 
 RESIDENT_NAV = ResidentNav()
+# The district question from outside a poll (a /settings button's callback data).
+DISTRICT_SETTING = PollCB(action=CardAction.DISTRICT, poll_id=0).pack()
 STAFF_NAV = StaffNav()

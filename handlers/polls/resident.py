@@ -133,8 +133,8 @@ async def _to_onboarding(query: CallbackQuery, state: FSMContext, tr: Texts,
                          resident: Resident | None, poll_id: int,
                          profile_rules: ProfileRules) -> None:
     """Only verified residents answer: onboarding first, then back to this poll."""
-    await require_profile(query, state, resident, tr, resume=f"poll:{poll_id}",
-                          profile=profile_rules)
+    await require_profile(query, state, resident, tr,
+                          resume=f"poll:{poll_id}" if poll_id else "", profile=profile_rules)
 
 
 def _selection(view: PollView, mask: int) -> list[int]:
@@ -240,15 +240,20 @@ async def chart(query: CallbackQuery, callback_data: PollCB, session: AsyncSessi
 async def ask_district(query: CallbackQuery, callback_data: PollCB, state: FSMContext,
                        session: AsyncSession, tr: Texts, poll_config: PollConfig,
                        resident: Resident | None, profile_rules: ProfileRules) -> None:
-    poll = await answers.visible_poll(session, callback_data.poll_id)
+    """"Where do you live?" from a poll's card, or with poll id 0 from anywhere else (the
+    hook for /settings: `DISTRICT_SETTING`)."""
+    poll_id = callback_data.poll_id
+    districts: tuple[str, ...] = ()
+    if poll_id:
+        districts = tuple((await answers.visible_poll(session, poll_id)).districts or ())
     if not poll_config.districts.enabled:
         raise NotFound("polls.error.no_districts")
     if resident is None:
-        await _to_onboarding(query, state, tr, resident, poll.id, profile_rules)
+        await _to_onboarding(query, state, tr, resident, poll_id, profile_rules)
         return
-    await show(query, district_screen(tr, poll_config.districts.names, NAV, poll_id=poll.id,
+    await show(query, district_screen(tr, poll_config.districts.names, NAV, poll_id=poll_id,
                                       page=callback_data.page, current=resident.district,
-                                      districts=tuple(poll.districts or ())))
+                                      districts=districts))
 
 
 async def choose_district(query: CallbackQuery, callback_data: DistrictCB, state: FSMContext,
