@@ -7,6 +7,7 @@ and what the resident may do is decided by services.polls.answers, never by the 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aiogram import F, Router
@@ -197,7 +198,7 @@ async def answer(query: CallbackQuery, callback_data: PollCB, state: FSMContext,
             try:
                 outcome = await answers.answer(
                     session, poll_config.districts, cb.poll_id, resident, chosen,
-                    seen_version=cb.version, channel=Channel.TELEGRAM)
+                    seen_version=cb.version, channel=Channel.TELEGRAM, view=view)
             except DomainError:
                 await session.rollback()
                 raise
@@ -212,7 +213,12 @@ async def answer(query: CallbackQuery, callback_data: PollCB, state: FSMContext,
         return
     callback_answer.text = tr("polls.answered" if outcome.first else
                               "polls.answer_changed" if outcome.changed else "polls.answer_same")
-    await show_card(query, session, tr, poll_config, resident, cb.poll_id, page=cb.page)
+    if view.results is not None:  # running results on the card: count this answer in
+        await show_card(query, session, tr, poll_config, resident, cb.poll_id, page=cb.page)
+        return
+    # Nothing else on the card changed: no need to read it all again.
+    answered = replace(view, my_choices=outcome.choices, answered_before=False)
+    await show(query, card_screen(tr, answered, NAV, page=cb.page, rules=poll_config.polls))
 
 
 async def chart(query: CallbackQuery, callback_data: PollCB, session: AsyncSession, tr: Texts,
@@ -299,9 +305,10 @@ def router() -> Router:
     r.message.register(polls_command, Command("polls"))
     r.message.register(open_by_link, DeepLink("poll"))
     r.callback_query.register(shelf, PollListCB.filter())
-    r.callback_query.register(open_card, PollCB.filter(F.action == CardAction.OPEN))
-    r.callback_query.register(toggle, PollCB.filter(F.action == CardAction.TOGGLE))
+    # The busiest first: each filter unpacks (validates) the data before comparing.
     r.callback_query.register(answer, PollCB.filter(F.action == CardAction.ANSWER))
+    r.callback_query.register(toggle, PollCB.filter(F.action == CardAction.TOGGLE))
+    r.callback_query.register(open_card, PollCB.filter(F.action == CardAction.OPEN))
     r.callback_query.register(chart, PollCB.filter(F.action == CardAction.CHART))
     r.callback_query.register(ask_district, PollCB.filter(F.action == CardAction.DISTRICT))
     r.callback_query.register(choose_district, DistrictCB.filter())
