@@ -147,8 +147,9 @@ class Step(Generic[R]):
     when: Callable[[R], bool] = _always
     width: int = 1
     # For answers that depend on earlier ones (a maximum within the options typed before):
-    # `check(rules, data so far, parsed value)` gives the value to store or raises InvalidInput.
-    check: Callable[[R, Mapping[str, Any], Any], Any] | None = None
+    # `cross_check(rules, data so far, parsed value)` gives the value to store, or raises
+    # InvalidInput.
+    cross_check: Callable[[R, Mapping[str, Any], Any], Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,8 +336,8 @@ class Wizard(Generic[R]):
     async def _store(self, turn: Turn[R], step: Step[R], answer: Answer) -> None:
         try:
             value = step.parse(turn.rules, answer)
-            if step.check is not None:
-                value = step.check(turn.rules, (await self.draft(turn)).data, value)
+            if step.cross_check is not None:
+                value = step.cross_check(turn.rules, (await self.draft(turn)).data, value)
         except InvalidInput as err:
             await self._again(turn, err.message_key, **err.params)
             return
