@@ -19,125 +19,47 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import resource
-import subprocess
-import sys
 import tempfile
 import time
-from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from sqlalchemy import create_engine, func, insert, select, text
 
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
-
-import services.models  # noqa: E402,F401  (registers every table)
-from handlers.petitions.callbacks import PetCB, PetListCB  # noqa: E402
-from handlers.petitions.screens import render_card  # noqa: E402
-from services import petitions  # noqa: E402
-from services.db import Base, make_engine, make_sessionmaker  # noqa: E402
-from services.i18n import get_translator  # noqa: E402
-from services.models import (  # noqa: E402
+import services.models  # noqa: F401  (registers every table)
+from bench.common import (
+    FIRST_USER,
+    MODERATOR,
+    Burst,
+    TimingFakeAPI,
+    burst,
+    seed_residents,
+    start_bot,
+    stop_bot,
+    wait_polling,
+)
+from bench.common import pct as _pct
+from bench.common import press_update as _press
+from handlers.petitions.callbacks import PetCB, PetListCB
+from handlers.petitions.screens import render_card
+from services import petitions
+from services.db import make_engine, make_sessionmaker
+from services.i18n import get_translator
+from services.models import (
     ChannelIdentity,
     Petition,
     PetitionStatus,
-    Resident,
     Signature,
-    StaffRole,
 )
-from services.petitions import ListKind  # noqa: E402
-from tests.fakes.telegram_api import FakeTelegramAPI, Sent  # noqa: E402
+from services.petitions import ListKind
 
-TOKEN = "123456:" + "P" * 35
-FIRST_USER = 10_000_000
-MODERATOR = 900
 THRESHOLD_MARK = "набрала"  # in both the residents' and the moderators' threshold texts
 
 
-class TimingFakeAPI(FakeTelegramAPI):
-    """The fake server, timing each press from queueing to the bot's callback answer."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.record_calls = False
-        self.pushed_at: dict[str, float] = {}
-        self.latencies: list[float] = []
-        self.answered = 0
-        self.answered_event = asyncio.Event()
-        self.threshold_per_chat: Counter[int] = Counter()
-        self.sends = 0
-
-    async def push_press(self, callback_id: str, update: dict[str, Any]) -> None:
-        self.pushed_at[callback_id] = time.perf_counter()
-        await self.push_update(update)
-
-    def _m_answercallbackquery(self, params: dict[str, Any]) -> bool:
-        started = self.pushed_at.pop(str(params.get("callback_query_id")), None)
-        if started is not None:
-            self.latencies.append(time.perf_counter() - started)
-        self.answered += 1
-        self.answered_event.set()
-        return True
-
-    def _record(self, method: str, params: dict[str, Any], message_id: int) -> Sent:
-        # Keep memory flat: count, do not store, every message.
-        self.sends += 1
-        text_ = str(params.get("text") or "")
-        if THRESHOLD_MARK in text_:
-            self.threshold_per_chat[int(params["chat_id"])] += 1
-        return Sent(method, int(params["chat_id"]), message_id, None, None, {})
-
-    def _edit(self, method: str, params: dict[str, Any]) -> dict[str, Any] | bool:
-        return True
-
-
-def _press(user_id: int, data: str, callback_id: str) -> dict[str, Any]:
-    return {"callback_query": {
-        "id": callback_id, "chat_instance": str(user_id), "data": data,
-        "from": {"id": user_id, "is_bot": False, "first_name": "R", "language_code": "uk"},
-        "message": {"message_id": 1, "date": int(time.time()),
-                    "chat": {"id": user_id, "type": "private"}, "text": "card"},
-    }}
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
 # ---- seeding ------------------------------------------------------------------------------
-
-
-def seed_residents(db_path: Path, count: int) -> None:
-    """`count` verified residents with complete profiles, plus a moderator, in bulk."""
-    engine = create_engine(f"sqlite:///{db_path}")
-    Base.metadata.create_all(engine)
-    now = datetime.now(UTC)
-    with engine.begin() as conn:
-        for start in range(0, count, 20_000):
-            ids = range(start + 1, min(count, start + 20_000) + 1)
-            conn.execute(insert(Resident), [
-                {"id": i, "language": "uk", "consent_at": now, "phone": f"+38067{i:07d}",
-                 "phone_verified_at": now, "full_name": f"Мешканець Номер{i}",
-                 "street": "вул. Миру", "building": str(i % 200 + 1),
-                 "notifications_enabled": True, "is_active": True, "created_at": now,
-                 "updated_at": now}
-                for i in ids
-            ])
-            conn.execute(insert(ChannelIdentity), [
-                {"resident_id": i, "channel": "telegram", "external_id": str(FIRST_USER + i),
-                 "chat_id": str(FIRST_USER + i), "is_blocked": False, "created_at": now}
-                for i in ids
-            ])
-        conn.execute(insert(StaffRole).values(
-            channel="telegram", external_id=str(MODERATOR), role="moderator",
-            granted_by="bench", granted_at=now))
-    engine.dispose()
 
 
 def seed_petition(db_path: Path, threshold: int, number: int = 1) -> int:
@@ -211,81 +133,40 @@ def seed_many(db_path: Path, petitions_count: int, signatures: int, residents: i
     return first_id
 
 
-# ---- the bot process ----------------------------------------------------------------------
-
-
-def start_bot(fake: FakeTelegramAPI, db_path: Path, *, echo: bool = False) -> subprocess.Popen:
-    env = {**os.environ, "BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": fake.url,
-           "DATABASE_URL": f"sqlite+aiosqlite:///{db_path}", "LOG_LEVEL": "WARNING",
-           "PYTHONPATH": str(ROOT), "SCHEDULER_ENABLED": "false",
-           "DELIVERY_ENABLED": "true", "DELIVERY_RATE_PER_SECOND": "1000",
-           "DELIVERY_PER_CHAT_INTERVAL": "0", "BOT_USERNAME": "hromada_bench_bot"}
-    env.pop("REDIS_URL", None)
-    cmd = [sys.executable, "-m", "bench.echo_bot"] if echo else [sys.executable, "-m", "bot", "run"]
-    if not echo and os.environ.get("BENCH_PROFILE"):  # e.g. BENCH_PROFILE=/tmp/bot.prof
-        cmd[1:2] = ["-m", "cProfile", "-o", f"{os.environ['BENCH_PROFILE']}.{db_path.stem}", "-m"]
-    return subprocess.Popen(cmd, env=env, cwd=ROOT)
-
-
-async def wait_polling(fake: FakeTelegramAPI, proc: subprocess.Popen) -> None:
-    while fake.last_offset is None:
-        if proc.poll() is not None:
-            raise RuntimeError(f"bot exited with {proc.returncode}")
-        await asyncio.sleep(0.05)
-
-
-def cpu_seconds(pid: int | None = None) -> float:
-    """User + system CPU seconds of a process (this one when `pid` is None)."""
-    if pid is None:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def stop_bot(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 # ---- part 1: signing ----------------------------------------------------------------------
 
 
-async def part_signing(workdir: Path, signers: int, threshold: int, window: int) -> bool:
+@dataclass(frozen=True, slots=True)
+class SigningRun:
+    """What part 1 measured, for its report (and for bench/poll_voting.py's baseline)."""
+
+    signers: int
+    threshold: int
+    window: int
+    burst: Burst
+    latencies: list[float]
+    counter: int
+    stored: int
+    status: str
+    threshold_per_chat: dict[int, int]
+    expected: set[int]
+
+
+async def run_signing(workdir: Path, signers: int, threshold: int, window: int) -> SigningRun:
     db_path = workdir / "signing.db"
     seed_residents(db_path, signers)
     petition_id = seed_petition(db_path, threshold)
-    fake = TimingFakeAPI()
+    fake = TimingFakeAPI(mark=THRESHOLD_MARK)
     await fake.start()
     proc = start_bot(fake, db_path)
-    ok = True
     try:
         await wait_polling(fake, proc)
         data = PetCB(action="sign", id=petition_id).pack()
-        started = time.perf_counter()
-        cpu_bot, cpu_fake = cpu_seconds(proc.pid), cpu_seconds()
-        for i in range(1, signers + 1):
-            while fake.answered < i - window:
-                fake.answered_event.clear()
-                await fake.answered_event.wait()
-            user = FIRST_USER + i
-            await fake.push_press(f"s{i}", _press(user, data, f"s{i}"))
-        while fake.answered < signers:
-            if proc.poll() is not None:
-                raise RuntimeError(f"bot exited with {proc.returncode}")
-            fake.answered_event.clear()
-            try:
-                await asyncio.wait_for(fake.answered_event.wait(), 30)
-            except TimeoutError:
-                raise RuntimeError("the bot stopped answering") from None
-        elapsed = time.perf_counter() - started
-        cpu_bot, cpu_fake = cpu_seconds(proc.pid) - cpu_bot, cpu_seconds() - cpu_fake
+        result = await burst(fake, proc, [(FIRST_USER + i, data) for i in range(1, signers + 1)],
+                             window, "s")
         # The threshold messages go through the bot's own outbox sender.
         deadline = time.perf_counter() + 60
-        while (sum(fake.threshold_per_chat.values()) < threshold + 2  # noqa: ASYNC110
+        while (sum(fake.marked_per_chat.values()) < threshold + 2  # noqa: ASYNC110
                and time.perf_counter() < deadline):
             await asyncio.sleep(0.1)
         await asyncio.sleep(2.0)  # any duplicate would arrive by now
@@ -308,24 +189,36 @@ async def part_signing(workdir: Path, signers: int, threshold: int, window: int)
     await engine.dispose()
     assert row is not None
     expected = {int(c) for c in early} | {FIRST_USER + 1, MODERATOR}
+    return SigningRun(signers, threshold, window, result, fake.latencies, row.signature_count,
+                      int(stored or 0), row.status, dict(fake.marked_per_chat), expected)
+
+
+def report_signing(run: SigningRun) -> bool:
+    signers, threshold, window, expected = run.signers, run.threshold, run.window, run.expected
+    elapsed, cpu_bot, cpu_fake = run.burst.elapsed, run.burst.cpu_bot, run.burst.cpu_fake
+    ok = True
     print(f"signing: {signers} residents, window {window} presses in flight, threshold "
           f"{threshold}")
     print(f"signatures/second: {signers / elapsed:.1f}  ({elapsed:.1f} s; CPU: bot process "
           f"{cpu_bot:.1f} s, fake API + driver {cpu_fake:.1f} s)")
-    print(f"press→answer latency: p50 {_pct(fake.latencies, 0.50):.1f} ms  "
-          f"p99 {_pct(fake.latencies, 0.99):.1f} ms")
-    count_ok = row.signature_count == signers and stored == signers
+    print(f"press→answer latency: p50 {_pct(run.latencies, 0.50):.1f} ms  "
+          f"p99 {_pct(run.latencies, 0.99):.1f} ms")
+    count_ok = run.counter == signers and run.stored == signers
     ok &= count_ok
-    print(f"final count: counter {row.signature_count}, rows {stored}, expected {signers} "
-          f"{'OK' if count_ok else 'MISMATCH'}  (status {row.status})")
-    got = fake.threshold_per_chat
-    once = all(got[c] == 1 for c in expected) and set(got) == expected
+    print(f"final count: counter {run.counter}, rows {run.stored}, expected {signers} "
+          f"{'OK' if count_ok else 'MISMATCH'}  (status {run.status})")
+    got = run.threshold_per_chat
+    once = all(got.get(c) == 1 for c in expected) and set(got) == expected
     ok &= once
     dupes = sum(1 for c in got if got[c] > 1)
     print(f"threshold message: {sum(got.values())} sent to {len(got)} chats, expected "
           f"{len(expected)} recipients once each, duplicates {dupes}, missing "
           f"{len(expected - set(got))} {'OK' if once else 'WRONG'}")
     return ok
+
+
+async def part_signing(workdir: Path, signers: int, threshold: int, window: int) -> bool:
+    return report_signing(await run_signing(workdir, signers, threshold, window))
 
 
 # ---- part 2: rendering with a big database -----------------------------------------------

@@ -19,7 +19,7 @@ from handlers import (
     core,
     events,
     petitions,
-    polls_feature,
+    polls,
     profile,
     staff,
     votes,
@@ -36,7 +36,7 @@ FEATURES: tuple[Feature, ...] = (
     petitions.feature,
     broadcasts.feature,
     events.feature,
-    polls_feature.feature,
+    polls.feature,
     votes.feature,
 )
 

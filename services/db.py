@@ -141,6 +141,10 @@ async def write_turn(session: AsyncSession) -> AsyncIterator[None]:
     if is_postgres(session):
         yield
         return
+    # Hold a connection before queueing for the turn: a holder still waiting for one would
+    # wait for ever behind queued sessions that each hold one of SQLite's few connections
+    # (a sender's heartbeat taking the turn during a rush of presses did exactly that).
+    await session.connection()
     loop = asyncio.get_running_loop()
     lock = _write_turns.get(loop)
     if lock is None:

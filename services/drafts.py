@@ -33,6 +33,7 @@ class DraftKind(StrEnum):
     EVENT = "event"
     EVENT_EDIT = "event_edit"
     BROADCAST = "broadcast"
+    POLL = "poll"
 
     @property
     def owned_by_resident(self) -> bool:

@@ -72,3 +72,53 @@ async def outbox_rows(session, prefix: str) -> list[OutboxMessage]:
                                  .where(OutboxMessage.dedupe_key.like(f"{prefix}%"))
                                  .order_by(OutboxMessage.chat_id))
     return list(rows)
+
+
+# ---- through the bot --------------------------------------------------------------------
+
+DISTRICT_NAMES = "Центральний,Північний,Південний"
+
+
+async def bot_poll(bot_app, now: datetime | None = None, **overrides) -> int:
+    """A published poll (set up through the services by moderator 900)."""
+    async with bot_app.sessionmaker() as session:
+        await make_moderator(session)
+        poll = await published(session, now, **overrides)
+        return poll.id
+
+
+async def poll_row(bot_app, poll_id: int) -> Poll:
+    async with bot_app.sessionmaker() as session:
+        poll = await session.get(Poll, poll_id)
+        assert poll is not None
+        return poll
+
+
+async def choices_of(bot_app, poll_id: int, user_id: int) -> list[str]:
+    """The option texts a Telegram user's resident chose in a poll."""
+    from services.polls.models import PollAnswer, PollChoice, PollOption
+
+    async with bot_app.sessionmaker() as session:
+        rows = await session.scalars(
+            select(PollOption.text)
+            .join(PollChoice, PollChoice.option_id == PollOption.id)
+            .join(PollAnswer, PollAnswer.id == PollChoice.answer_id)
+            .join(ChannelIdentity, ChannelIdentity.resident_id == PollAnswer.resident_id)
+            .where(PollAnswer.poll_id == poll_id, ChannelIdentity.external_id == str(user_id))
+            .order_by(PollOption.position))
+        return list(rows)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk (after checking the signature)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def uploaded_photo(params: dict) -> dict | None:
+    """The file a sendPhoto call uploaded (aiogram sends it as `attach://<field>`); None when
+    the call named a file id instead."""
+    photo = params.get("photo")
+    if isinstance(photo, str) and photo.startswith("attach://"):
+        return params[photo.removeprefix("attach://")]
+    return photo if isinstance(photo, dict) else None

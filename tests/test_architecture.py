@@ -1,9 +1,7 @@
-"""The import rules of the architecture (docs: ARCH_PLAN), checked on the source with ast.
+"""The import rules of the architecture (docs/ARCHITECTURE.md), checked on the source with ast.
 
 Imports under ``if TYPE_CHECKING:`` are left out (they never run); imports inside functions
-count, since they run too. Checks today's tree still breaks are strict xfails: once the
-architecture refactor fixes them, they pass, and a strict xfail that passes fails the run,
-so the marker must then go.
+count, since they run too. Every rule holds on today's tree.
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ MAX_LINES = 400
 # The kit modules that must stay channel-neutral (render_aiogram and show may use aiogram).
 NEUTRAL_KIT = ("handlers.kit", "handlers.kit.screen", "handlers.kit.keyboard",
                "handlers.kit.pager", "handlers.kit.feature")
-REFACTOR = "fixed by the architecture refactor"
 
 
 @dataclass
@@ -206,7 +203,6 @@ def test_no_import_circles(modules):
     assert import_circles(import_graph(modules)) == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=REFACTOR)
 def test_no_module_over_400_lines(modules):
     long = {m.name: n for m in modules.values()
             if (n := len(m.path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}

@@ -124,7 +124,7 @@ async def test_a_whole_account_wait_holds_every_send_of_the_channel(sessionmaker
 async def test_one_sender_per_configured_channel(database_url, sessionmaker, session, fake_api):
     viber = FakeTransport()
     settings = make_test_settings(database_url, fake_api.url, None)
-    channels = {"telegram": lambda s: None, VIBER: lambda s: viber}
+    channels = {"telegram": lambda s, _db: None, VIBER: lambda s, _db: viber}
     rid = await _resident(session, VIBER, "v-1")
     await outbox.notify_residents(session, [rid], lambda tr: "hello")
     await session.commit()

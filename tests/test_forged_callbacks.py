@@ -30,6 +30,7 @@ from handlers.broadcasts import BroadcastCB
 from handlers.events import EventAdminCB, EventCB
 from handlers.petitions import PetCB
 from handlers.petitions.callbacks import PetAdmCB
+from handlers.polls.callbacks import DistrictCB, PollCB, PollStaffCB
 from services import appeals, broadcasts, events, petitions
 from services.db import utcnow
 from services.models import (
@@ -62,6 +63,7 @@ STALE = "Ця кнопка вже не діє"
 # Every CallbackData class of handlers/ that carries an id, and the test that forges it.
 COVERED = {SupportCB, MyCardCB, FollowupCB, RateCB, StaffCardCB, StaffAppealCB, StaffDeptCB,
            PetCB, PetAdmCB, EventAdminCB, BroadcastCB, EventCB,
+           PollCB, DistrictCB, PollStaffCB,  # the polls' ones: tests/test_polls_forged.py
            *VOTES_COVERED}
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from handlers import polls_feature
+from handlers import polls as polls_feature
 from services import jobs
 from services.db import make_engine, make_sessionmaker, utcnow
 from services.models import Subscription

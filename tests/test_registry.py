@@ -31,7 +31,8 @@ def test_routers_keep_their_order_busiest_first_catch_alls_last():
     assert [r.name for r in feature_routers()] == [
         "common", "menu", "onboarding", "settings", "staff",
         "appeals", "appeals_admin", "petitions", "wizard-petition", "petitions_admin", "press",
-        "subscriptions", "votes", "votes_deputies", "votes_staff", "start", "menu-fallback",
+        "subscriptions", "polls", "wizard-poll", "polls_admin", "votes", "votes_deputies",
+        "votes_staff", "start", "menu-fallback",
         "fallback",
     ]
 

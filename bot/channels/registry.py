@@ -10,14 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot.channels.base import Transport
 from bot.config import Settings
 from services.models import Channel
 
-TransportFactory = Callable[[Settings], Transport | None]
+# The sessionmaker (None in one-off checks) is for what a transport keeps in the database,
+# such as the file id a stored picture got when it was first uploaded.
+TransportFactory = Callable[[Settings, "async_sessionmaker[AsyncSession] | None"],
+                            Transport | None]
 
 
-def _telegram(settings: Settings) -> Transport | None:
+def _telegram(settings: Settings,
+              sessionmaker: async_sessionmaker[AsyncSession] | None) -> Transport | None:
     if settings.bot_token is None:
         return None
     # Imported here: the transport depends on the worker loop, which the runner imports too.
@@ -31,6 +37,7 @@ def _telegram(settings: Settings) -> Transport | None:
         allow_paid_broadcast=settings.allow_paid_broadcast,
         username=settings.bot_username,
         owns_bot=True,
+        sessionmaker=sessionmaker,
     )
 
 

@@ -18,10 +18,12 @@ log = logging.getLogger(__name__)
 
 
 def configured_transports(settings: Settings,
-                          channels: Mapping[str, TransportFactory] = CHANNELS
+                          channels: Mapping[str, TransportFactory] = CHANNELS, *,
+                          sessionmaker: async_sessionmaker[AsyncSession] | None = None
                           ) -> list[Transport]:
     """The transports of every channel the settings configure, in the registry's order."""
-    return [t for factory in channels.values() if (t := factory(settings)) is not None]
+    return [t for factory in channels.values()
+            if (t := factory(settings, sessionmaker)) is not None]
 
 
 def sender_for(transport: Transport, sessionmaker: async_sessionmaker[AsyncSession],
@@ -51,7 +53,7 @@ def start_delivery(
 ) -> list[asyncio.Task[None]]:
     """Run a sender per configured channel as tasks; set `stop` and await them to end."""
     tasks = []
-    for transport in configured_transports(settings, channels):
+    for transport in configured_transports(settings, channels, sessionmaker=sessionmaker):
         sender = sender_for(transport, sessionmaker, settings, worker_id=worker_id,
                             redis=redis, key_prefix=key_prefix)
         log.info("outbox sender for %s started", transport.channel)

@@ -273,6 +273,8 @@ class Wizard(WizardScreens[R]):
             if step.parse is None:
                 raise InvalidInput(self.labels.use_buttons)
             value = step.parse(turn.rules, answer)
+            if step.cross_check is not None:
+                value = step.cross_check(turn.rules, (await self.draft(turn)).data, value)
         except InvalidInput as err:
             await self._again(turn, err.message_key, **err.params)
             return
@@ -367,6 +369,8 @@ class Wizard(WizardScreens[R]):
             await self._again(turn, err.message_key)
             return None
         except InvalidInput as err:
+            if not self.confirm.retry:  # the error handler answers the press with the reason
+                raise
             await turn.session.rollback()  # the claimed draft is there again
             await self._retry(turn, err)
             return None

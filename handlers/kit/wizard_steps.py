@@ -114,6 +114,10 @@ class Step(Generic[R]):
     collect: Callable[[Turn[R], Answer], Awaitable[str | None]] | None = None
     clear: str = ""
     check: Check[R] | None = None
+    # For answers that depend on earlier ones (a maximum within the options typed before):
+    # `cross_check(rules, data so far, parsed value)` gives the value to store, or raises
+    # InvalidInput.
+    cross_check: Callable[[R, Mapping[str, Any], Any], Any] | None = None
 
     def values(self, value: Any) -> Mapping[str, Any]:
         """The draft keys a value (None: none) is kept under."""
@@ -142,7 +146,8 @@ class Confirm(Generic[R]):
     `at_last_answer` there is no summary: the last step's answer files the draft.
     `prepare(turn, draft)` adds computed values to what the summary sees; an InvalidInput it
     or `submit` raises is shown above the question of step `retry[key]` (the draft moved
-    there) or, unmapped, of the step the draft is at."""
+    there) or, unmapped, of the step the draft is at; without `retry` it goes to the error
+    handler, which answers the press with the reason."""
 
     name: str
     summary: Callable[[Asking[R]], str]

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy import delete, false, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db import insert_ignoring_conflicts, utcnow
 from services.districts.residents import needs_asking
 from services.districts.rules import DistrictRules
-from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from services.models import Channel, Resident
-from services.polls.manage import get_poll, options_of
+from services.polls.manage import get_poll
 from services.polls.models import Poll, PollAnswer, PollChoice, PollOption, PollStatus
 from services.polls.results import Results, is_closed, tally, visible_to_residents
 from services.residents import same_phone_profiles
@@ -48,6 +48,7 @@ class PollView:
     my_choices: frozenset[int]  # option ids of this resident's answer (empty: none yet)
     answered_before: bool  # an earlier profile of the same phone answered: cannot answer again
     results: Results | None  # when the resident may see them
+    answer_id: int | None = None  # this resident's answer row, when there is one
 
     @property
     def answered(self) -> bool:
@@ -88,6 +89,12 @@ _REFUSALS = {
 }
 
 
+def refusal(access: Access) -> DomainError:
+    """Why a resident with this access may not answer (a fresh error to raise)."""
+    reason = _REFUSALS[access]
+    return type(reason)(reason.message_key, **reason.params)
+
+
 async def visible_poll(session: AsyncSession, poll_id: int) -> Poll:
     """A poll residents may open: published or closed (drafts exist only for staff)."""
     poll = await session.get(Poll, poll_id, populate_existing=True)
@@ -96,15 +103,38 @@ async def visible_poll(session: AsyncSession, poll_id: int) -> Poll:
     return poll
 
 
+async def _load(session: AsyncSession, poll_id: int, resident_id: int | None
+                ) -> tuple[Poll, tuple[PollOption, ...], int | None, frozenset[int]]:
+    """The poll, its options and this resident's answer (its id and chosen options) in one
+    query: the card is opened and answered under a rush, one round trip counts."""
+    mine = (select(PollAnswer.id)
+            .where(PollAnswer.poll_id == poll_id, PollAnswer.resident_id == resident_id)
+            .scalar_subquery())
+    chosen = (PollChoice.option_id == PollOption.id) & (PollChoice.answer_id == mine)
+    rows = (await session.execute(
+        select(Poll, PollOption, PollChoice.answer_id)
+        .join(PollOption, PollOption.poll_id == Poll.id)
+        .outerjoin(PollChoice, chosen if resident_id is not None else false())
+        .where(Poll.id == poll_id).order_by(PollOption.position)
+        .execution_options(populate_existing=True)
+    )).all()
+    if not rows or rows[0][0].status == PollStatus.DRAFT:
+        raise NotFound("polls.error.not_found")
+    answer_id = next((int(r[2]) for r in rows if r[2] is not None), None)
+    return (rows[0][0], tuple(r[1] for r in rows), answer_id,
+            frozenset(r[1].id for r in rows if r[2] is not None))
+
+
 async def _my_answer(session: AsyncSession, poll_id: int, resident_id: int
                      ) -> tuple[int | None, frozenset[int]]:
-    answer_id = await session.scalar(select(PollAnswer.id).where(
-        PollAnswer.poll_id == poll_id, PollAnswer.resident_id == resident_id))
-    if answer_id is None:
+    rows = (await session.execute(
+        select(PollAnswer.id, PollChoice.option_id)
+        .outerjoin(PollChoice, PollChoice.answer_id == PollAnswer.id)
+        .where(PollAnswer.poll_id == poll_id, PollAnswer.resident_id == resident_id)
+    )).all()
+    if not rows:
         return None, frozenset()
-    chosen = await session.scalars(select(PollChoice.option_id)
-                                   .where(PollChoice.answer_id == answer_id))
-    return answer_id, frozenset(chosen)
+    return int(rows[0][0]), frozenset(int(r[1]) for r in rows if r[1] is not None)
 
 
 async def _answered_before(session: AsyncSession, poll_id: int, resident: Resident) -> bool:
@@ -120,16 +150,13 @@ async def poll_view(session: AsyncSession, district_rules: DistrictRules, poll_i
                     resident: Resident | None, *, now: datetime | None = None) -> PollView:
     """Everything the poll card shows this resident (None: someone not onboarded)."""
     now = now or utcnow()
-    poll = await visible_poll(session, poll_id)
-    options = tuple(await options_of(session, poll_id))
+    resident_id = resident.id if resident is not None else None
+    poll, options, answer_id, mine = await _load(session, poll_id, resident_id)
     access = access_for(poll, resident, district_rules, now)
-    mine: frozenset[int] = frozenset()
-    before = False
-    if resident is not None and resident.id is not None:
-        mine = (await _my_answer(session, poll_id, resident.id))[1]
-        before = not mine and await _answered_before(session, poll_id, resident)
+    before = resident is not None and not mine and await _answered_before(session, poll_id,
+                                                                          resident)
     results = await tally(session, poll, now=now) if visible_to_residents(poll, now) else None
-    return PollView(poll, options, access, mine, before, results)
+    return PollView(poll, options, access, mine, before, results, answer_id)
 
 
 def _check_selection(poll: Poll, option_ids: Collection[int], chosen: Iterable[int]
@@ -200,19 +227,26 @@ async def _insert_answer(session: AsyncSession, poll_id: int, resident: Resident
 async def answer(session: AsyncSession, district_rules: DistrictRules, poll_id: int,
                  resident: Resident | None, chosen: Iterable[int], *,
                  seen_version: int | None = None, channel: str = Channel.TELEGRAM,
-                 now: datetime | None = None) -> AnswerOutcome:
-    """Answer, or change the answer while the poll is open. On an error, roll back."""
+                 now: datetime | None = None, view: PollView | None = None) -> AnswerOutcome:
+    """Answer, or change the answer while the poll is open. On an error, roll back.
+
+    `view`: the resident's PollView this request has just read, so the poll is not read
+    again (what counts is decided by the compare-and-set on the poll's version anyway).
+    """
     now = now or utcnow()
-    poll = await visible_poll(session, poll_id)
+    if view is not None and view.poll.id == poll_id:
+        poll, options, answer_id, current = (view.poll, view.options, view.answer_id,
+                                             view.my_choices)
+    else:
+        poll, options, answer_id, current = await _load(
+            session, poll_id, resident.id if resident is not None else None)
     access = access_for(poll, resident, district_rules, now)
     if access is not Access.CAN_ANSWER:
-        raise _REFUSALS[access]
+        raise refusal(access)
     assert resident is not None
-    option_ids = [o.id for o in await options_of(session, poll_id)]
-    selection = _check_selection(poll, option_ids, chosen)
+    selection = _check_selection(poll, [o.id for o in options], chosen)
     if seen_version is not None and poll.version != seen_version:
         raise Conflict("polls.error.changed")
-    answer_id, current = await _my_answer(session, poll_id, resident.id)
     first = False
     if answer_id is None:
         answer_id = await _insert_answer(session, poll_id, resident, channel, now)

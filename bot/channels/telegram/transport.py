@@ -19,11 +19,12 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Rejected, RetryLater, TransientError, Unreachable
 from bot.channels.telegram.links import private_chat_url
+from bot.channels.telegram.stored_media import StoredMedia
 from bot.outbox.throttle import announce_retry_later
 from bot.outbox.worker import Sender
 from services.models import Channel, Priority
@@ -79,8 +80,11 @@ class TelegramTransport:
 
     def __init__(self, bot: Bot, *, rate_per_second: float = 25,
                  per_chat_interval: float = 1.0, allow_paid_broadcast: bool = False,
-                 username: str | None = None, owns_bot: bool = False) -> None:
+                 username: str | None = None, owns_bot: bool = False,
+                 sessionmaker: async_sessionmaker[AsyncSession] | None = None) -> None:
         self.bot = bot
+        # Stored pictures (a poll's chart) are uploaded once, then sent by their file id.
+        self.stored_media = StoredMedia(sessionmaker, self.channel) if sessionmaker else None
         self.account = str(bot.id)  # the throttle's key: one budget per bot
         self.rate_per_second = rate_per_second
         self.per_chat_interval = per_chat_interval
@@ -124,21 +128,33 @@ class TelegramTransport:
         text = row.text
         if row.photo or row.document:
             caption = text if len(text) <= CAPTION_MAX else None
+            sent = True
             if row.photo:
-                await self.bot.send_photo(
-                    chat_id, photo=row.photo, caption=caption, parse_mode="HTML",
-                    reply_markup=markup if caption is not None else None, **extra,
-                )
+                sent = await self._send_photo(chat_id, row.photo, caption,
+                                              markup if caption is not None else None, extra)
             else:
                 await self.bot.send_document(
                     chat_id, document=row.document or "", caption=caption, parse_mode="HTML",
                     reply_markup=markup if caption is not None else None, **extra,
                 )
-            if caption is not None:
+            if caption is not None and sent:
                 return
         await self.bot.send_message(
             chat_id, text, parse_mode="HTML", reply_markup=markup, **extra
         )
+
+
+    async def _send_photo(self, chat_id: int | str, photo: str, caption: str | None,
+                          markup: InlineKeyboardMarkup | None, extra: dict[str, Any]) -> bool:
+        """A file id, or a stored picture (uploaded once); False: the picture is gone."""
+        def send(file: str | InputFile) -> Any:
+            return self.bot.send_photo(chat_id, photo=file, caption=caption, parse_mode="HTML",
+                                       reply_markup=markup, **extra)
+
+        if self.stored_media is not None and self.stored_media.handles(photo):
+            return await self.stored_media.send(photo, send)
+        await send(photo)
+        return True
 
 
 class TelegramSender(Sender):
@@ -151,5 +167,6 @@ class TelegramSender(Sender):
         super().__init__(
             TelegramTransport(bot, rate_per_second=rate_per_second,
                               per_chat_interval=per_chat_interval,
-                              allow_paid_broadcast=allow_paid_broadcast),
+                              allow_paid_broadcast=allow_paid_broadcast,
+                              sessionmaker=sessionmaker),
             sessionmaker, worker_id=worker_id, **options)

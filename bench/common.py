@@ -1,0 +1,201 @@
+"""What the press benchmarks share: the timing fake Bot API, bulk-seeded residents, the bot
+as its own process (`python -m bot run`), and a burst of button presses with a window.
+
+Used by bench/petition_signing.py and bench/poll_voting.py, so both measure the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, insert  # noqa: E402
+
+import services.models  # noqa: E402,F401  (registers every table)
+from services.db import Base  # noqa: E402
+from services.models import ChannelIdentity, Resident, StaffRole  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegramAPI, Sent  # noqa: E402
+
+TOKEN = "123456:" + "P" * 35
+FIRST_USER = 10_000_000
+MODERATOR = 900
+
+
+class TimingFakeAPI(FakeTelegramAPI):
+    """The fake server, timing each press from queueing to the bot's callback answer, and
+    counting (not storing) what is sent: texts containing `mark` per chat, photos per chat,
+    and how many photos were uploads rather than file ids."""
+
+    def __init__(self, mark: str = "") -> None:
+        super().__init__()
+        self.record_calls = False
+        self.mark = mark
+        self.pushed_at: dict[str, float] = {}
+        self.latencies: list[float] = []
+        self.answered = 0
+        self.answered_event = asyncio.Event()
+        self.marked_per_chat: Counter[int] = Counter()
+        self.photos_per_chat: Counter[int] = Counter()
+        self.photo_uploads = 0
+        self.last_photo_at = 0.0
+        self.sends = 0
+
+    async def push_press(self, callback_id: str, update: dict[str, Any]) -> None:
+        self.pushed_at[callback_id] = time.perf_counter()
+        await self.push_update(update)
+
+    def _m_answercallbackquery(self, params: dict[str, Any]) -> bool:
+        started = self.pushed_at.pop(str(params.get("callback_query_id")), None)
+        if started is not None:
+            self.latencies.append(time.perf_counter() - started)
+        self.answered += 1
+        self.answered_event.set()
+        return True
+
+    def _record(self, method: str, params: dict[str, Any], message_id: int) -> Sent:
+        # Keep memory flat: count, do not store, every message.
+        self.sends += 1
+        chat_id = int(params["chat_id"])
+        text_ = str(params.get("text") or params.get("caption") or "")
+        if self.mark and self.mark in text_:
+            self.marked_per_chat[chat_id] += 1
+        if method == "sendPhoto":
+            self.photos_per_chat[chat_id] += 1
+            photo = params.get("photo")
+            if isinstance(photo, dict) or str(photo).startswith("attach://"):
+                self.photo_uploads += 1
+            self.last_photo_at = time.perf_counter()
+        return Sent(method, chat_id, message_id, None, None, {})
+
+    def _edit(self, method: str, params: dict[str, Any]) -> dict[str, Any] | bool:
+        return True
+
+
+def press_update(user_id: int, data: str, callback_id: str) -> dict[str, Any]:
+    return {"callback_query": {
+        "id": callback_id, "chat_instance": str(user_id), "data": data,
+        "from": {"id": user_id, "is_bot": False, "first_name": "R", "language_code": "uk"},
+        "message": {"message_id": 1, "date": int(time.time()),
+                    "chat": {"id": user_id, "type": "private"}, "text": "card"},
+    }}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def seed_residents(db_path: Path, count: int) -> None:
+    """`count` verified residents with complete profiles, plus a moderator, in bulk."""
+    engine = create_engine(f"sqlite:///{db_path}")
+    Base.metadata.create_all(engine)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        for start in range(0, count, 20_000):
+            ids = range(start + 1, min(count, start + 20_000) + 1)
+            conn.execute(insert(Resident), [
+                {"id": i, "language": "uk", "consent_at": now, "phone": f"+38067{i:07d}",
+                 "phone_verified_at": now, "full_name": f"Мешканець Номер{i}",
+                 "street": "вул. Миру", "building": str(i % 200 + 1),
+                 "notifications_enabled": True, "is_active": True, "created_at": now,
+                 "updated_at": now}
+                for i in ids
+            ])
+            conn.execute(insert(ChannelIdentity), [
+                {"resident_id": i, "channel": "telegram", "external_id": str(FIRST_USER + i),
+                 "chat_id": str(FIRST_USER + i), "is_blocked": False, "created_at": now}
+                for i in ids
+            ])
+        conn.execute(insert(StaffRole).values(
+            channel="telegram", external_id=str(MODERATOR), role="moderator",
+            granted_by="bench", granted_at=now))
+    engine.dispose()
+
+
+def start_bot(fake: FakeTelegramAPI, db_path: Path, *, echo: bool = False) -> subprocess.Popen:
+    env = {**os.environ, "BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": fake.url,
+           "DATABASE_URL": f"sqlite+aiosqlite:///{db_path}", "LOG_LEVEL": "WARNING",
+           "PYTHONPATH": str(ROOT), "SCHEDULER_ENABLED": "false",
+           "DELIVERY_ENABLED": "true", "DELIVERY_RATE_PER_SECOND": "1000",
+           "DELIVERY_PER_CHAT_INTERVAL": "0", "BOT_USERNAME": "hromada_bench_bot"}
+    env.pop("REDIS_URL", None)
+    cmd = [sys.executable, "-m", "bench.echo_bot"] if echo else [sys.executable, "-m", "bot", "run"]
+    if not echo and os.environ.get("BENCH_PROFILE"):  # e.g. BENCH_PROFILE=/tmp/bot.prof
+        cmd[1:2] = ["-m", "cProfile", "-o", f"{os.environ['BENCH_PROFILE']}.{db_path.stem}", "-m"]
+    return subprocess.Popen(cmd, env=env, cwd=ROOT)
+
+
+async def wait_polling(fake: FakeTelegramAPI, proc: subprocess.Popen) -> None:
+    while fake.last_offset is None:
+        if proc.poll() is not None:
+            raise RuntimeError(f"bot exited with {proc.returncode}")
+        await asyncio.sleep(0.05)
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds of a process (this one when `pid` is None)."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stop_bot(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@dataclass(frozen=True, slots=True)
+class Burst:
+    """How a burst of presses went: wall time and CPU of the bot and of this process."""
+
+    presses: int
+    elapsed: float
+    cpu_bot: float
+    cpu_fake: float
+
+    @property
+    def rate(self) -> float:
+        return self.presses / self.elapsed
+
+
+async def burst(fake: TimingFakeAPI, proc: subprocess.Popen,
+                presses: Sequence[tuple[int, str]], window: int, tag: str = "s") -> Burst:
+    """Press (user id, callback data) as fast as the bot answers, at most `window` presses
+    unanswered at a time; returns when every press is answered."""
+    total = len(presses)
+    base = fake.answered
+    started = time.perf_counter()
+    cpu_bot, cpu_fake = cpu_seconds(proc.pid), cpu_seconds()
+    for i, (user, data) in enumerate(presses, start=1):
+        while fake.answered - base < i - window:
+            fake.answered_event.clear()
+            await fake.answered_event.wait()
+        await fake.push_press(f"{tag}{i}", press_update(user, data, f"{tag}{i}"))
+    while fake.answered - base < total:
+        if proc.poll() is not None:
+            raise RuntimeError(f"bot exited with {proc.returncode}")
+        fake.answered_event.clear()
+        try:
+            await asyncio.wait_for(fake.answered_event.wait(), 30)
+        except TimeoutError:
+            raise RuntimeError("the bot stopped answering") from None
+    elapsed = time.perf_counter() - started
+    return Burst(total, elapsed, cpu_seconds(proc.pid) - cpu_bot, cpu_seconds() - cpu_fake)
