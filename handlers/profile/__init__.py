@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from handlers.kit.feature import Command, Feature, MenuEntry
-from handlers.profile import forget, linking, onboarding, settings
+from handlers.profile import district, forget, linking, onboarding, settings
 from handlers.profile.flow import on_resume, require_profile
 from services.profile import Limits, ProfileRules
 
@@ -30,14 +30,17 @@ def profile_rules(values: Any) -> ProfileRules:
         retention_days=values.outbox_retention_days,
         limits=Limits(name_max=values.name_max_length, address_max=values.address_max_length),
         phone_secret=secret.get_secret_value() if secret is not None else None,
+        districts=values.district_rules(),
     )
 
 
 def _routers() -> Sequence[Router]:
-    # Two routers, busiest first; the linking question is a step of onboarding and /forget is
-    # reached from the settings, so each rides on the router of its dialog.
+    # Two routers, busiest first; the linking and district questions are steps of onboarding
+    # (the district also a settings form) and /forget is reached from the settings, so each
+    # rides on the router of its dialog.
     steps = onboarding.router()
     steps.include_router(linking.router())
+    steps.include_router(district.router())
     form = settings.router()
     form.include_router(forget.router())
     return (steps, form)

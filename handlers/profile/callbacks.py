@@ -14,7 +14,7 @@ from aiogram.filters.callback_data import CallbackData
 from pydantic import AfterValidator
 
 from handlers.core import MAIN_MENU
-from handlers.kit.ids import RowId
+from handlers.kit.ids import RowId, SmallNumber
 from handlers.kit.screen import Action
 from handlers.profile.screens import Reply, SettingsAction
 from services.i18n import LANGUAGES
@@ -50,6 +50,14 @@ class LinkCB(CallbackData, prefix="ob"):
     reply: Reply
 
 
+class DistrictCB(CallbackData, prefix="ob"):
+    """Onboarding's optional district step: `choice` k is the k-th configured district, 0
+    "don't know" (checked against the council's list when pressed)."""
+
+    question: Literal["district"] = "district"
+    choice: SmallNumber
+
+
 class UnlinkCB(CallbackData, prefix="acc"):
     """'Not you? Unlink' under the notice that an account joined the profile."""
 
@@ -70,6 +78,13 @@ class SettingsLanguageCB(CallbackData, prefix="st"):
 
     action: Literal["set_language"] = "set_language"
     language: LanguageCode
+
+
+class SettingsDistrictCB(CallbackData, prefix="st"):
+    """A district picked on the settings' district form (0: "don't know")."""
+
+    action: Literal["set_district"] = "set_district"
+    choice: SmallNumber
 
 
 def unlink_data(identity: int) -> str:
@@ -94,6 +109,12 @@ class TelegramActions:
 
     def settings_language(self, code: str) -> Action:
         return SettingsLanguageCB(language=code)
+
+    def district(self, choice: int) -> Action:
+        return DistrictCB(choice=choice)
+
+    def settings_district(self, choice: int) -> Action:
+        return SettingsDistrictCB(choice=choice)
 
     def menu(self) -> Action:
         return MAIN_MENU

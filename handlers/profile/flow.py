@@ -17,9 +17,11 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from handlers.core import show_main_menu
+from handlers.kit.screen import Screen
 from handlers.kit.show import show
 from handlers.profile import screens
 from handlers.profile.callbacks import ACTIONS
+from services.districts.residents import needs_asking
 from services.i18n import Texts
 from services.models import Resident
 from services.profile import ProfileRules, ProfileStep, next_missing
@@ -39,6 +41,7 @@ class Onboarding(StatesGroup):
     full_name = State()
     street = State()
     building = State()
+    district = State()  # optional, last: only when the council has districts
 
 
 STATE_OF = {
@@ -93,6 +96,11 @@ async def require_profile(event: Message | CallbackQuery, state: FSMContext,
     return None
 
 
+def settings_screen(tr: Texts, resident: Resident, profile_rules: ProfileRules) -> Screen:
+    """The settings screen; a "District" row when the council has districts."""
+    return screens.settings(tr, resident, ACTIONS, districts=profile_rules.districts.names)
+
+
 async def proceed(message: Message, state: FSMContext, tr: Texts, resident: Resident,
                   profile_rules: ProfileRules, **data: Any) -> None:
     """Ask the next missing step, or finish: back to where the person was going, or the menu."""
@@ -101,9 +109,18 @@ async def proceed(message: Message, state: FSMContext, tr: Texts, resident: Resi
         await state.set_state(None)
         await state.update_data(editing=None)
         await show(message, screens.notice(tr, "settings.saved"))
-        await show(message, screens.settings(tr, resident, ACTIONS))
+        districts = profile_rules.districts
+        if stored.get("editing") == "address" and needs_asking(districts, resident):
+            # Moved to an address the street table does not know: where is it now?
+            await show(message, screens.settings_district(tr, districts.names, None, ACTIONS))
+            return
+        await show(message, settings_screen(tr, resident, profile_rules))
         return
     if await ask_next_step(message, state, tr, resident, profile_rules):
+        return
+    if needs_asking(profile_rules.districts, resident):
+        await state.set_state(Onboarding.district)
+        await show(message, screens.district_question(tr, profile_rules, ACTIONS))
         return
     await state.set_state(None)
     resume = stored.get("resume")

@@ -23,6 +23,7 @@ from handlers.profile.flow import NOT_A_COMMAND, Onboarding, ask_next_step, proc
 from handlers.profile.screens import Reply
 from services import profile, residents
 from services.accounts import Account
+from services.districts.residents import address_changed
 from services.errors import InvalidInput
 from services.i18n import Texts, Translator
 from services.models import Resident
@@ -45,8 +46,8 @@ async def start(message: Message, state: FSMContext, tr: Texts, resident: Reside
     await show_main_menu(message, tr, resident, main_menu)
 
 
-async def language_not_chosen(message: Message, tr: Texts) -> None:
-    await show(message, screens.language_again(tr, ACTIONS))
+async def language_not_chosen(message: Message, tr: Texts, profile_rules: ProfileRules) -> None:
+    await show(message, screens.language_again(tr, profile_rules, ACTIONS))
 
 
 async def consent_not_answered(message: Message, state: FSMContext, tr: Texts,
@@ -135,9 +136,31 @@ async def _store_building(session: AsyncSession, resident: Resident, text: str |
     return await profile.set_address(session, resident, resident.street or "", building)
 
 
-def typed_step(store: Store, question_key: str, *, after_street: bool = False) -> Handler:
-    """The handler of a typed answer: stored, then the next step; or the reason and the same
-    question. Without the profile (or, for the building, its street) the step is not due."""
+async def _district_follows(message: Message, state: FSMContext, tr: Texts,
+                            session: AsyncSession, resident: Resident,
+                            rules: ProfileRules) -> None:
+    """After the building: the district follows the address when the street table covers
+    it; a move to an address it does not cover makes the district unknown (asked anew)."""
+    districts = rules.districts
+    if not districts.enabled:
+        return
+    previous = (await state.get_data()).get("previous_address") or (None, None)
+    await state.update_data(previous_address=None)
+    derived = districts.derive(resident.street, resident.building)
+    await address_changed(session, districts, resident, *previous)
+    if derived is not None:
+        await show(message, screens.district_answered(tr, derived, derived=True))
+
+
+Then = Callable[[Message, FSMContext, Texts, AsyncSession, Resident, ProfileRules],
+                Awaitable[None]]
+
+
+def typed_step(store: Store, question_key: str, *, after_street: bool = False,
+               then: Then | None = None) -> Handler:
+    """The handler of a typed answer: stored (then `then`), then the next step; or the reason
+    and the same question. Without the profile (or, for the building, its street) the step is
+    not due."""
 
     async def answered(message: Message, state: FSMContext, tr: Texts, session: AsyncSession,
                        resident: Resident | None, profile_rules: ProfileRules,
@@ -151,6 +174,8 @@ def typed_step(store: Store, question_key: str, *, after_street: bool = False) -
             await show(message, screens.again(tr, tr(err.message_key, **err.params),
                                               question_key))
             return
+        if then is not None:
+            await then(message, state, tr, session, resident, profile_rules)
         await proceed(message, state, tr, resident, profile_rules, session=session, **data)
 
     return answered
@@ -170,7 +195,7 @@ def router() -> Router:
     steps.message.register(typed_step(_store_street, "onboarding.street_ask"),
                            StateFilter(Onboarding.street))
     steps.message.register(typed_step(_store_building, "onboarding.building_ask",
-                                      after_street=True),
+                                      after_street=True, then=_district_follows),
                            StateFilter(Onboarding.building))
     return steps
 

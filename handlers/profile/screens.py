@@ -7,7 +7,7 @@ Pure: no aiogram. The buttons' actions come from the channel through `Actions`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -19,9 +19,11 @@ from services.profile import ProfileRules, ProfileStep
 
 # Each language is offered in its own words, whatever the language of the screen.
 LANGUAGE_LABELS = {"uk": "🇺🇦 Українська", "en": "🇬🇧 English"}
-# Step 1 is the language (kept in the dialog until consent); then one step per stored piece.
+# Step 1 is the language (kept in the dialog until consent); then one step per stored piece;
+# a council with districts adds the district, optional, as the last step.
 STEP_NUMBERS = {step: number for number, step in enumerate(ProfileStep, start=2)}
 TOTAL_STEPS = 1 + len(STEP_NUMBERS)
+DISTRICT_STEP = TOTAL_STEPS + 1
 _ASK_KEYS = {
     ProfileStep.PHONE: "onboarding.phone_ask",
     ProfileStep.FULL_NAME: "onboarding.name_ask",
@@ -41,6 +43,7 @@ class SettingsAction(StrEnum):
     LANGUAGE = "language"  # the language form
     NAME = "name"  # the name question
     ADDRESS = "address"  # the street question, then the building
+    DISTRICT = "district"  # the district form (a council with districts only)
     QUIET = "quiet"  # the quiet-hours form
     QUIET_OFF = "quiet_off"
     FORGET = "forget"  # the /forget question
@@ -61,6 +64,10 @@ class Actions(Protocol):
 
     def settings_language(self, code: str) -> Action: ...
 
+    def district(self, choice: int) -> Action: ...
+
+    def settings_district(self, choice: int) -> Action: ...
+
     def menu(self) -> Action: ...
 
 
@@ -77,30 +84,35 @@ def again(tr: Texts, reason: str, question_key: str) -> Screen:
 # ---- onboarding ------------------------------------------------------------------------------
 
 
-def _step(tr: Texts, number: int) -> str:
-    return tr("onboarding.step", n=number, total=TOTAL_STEPS)
+def total_steps(rules: ProfileRules) -> int:
+    return DISTRICT_STEP if rules.districts.enabled else TOTAL_STEPS
+
+
+def _step(tr: Texts, number: int, rules: ProfileRules) -> str:
+    return tr("onboarding.step", n=number, total=total_steps(rules))
 
 
 def _language_buttons(action_for: Callable[[str], Action]) -> tuple[Button, ...]:
     return tuple(Button(LANGUAGE_LABELS[code], action_for(code)) for code in LANGUAGES)
 
 
-def _language_question(tr: Texts, lead: str, actions: Actions) -> Screen:
-    text = lead + "\n\n" + _step(tr, 1) + "\n" + tr("onboarding.language_ask")
+def _language_question(tr: Texts, lead: str, rules: ProfileRules, actions: Actions) -> Screen:
+    text = lead + "\n\n" + _step(tr, 1, rules) + "\n" + tr("onboarding.language_ask")
     return Screen(text, Keyboard().row(*_language_buttons(actions.language)).build())
 
 
 def welcome(tr: Texts, rules: ProfileRules, actions: Actions) -> Screen:
     """A stranger's /start: who we are, and step 1, the language."""
-    return _language_question(tr, tr("onboarding.welcome", city=rules.city_name), actions)
+    return _language_question(tr, tr("onboarding.welcome", city=rules.city_name), rules,
+                              actions)
 
 
-def language_again(tr: Texts, actions: Actions) -> Screen:
-    return _language_question(tr, tr("onboarding.language_use_buttons"), actions)
+def language_again(tr: Texts, rules: ProfileRules, actions: Actions) -> Screen:
+    return _language_question(tr, tr("onboarding.language_use_buttons"), rules, actions)
 
 
 def _consent(tr: Texts, rules: ProfileRules, actions: Actions) -> Screen:
-    text = _step(tr, STEP_NUMBERS[ProfileStep.CONSENT]) + "\n" + tr(
+    text = _step(tr, STEP_NUMBERS[ProfileStep.CONSENT], rules) + "\n" + tr(
         "onboarding.consent_text", city=rules.city_name, days=rules.retention_days)
     rows = (Keyboard()
             .row(Button(tr("onboarding.consent_policy"), url=rules.privacy_policy_url))
@@ -123,10 +135,38 @@ def question(tr: Texts, step: ProfileStep, rules: ProfileRules, actions: Actions
     """
     if step is ProfileStep.CONSENT:
         return _consent(tr, rules, actions)
-    text = _step(tr, STEP_NUMBERS[step]) + "\n" + tr(_ASK_KEYS[step])
+    text = _step(tr, STEP_NUMBERS[step], rules) + "\n" + tr(_ASK_KEYS[step])
     if step is ProfileStep.PHONE:
         return phone_request(tr, text)
     return Screen(text, remove_reply_keyboard=step is ProfileStep.FULL_NAME, new_message=True)
+
+
+def _district_rows(tr: Texts, names: Sequence[str], action_for: Callable[[int], Action],
+                   current: str | None = None) -> Keyboard:
+    """One button per district (choice k is the k-th name), two a row, then "don't know"."""
+    keyboard = Keyboard()
+    for k, name in enumerate(names, start=1):
+        keyboard.add(Button(("📍 " if name == current else "") + name, action_for(k)))
+    keyboard.adjust(2)
+    return keyboard.row(Button(tr("district.dont_know"), action_for(0)))
+
+
+def district_question(tr: Texts, rules: ProfileRules, actions: Actions,
+                      reason: str = "") -> Screen:
+    """Onboarding's optional last step: the district, when the address did not tell it."""
+    text = _step(tr, DISTRICT_STEP, rules) + "\n" + tr("onboarding.district_ask")
+    if reason:
+        text = reason + "\n\n" + text
+    return Screen(text, _district_rows(tr, rules.districts.names, actions.district).build(),
+                  new_message=not reason)
+
+
+def district_answered(tr: Texts, district: str | None, *, derived: bool = False) -> Screen:
+    """The district taken (from the address, or the button pressed), or "don't know"."""
+    if district is None:
+        return Screen(tr("onboarding.district_unknown"))
+    key = "onboarding.district_derived" if derived else "onboarding.district_saved"
+    return Screen(tr(key, district=district))
 
 
 def consent_declined(tr: Texts, actions: Actions) -> Screen:
@@ -157,7 +197,7 @@ def _settings_button(tr: Texts, key: str, action: SettingsAction, actions: Actio
     return Button(tr(key), actions.settings(action))
 
 
-def settings_text(tr: Texts, resident: Resident) -> str:
+def settings_text(tr: Texts, resident: Resident, districts: Sequence[str] = ()) -> str:
     quiet = (
         tr("settings.quiet_value", start=f"{resident.quiet_from:02d}:00",
            end=f"{resident.quiet_to:02d}:00")
@@ -171,10 +211,15 @@ def settings_text(tr: Texts, resident: Resident) -> str:
         address=resident.address or "—",
         phone=tr("settings.phone_verified" if resident.is_verified else "settings.phone_missing"),
         quiet=quiet,
-    )
+    ) + (("\n" + tr("settings.district_value",
+                     district=resident.district or tr("settings.district_none")))
+         if districts else "")
 
 
-def settings(tr: Texts, resident: Resident, actions: Actions) -> Screen:
+def settings(tr: Texts, resident: Resident, actions: Actions, *,
+             districts: Sequence[str] = ()) -> Screen:
+    """The profile and its settings; `districts`: the council's (a "District" row then)."""
+
     def button(key: str, action: SettingsAction) -> Button:
         return _settings_button(tr, key, action, actions)
 
@@ -182,11 +227,24 @@ def settings(tr: Texts, resident: Resident, actions: Actions) -> Screen:
             .row(button("settings.language", SettingsAction.LANGUAGE))
             .row(button("settings.edit_name", SettingsAction.NAME),
                  button("settings.edit_address", SettingsAction.ADDRESS))
+            .row(button("settings.district", SettingsAction.DISTRICT) if districts else None)
             .row(button("settings.quiet_hours", SettingsAction.QUIET))
             .row(button("settings.forget", SettingsAction.FORGET))
             .menu(actions.menu(), tr)
             .build())
-    return Screen(settings_text(tr, resident), rows)
+    return Screen(settings_text(tr, resident, districts), rows)
+
+
+def settings_district(tr: Texts, names: Sequence[str], current: str | None, actions: Actions,
+                      reason: str = "") -> Screen:
+    """The district form of the settings: the current one marked, "don't know", back."""
+    text = tr("settings.district_ask")
+    if reason:
+        text = reason + "\n\n" + text
+    rows = (_district_rows(tr, names, actions.settings_district, current)
+            .back(actions.settings(SettingsAction.BACK), tr)
+            .build())
+    return Screen(text, rows)
 
 
 def settings_language(tr: Texts, actions: Actions) -> Screen:

@@ -14,7 +14,7 @@ from handlers.core import MenuCB
 from handlers.kit.show import show
 from handlers.profile import screens
 from handlers.profile.callbacks import ACTIONS, SettingsCB, SettingsLanguageCB
-from handlers.profile.flow import Onboarding, ask_next_step
+from handlers.profile.flow import Onboarding, ask_next_step, settings_screen
 from handlers.profile.screens import SettingsAction
 from services import profile
 from services.errors import InvalidInput
@@ -43,7 +43,7 @@ async def settings_command(message: Message, state: FSMContext, tr: Texts,
     if resident is None:
         await _need_profile(message, state, tr, profile_rules)
         return
-    await show(message, screens.settings(tr, resident, ACTIONS))
+    await show(message, settings_screen(tr, resident, profile_rules))
 
 
 async def settings_menu(query: CallbackQuery, state: FSMContext, tr: Texts,
@@ -51,7 +51,7 @@ async def settings_menu(query: CallbackQuery, state: FSMContext, tr: Texts,
     if resident is None:
         await _need_profile(query, state, tr, profile_rules)
         return
-    await show(query, screens.settings(tr, resident, ACTIONS))
+    await show(query, settings_screen(tr, resident, profile_rules))
 
 
 async def choose_language(query: CallbackQuery, tr: Texts) -> None:
@@ -60,19 +60,19 @@ async def choose_language(query: CallbackQuery, tr: Texts) -> None:
 
 async def set_language(query: CallbackQuery, callback_data: SettingsLanguageCB,
                        session: AsyncSession, resident: Resident | None,
-                       translator: Translator) -> None:
+                       translator: Translator, profile_rules: ProfileRules) -> None:
     if resident is None:
         return
     await profile.set_language(session, resident, callback_data.language)
-    await show(query, screens.settings(translator.for_language(resident.language), resident,
-                                       ACTIONS))
+    await show(query, settings_screen(translator.for_language(resident.language), resident,
+                                      profile_rules))
 
 
 async def back(query: CallbackQuery, state: FSMContext, tr: Texts,
-               resident: Resident | None) -> None:
+               resident: Resident | None, profile_rules: ProfileRules) -> None:
     await state.set_state(None)
     if resident is not None:
-        await show(query, screens.settings(tr, resident, ACTIONS))
+        await show(query, settings_screen(tr, resident, profile_rules))
 
 
 async def edit_profile(query: CallbackQuery, callback_data: SettingsCB, state: FSMContext,
@@ -84,7 +84,9 @@ async def edit_profile(query: CallbackQuery, callback_data: SettingsCB, state: F
         await state.set_state(Onboarding.full_name)
         await show(query, screens.edit_question(tr, "onboarding.name_ask", ACTIONS))
     else:
-        # Address is two answers (street, building); the building step finishes the edit.
+        # Address is two answers (street, building); the building step finishes the edit
+        # (and compares with the old address: the district follows a move).
+        await state.update_data(previous_address=[resident.street, resident.building])
         await state.set_state(Onboarding.street)
         await show(query, screens.edit_question(tr, "onboarding.street_ask", ACTIONS))
 
@@ -95,16 +97,17 @@ async def quiet_hours(query: CallbackQuery, state: FSMContext, tr: Texts) -> Non
 
 
 async def quiet_off(query: CallbackQuery, state: FSMContext, tr: Texts, session: AsyncSession,
-                    resident: Resident | None) -> None:
+                    resident: Resident | None, profile_rules: ProfileRules) -> None:
     if resident is None:
         return
     await state.set_state(None)
     await profile.set_quiet_hours(session, resident, (None, None))
-    await show(query, screens.settings(tr, resident, ACTIONS))
+    await show(query, settings_screen(tr, resident, profile_rules))
 
 
 async def quiet_hours_typed(message: Message, state: FSMContext, tr: Texts,
-                            session: AsyncSession, resident: Resident | None) -> None:
+                            session: AsyncSession, resident: Resident | None,
+                            profile_rules: ProfileRules) -> None:
     if resident is None:
         await state.set_state(None)
         return
@@ -116,7 +119,7 @@ async def quiet_hours_typed(message: Message, state: FSMContext, tr: Texts,
     await profile.set_quiet_hours(session, resident, quiet)
     await state.set_state(None)
     await show(message, screens.notice(tr, "settings.saved"))
-    await show(message, screens.settings(tr, resident, ACTIONS))
+    await show(message, settings_screen(tr, resident, profile_rules))
 
 
 def router() -> Router:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from services.districts.rules import DistrictRules
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
@@ -15,7 +17,8 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class ProfileRules:
-    """What the consent says, how long names may be, the key of the phone hashes.
+    """What the consent says, how long names may be, the key of the phone hashes, and the
+    council's districts (onboarding's optional last step when there are any).
 
     Built once from the Settings by the feature declaration (handlers/profile) and handed to
     handlers as `profile_rules`.
@@ -26,3 +29,4 @@ class ProfileRules:
     retention_days: int = 30
     limits: Limits = field(default_factory=Limits)
     phone_secret: str | None = field(default=None, repr=False)
+    districts: DistrictRules = field(default_factory=DistrictRules)
