@@ -245,3 +245,20 @@ async def test_event_hours_away_promises_only_the_reminders_that_will_come(bot_a
     [announcement] = bot_app.fake.to_chat(100)
     assert "Нова подія" in (announcement.text or "") and "Нагадаємо на початку" in (
         announcement.text or "")
+
+
+async def test_with_configured_districts_a_typed_district_must_be_one_of_them(bot_app_factory):
+    bot_app = await bot_app_factory(districts=["Центральний", "Заводський"])
+    ids = await subscribers(bot_app, 100, 3)
+    async with bot_app.sessionmaker() as session:
+        (await residents.get(session, ids[0])).district = "Центральний"
+        await session.commit()
+    p = await press_user(bot_app)
+    await p.command("/broadcast")
+    await p.send("Перекриття руху")
+    await p.press("Новини міста")
+    await p.send("Центральна")  # not a district of this community
+    assert "Такого району немає" in (p.last.text or "")
+    assert "Центральний, Заводський" in (p.last.text or "")
+    await p.send("  центральний ")
+    assert "Кількість: 1" in (p.last.text or "")

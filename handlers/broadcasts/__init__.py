@@ -28,7 +28,8 @@ __all__ = ["BroadcastCB", "HistoryCB", "ProgressTracking", "SummaryCB", "feature
 
 
 def press_rules(values: Any) -> tuple[BroadcastRules, ProgressTracking]:
-    return (BroadcastRules(text_max=values.announcement_max),
+    return (BroadcastRules(text_max=values.announcement_max,
+                           districts=tuple(values.districts)),
             ProgressTracking(enabled=values.delivery_enabled))
 
 

@@ -66,8 +66,8 @@ def _topic(_rules: BroadcastRules, answer: Answer) -> str:
     return parse_topic(answer.text or "").value
 
 
-def _district(_rules: BroadcastRules, answer: Answer) -> str | None:
-    return broadcasts.validate_district(answer.text)
+def _district(rules: BroadcastRules, answer: Answer) -> str | None:
+    return broadcasts.validate_district(answer.text, rules.districts)
 
 
 def _when(_rules: BroadcastRules, answer: Answer) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from services.broadcasts.rules import BroadcastRules
 from services.errors import InvalidInput
 
@@ -22,7 +24,9 @@ def validate_text(raw: str | None, *, has_photo: bool, rules: BroadcastRules = B
     return text
 
 
-def validate_district(raw: str | None) -> str | None:
+def validate_district(raw: str | None, known: Sequence[str] = ()) -> str | None:
+    """The district typed for a broadcast; with the council's districts configured, one of
+    them in its configured spelling (residents' districts are stored so)."""
     if raw is None:
         raise InvalidInput("broadcasts.district_invalid")
     district = " ".join(raw.split())
@@ -30,4 +34,10 @@ def validate_district(raw: str | None) -> str | None:
         return None
     if len(district) > DISTRICT_MAX:
         raise InvalidInput("broadcasts.district_invalid")
+    if known:
+        folded = district.casefold()
+        match = next((name for name in known if name.casefold() == folded), None)
+        if match is None:
+            raise InvalidInput("broadcasts.district_unknown", districts=", ".join(known))
+        return match
     return district
