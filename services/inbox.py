@@ -19,11 +19,14 @@ from sqlalchemy import Table, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from services import jobs
 from services.db import insert_ignoring_conflicts, is_postgres, utcnow
 from services.models import InboundEvent, InboundStatus
 from services.timeutil import as_utc
 
 _TABLE = cast(Table, InboundEvent.__table__)
+# Viber redelivers a callback for up to an hour; a handled row's key is kept well past that.
+KEEP_FINISHED = timedelta(days=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,3 +147,8 @@ async def purge_finished(session: AsyncSession, before: datetime) -> int:
             InboundEvent.status != InboundStatus.PENDING.value,
             InboundEvent.received_at < before))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def purge_job(ctx: jobs.JobContext) -> None:
+    """The daily clean-up of handled callbacks (declared by the core feature)."""
+    await purge_finished(ctx.session, ctx.now - KEEP_FINISHED)
