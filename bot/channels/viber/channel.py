@@ -83,10 +83,10 @@ def _outgoing(settings: Settings, keyboards: KeyboardMemory | None = None) -> Ou
     if settings.viber_token is None:
         raise ValueError("the Viber channel needs VIBER_TOKEN")
     token = settings.viber_token.get_secret_value()
-    client = ViberClient(token, Sender(settings.viber_bot_name, settings.viber_avatar_url),
+    client = ViberClient(token, Sender(settings.viber_bot_name, settings.viber_bot_avatar),
                          settings.viber_api_base)
     media = MediaStore(Path(settings.media_dir), _derive(token, b"media-links"),
-                       settings.public_base_url, settings.media_url_ttl_days * 86400.0)
+                       settings.media_base_url, settings.media_url_ttl_days * 86400.0)
     usernames = [settings.bot_username] if settings.bot_username else []
     links = LinkSource(client, settings.viber_bot_name, usernames)
     return Outgoing(client, media, links, keyboards or KeyboardMemory(),
@@ -120,15 +120,17 @@ class ViberChannel:
         return ViberTransport(self.outgoing, rate_per_second=self.settings.viber_rate_per_second)
 
     def webhook_url(self) -> str | None:
-        base = self.settings.public_base_url
-        return base.rstrip("/") + self.settings.viber_webhook_path if base else None
+        base = self.settings.viber_public_base
+        return base + self.settings.viber_webhook_path if base else None
 
     async def register_webhook(self) -> bool:
         """Point Viber at our webhook (after the server listens); False without a URL."""
         url = self.webhook_url()
         if url is None:
-            log.info("PUBLIC_BASE_URL is not set: Viber's webhook is left as it is")
+            log.info("VIBER_WEBHOOK_URL is not set: Viber's webhook is left as it is")
             return False
+        if not url.startswith("https://"):
+            log.warning("Viber accepts only an HTTPS webhook with a trusted certificate: %s", url)
         await self.client.set_webhook(url)
         log.info("Viber webhook set to %s", url)
         return True
