@@ -21,8 +21,9 @@ from bot.config import Settings
 def load_settings(needs_token: bool = True) -> Settings:
     """Settings, or one clear line and exit code 2 (no traceback) when they are wrong.
 
-    Only the commands that talk to Telegram need BOT_TOKEN; the others ignore it, even a
-    malformed one (a deploy migrates before the bot's own secrets are there).
+    Only the commands that talk to a messenger need a token (BOT_TOKEN, or VIBER_TOKEN for a
+    bot on Viber alone); the others ignore BOT_TOKEN, even a malformed one (a deploy migrates
+    before the bot's own secrets are there).
     """
     try:
         settings = Settings()
@@ -35,8 +36,8 @@ def load_settings(needs_token: bool = True) -> Settings:
             f"{'is missing' if err['type'] == 'missing' else err['msg']}"
             for err in errors
         ))
-    if needs_token and settings.bot_token is None:
-        _configuration_error("BOT_TOKEN: is missing")
+    if needs_token and settings.bot_token is None and settings.viber_token is None:
+        _configuration_error("BOT_TOKEN: is missing (or VIBER_TOKEN for a bot on Viber alone)")
     return settings
 
 
@@ -139,8 +140,9 @@ async def import_votes(settings: Settings, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start the bot with long polling")
-    sub.add_parser("web", help="start the aiohttp webhook server")
+    sub.add_parser("run", help="start the bot: Telegram by long polling (and Viber's webhook "
+                   "when VIBER_TOKEN is set)")
+    sub.add_parser("web", help="start the aiohttp webhook server (Telegram and/or Viber)")
     sub.add_parser("migrate", help="upgrade the database to the latest schema")
     admin_parser = sub.add_parser("admin", help="manage bootstrap admins")
     admin_parser.add_argument("action", choices=["add", "remove", "list"])
@@ -168,13 +170,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "admin":
         asyncio.run(admin(settings, args.action, args.telegram_id))
     elif args.command == "run":
-        from bot.channels.telegram.polling import run_polling
+        from bot.serve import run_polling
 
         _serve(settings, run_polling)
     elif args.command == "web":
-        from bot.channels.telegram.webhook import run_webhook
+        from bot.serve import run_web
 
-        _serve(settings, run_webhook)
+        _serve(settings, run_web)
 
 
 def _serve(settings: Settings, serve: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:

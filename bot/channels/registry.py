@@ -3,6 +3,12 @@
 A factory builds the transport from the Settings, or returns None when the channel is not
 configured in them (no token). The worker loop (bot/outbox/) runs one sender per transport;
 adding a channel is a package under bot/channels/ and one line here.
+
+A process that serves a channel live (Viber's webhook) hands the worker that channel's own
+transport instead (`Runtime.transports`): Viber shows only the keyboard of the newest message,
+so a notification must carry the keyboard the person was last shown, which only the live
+channel remembers. The factory's transport (its own, empty memory) serves processes that
+deliver without serving the webhook.
 """
 
 from __future__ import annotations
@@ -34,6 +40,15 @@ def _telegram(settings: Settings) -> Transport | None:
     )
 
 
+def _viber(settings: Settings) -> Transport | None:
+    if settings.viber_token is None:
+        return None
+    from bot.channels.viber import transport_from_settings
+
+    return transport_from_settings(settings)
+
+
 CHANNELS: Mapping[str, TransportFactory] = MappingProxyType({
     Channel.TELEGRAM.value: _telegram,
+    Channel.VIBER.value: _viber,
 })

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from aiogram.types import User
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.telegram.render import TelegramRenderer
 from bot.channels.viber.aliases import CHANNEL, AliasBook
 from bot.channels.viber.client import Sender, ViberClient
 from bot.channels.viber.errors import TransientError, ViberError
@@ -37,6 +39,7 @@ from bot.channels.viber.transport import ViberTransport
 from bot.channels.viber.webhook import ViberWebhook
 from bot.config import Settings
 from bot.scheduler import worker_name
+from handlers.kit.show import register_renderer
 from services.aliases import ALIAS_BASE
 from services.i18n import Translator, get_translator
 
@@ -110,14 +113,17 @@ class ViberChannel:
     processor: Processor
     webhook: ViberWebhook
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def client(self) -> ViberClient:
         return self.outgoing.client
 
     def transport(self) -> ViberTransport:
-        """An outbox transport sharing this process's keyboards and client."""
-        return ViberTransport(self.outgoing, rate_per_second=self.settings.viber_rate_per_second)
+        """An outbox transport sharing this process's keyboards and client (which the channel
+        closes)."""
+        return ViberTransport(self.outgoing, rate_per_second=self.settings.viber_rate_per_second,
+                              owns_client=False)
 
     def webhook_url(self) -> str | None:
         base = self.settings.viber_public_base
@@ -145,6 +151,8 @@ class ViberChannel:
             if not task.done():
                 task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        for undo in self.closers:
+            undo()
         await self.inbound.close()
         await self.bot.session.close()
         await self.client.close()
@@ -172,7 +180,12 @@ def build_viber(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessio
     hook = ViberWebhook(token, sessionmaker,
                         lambda event: welcome(event, translator, settings.city_name, sender),
                         processor.wake)
-    return ViberChannel(settings, outgoing, aliases, bot, inbound, processor, hook)
+    channel = ViberChannel(settings, outgoing, aliases, bot, inbound, processor, hook)
+    # Screens reach Viber through the Bot API calls of the aiogram renderer, which the
+    # session turns into Viber messages; registered for this bot, so a deployment without
+    # Telegram (whose bot sets the default renderer) shows them too.
+    channel.closers.append(register_renderer(bot.id, TelegramRenderer()))
+    return channel
 
 
 async def attach_viber(app: web.Application, *, settings: Settings,

@@ -17,7 +17,8 @@ class ViberError(Exception):
     """A non-zero `status` in Viber's answer (Viber answers HTTP 200 with it)."""
 
     def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"Viber status {status}: {message}")
+        # Not super(): next in a subclass's order is a contract error with its own arguments.
+        Exception.__init__(self, f"Viber status {status}: {message}")
         self.status = status
         self.status_message = message
 

@@ -18,8 +18,10 @@ class ViberTransport:
     channel = CHANNEL
 
     def __init__(self, outgoing: Outgoing, *, rate_per_second: float,
-                 per_chat_interval: float = 0.0) -> None:
+                 per_chat_interval: float = 0.0, owns_client: bool = True) -> None:
         self.outgoing = outgoing
+        # The live channel's transport shares its client: the channel closes it.
+        self._owns_client = owns_client
         self.rate_per_second = rate_per_second
         # Viber limits what one person gets unanswered per hour, not the spacing.
         self.per_chat_interval = per_chat_interval
@@ -35,4 +37,5 @@ class ViberTransport:
                                  attachment=attachment)
 
     async def close(self) -> None:
-        await self.outgoing.client.close()
+        if self._owns_client:
+            await self.outgoing.client.close()
