@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | web | migrate | admin add|remove|list <telegram id> |
+"""Command line: `python -m bot run | web | migrate | admin add|remove|list <who> |
 import-votes PATH...`."""
 
 from __future__ import annotations
@@ -56,9 +56,12 @@ def migrate(settings: Settings) -> None:
     print("database is up to date")
 
 
-async def admin(settings: Settings, action: str, telegram_id: str | None) -> None:
+async def admin(settings: Settings, action: str, who: str | None) -> None:
+    """`admin add|remove <who>`: a Telegram id, `viber:<id>`, or a resident's verified phone
+    (every messenger account of theirs: how a Viber-only council names its first admin)."""
     from services import roles
     from services.db import make_engine, make_sessionmaker
+    from services.errors import InvalidInput
     from services.models import Channel, Role
 
     settings.ensure_data_dir()
@@ -66,20 +69,25 @@ async def admin(settings: Settings, action: str, telegram_id: str | None) -> Non
     try:
         async with make_sessionmaker(engine)() as session:
             if action == "list":
-                for m in await roles.list_staff(session, Channel.TELEGRAM,
+                for m in await roles.list_staff(session, None,
                                                 [str(i) for i in settings.admin_ids]):
-                    print(m.external_id, ",".join(r.value for r in m.roles))
+                    name = m.external_id if m.channel == Channel.TELEGRAM.value \
+                        else f"{m.channel}:{m.external_id}"
+                    print(name, ",".join(r.value for r in m.roles))
                 return
-            if telegram_id is None or not telegram_id.lstrip("-").isdigit():
-                raise SystemExit("admin add/remove needs a numeric Telegram id")
-            if action == "add":
-                changed = await roles.grant(session, "cli", Channel.TELEGRAM, telegram_id,
-                                            Role.ADMIN)
-            else:
-                changed = await roles.revoke(session, "cli", Channel.TELEGRAM, telegram_id,
-                                             Role.ADMIN)
+            try:
+                accounts = await roles.accounts_named(session, who or "")
+            except InvalidInput as exc:
+                raise SystemExit(
+                    "admin add/remove needs a numeric Telegram id, viber:<id> or the +380... "
+                    "phone a resident verified in the bot"
+                    + (" (no resident verified it)" if exc.message_key != "staff.usage" else "")
+                ) from None
+            change = roles.grant if action == "add" else roles.revoke
+            changed = [await change(session, "cli", channel, external_id, Role.ADMIN)
+                       for channel, external_id in accounts]
             await session.commit()
-            print(f"{action}: {telegram_id} ({'done' if changed else 'no change'})")
+            print(f"{action}: {who} ({'done' if any(changed) else 'no change'})")
     finally:
         await engine.dispose()
 
@@ -146,7 +154,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     sub.add_parser("migrate", help="upgrade the database to the latest schema")
     admin_parser = sub.add_parser("admin", help="manage bootstrap admins")
     admin_parser.add_argument("action", choices=["add", "remove", "list"])
-    admin_parser.add_argument("telegram_id", nargs="?")
+    admin_parser.add_argument("who", nargs="?",
+                              help="a Telegram id, viber:<id>, or a resident's +380... phone")
     votes_parser = sub.add_parser(
         "import-votes", help="import council roll-call vote files (JSON, CSV, ZIP); "
         "needs no BOT_TOKEN")
@@ -168,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "import-votes":
         raise SystemExit(asyncio.run(import_votes(settings, args)))
     elif args.command == "admin":
-        asyncio.run(admin(settings, args.action, args.telegram_id))
+        asyncio.run(admin(settings, args.action, args.who))
     elif args.command == "run":
         from bot.serve import run_polling
 

@@ -8,7 +8,6 @@ from contextlib import suppress
 
 from bot.app import SHUTDOWN_GRACE_SECONDS, Runtime
 from bot.channels.telegram.client import on_startup
-from bot.config import Settings
 from services.i18n import get_translator
 
 log = logging.getLogger(__name__)
@@ -40,9 +39,3 @@ async def poll_until_stopped(rt: Runtime) -> None:
         await polling
     await rt.dp.wait_idle(within=SHUTDOWN_GRACE_SECONDS)
 
-
-async def run_polling(settings: Settings) -> None:
-    """`python -m bot run` (bot/serve.py: Viber's webhook beside it when configured)."""
-    from bot.serve import run_polling as run
-
-    await run(settings)

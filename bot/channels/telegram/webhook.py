@@ -90,9 +90,3 @@ async def prepare_webhook(rt: Runtime, app: web.Application) -> None:
     )
     mount(app, rt, secret)
 
-
-async def run_webhook(settings: Settings) -> None:
-    """`python -m bot web`: every configured channel on the web app (bot/serve.py)."""
-    from bot.serve import run_web
-
-    await run_web(settings)
