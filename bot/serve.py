@@ -36,7 +36,7 @@ async def attach_viber_channel(rt: Runtime, app: web.Application) -> ViberChanne
     from bot.channels.viber import attach_viber
 
     channel = await attach_viber(app, settings=rt.settings, sessionmaker=rt.sessionmaker,
-                                 dp=rt.dp, stop=rt.stop, start=False)
+                                 dp=rt.dp, stop=rt.stop, start=False, telegram=rt.bot)
     rt.closers.append(channel.close)
     # Among the background tasks, so a stop lets the callback in hand finish first.
     rt.background.append(channel.start(rt.stop))

@@ -27,6 +27,9 @@ def _telegram(settings: Settings) -> Transport | None:
     if settings.bot_token is None:
         return None
     # Imported here: the transport depends on the worker loop, which the runner imports too.
+    from pathlib import Path
+
+    from bot.channels.media import MediaStore
     from bot.channels.telegram.client import build_bot
     from bot.channels.telegram.transport import TelegramTransport
 
@@ -37,6 +40,7 @@ def _telegram(settings: Settings) -> Transport | None:
         allow_paid_broadcast=settings.allow_paid_broadcast,
         username=settings.bot_username,
         owns_bot=True,
+        store=MediaStore.reader(Path(settings.media_dir)),
     )
 
 

@@ -1,6 +1,7 @@
 """The Telegram outbox transport: one claimed row → one Bot API call, its answers mapped onto
 the channel errors (429 → RetryLater for the whole bot, 403 → Unreachable, 400 → Rejected,
-anything else → TransientError).
+anything else → TransientError). A row's file from the media store (`media:<key>`) is
+uploaded.
 
 A 429 is published to every sender of the bot from inside the bot's request pipeline, before
 the error travels back through any other middleware or caller (see bot/outbox/throttle.py).
@@ -19,11 +20,13 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Rejected, RetryLater, TransientError, Unreachable
+from bot.channels.media import REF_PREFIX, MediaStore
 from bot.channels.telegram.links import private_chat_url
+from bot.channels.telegram.render import stored_upload
 from bot.outbox.throttle import announce_retry_later
 from bot.outbox.worker import Sender
 from services.models import Channel, Priority
@@ -79,8 +82,13 @@ class TelegramTransport:
 
     def __init__(self, bot: Bot, *, rate_per_second: float = 25,
                  per_chat_interval: float = 1.0, allow_paid_broadcast: bool = False,
-                 username: str | None = None, owns_bot: bool = False) -> None:
+                 username: str | None = None, owns_bot: bool = False,
+                 store: MediaStore | None = None) -> None:
         self.bot = bot
+        # Files of the media store (a broadcast photo composed on Viber) are uploaded once;
+        # later rows send the file id Telegram gave it.
+        self._store = store
+        self._uploaded: dict[str, str] = {}
         self.account = str(bot.id)  # the throttle's key: one budget per bot
         self.rate_per_second = rate_per_second
         self.per_chat_interval = per_chat_interval
@@ -125,20 +133,31 @@ class TelegramTransport:
         if row.photo or row.document:
             caption = text if len(text) <= CAPTION_MAX else None
             if row.photo:
-                await self.bot.send_photo(
-                    chat_id, photo=row.photo, caption=caption, parse_mode="HTML",
+                sent = await self.bot.send_photo(
+                    chat_id, photo=self._file(row.photo), caption=caption, parse_mode="HTML",
                     reply_markup=markup if caption is not None else None, **extra,
                 )
+                self._remember(row.photo, sent.photo[-1].file_id if sent.photo else None)
             else:
-                await self.bot.send_document(
-                    chat_id, document=row.document or "", caption=caption, parse_mode="HTML",
+                ref = row.document or ""
+                sent = await self.bot.send_document(
+                    chat_id, document=self._file(ref), caption=caption, parse_mode="HTML",
                     reply_markup=markup if caption is not None else None, **extra,
                 )
+                self._remember(ref, sent.document.file_id if sent.document else None)
             if caption is not None:
                 return
         await self.bot.send_message(
             chat_id, text, parse_mode="HTML", reply_markup=markup, **extra
         )
+
+
+    def _file(self, ref: str) -> str | InputFile:
+        return self._uploaded.get(ref) or stored_upload(self._store, ref)
+
+    def _remember(self, ref: str, file_id: str | None) -> None:
+        if file_id and ref not in self._uploaded and ref.startswith(REF_PREFIX):
+            self._uploaded[ref] = file_id
 
 
 class TelegramSender(Sender):

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,16 +25,17 @@ from aiogram.types import User
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.media import ROUTE, MediaStore
 from bot.channels.telegram.render import TelegramRenderer
 from bot.channels.viber.aliases import CHANNEL, AliasBook
 from bot.channels.viber.client import Sender, ViberClient
 from bot.channels.viber.errors import TransientError, ViberError
 from bot.channels.viber.inbound import Inbound, welcome
-from bot.channels.viber.media import ROUTE, MediaStore
-from bot.channels.viber.outgoing import KeyboardMemory, Outgoing
+from bot.channels.viber.outgoing import FileSource, KeyboardMemory, Outgoing
 from bot.channels.viber.processor import Processor
 from bot.channels.viber.render import Links
 from bot.channels.viber.session import ViberSession
+from bot.channels.viber.sources import poll_charts, telegram_files
 from bot.channels.viber.transport import ViberTransport
 from bot.channels.viber.webhook import ViberWebhook
 from bot.config import Settings
@@ -82,7 +83,8 @@ class LinkSource:
         return Links(self.fallback, self.usernames)
 
 
-def _outgoing(settings: Settings, keyboards: KeyboardMemory | None = None) -> Outgoing:
+def _outgoing(settings: Settings, keyboards: KeyboardMemory | None = None,
+              sources: Sequence[FileSource] = ()) -> Outgoing:
     if settings.viber_token is None:
         raise ValueError("the Viber channel needs VIBER_TOKEN")
     token = settings.viber_token.get_secret_value()
@@ -93,11 +95,12 @@ def _outgoing(settings: Settings, keyboards: KeyboardMemory | None = None) -> Ou
     usernames = [settings.bot_username] if settings.bot_username else []
     links = LinkSource(client, settings.viber_bot_name, usernames)
     return Outgoing(client, media, links, keyboards or KeyboardMemory(),
-                    _derive(token, b"viber-share-phone"))
+                    _derive(token, b"viber-share-phone"), sources)
 
 
 def transport_from_settings(settings: Settings) -> ViberTransport:
-    """The registry's factory (bot/channels/registry.py): a sender needs no dispatcher."""
+    """The registry's factory (bot/channels/registry.py): a sender needs no dispatcher (nor
+    can it copy Telegram files or poll charts: that takes the live channel's sources)."""
     return ViberTransport(_outgoing(settings), rate_per_second=settings.viber_rate_per_second)
 
 
@@ -160,9 +163,14 @@ class ViberChannel:
 
 def build_viber(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
                 dp: Dispatcher, *, translator: Translator | None = None,
-                worker: str | None = None) -> ViberChannel:
+                worker: str | None = None, telegram: Bot | None = None) -> ViberChannel:
+    """The channel; with `telegram` (the process's Telegram bot) it can also show Viber
+    residents the files staff sent on Telegram."""
     translator = translator or get_translator()
-    outgoing = _outgoing(settings)
+    sources = [poll_charts(sessionmaker)]
+    if telegram is not None:
+        sources.append(telegram_files(telegram))
+    outgoing = _outgoing(settings, sources=sources)
     token = outgoing.client.token
     aliases = AliasBook(sessionmaker)
     bot_id = ALIAS_BASE + int.from_bytes(_derive(token, b"bot-id")[:5], "big")
@@ -191,10 +199,12 @@ def build_viber(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessio
 async def attach_viber(app: web.Application, *, settings: Settings,
                        sessionmaker: async_sessionmaker[AsyncSession], dp: Dispatcher,
                        stop: asyncio.Event, translator: Translator | None = None,
-                       worker: str | None = None, start: bool = True) -> ViberChannel:
+                       worker: str | None = None, start: bool = True,
+                       telegram: Bot | None = None) -> ViberChannel:
     """Add the Viber routes to `app` and (unless `start=False`) run the processor until
     `stop`; the caller closes the channel (`await channel.close()`) at shutdown."""
-    channel = build_viber(settings, sessionmaker, dp, translator=translator, worker=worker)
+    channel = build_viber(settings, sessionmaker, dp, translator=translator, worker=worker,
+                          telegram=telegram)
     app.router.add_post(settings.viber_webhook_path, channel.webhook.handle)
     app.router.add_get(ROUTE, channel.outgoing.media.handle)
     if start:

@@ -23,8 +23,8 @@ from aiogram.types import Update
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.media import Stored, safe_name
 from bot.channels.viber.aliases import CHANNEL, AliasBook
-from bot.channels.viber.media import Stored, safe_name
 from bot.channels.viber.outgoing import Outgoing
 from bot.channels.viber.render import CALLBACK_PREFIX, keyboard
 from bot.channels.viber.session import callback_query_id
