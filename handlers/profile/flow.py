@@ -15,11 +15,14 @@ from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core import show_main_menu
+from handlers.kit.screen import Screen
 from handlers.kit.show import show
 from handlers.profile import screens
 from handlers.profile.callbacks import ACTIONS
+from services import residents
 from services.i18n import Texts
 from services.models import Resident
 from services.profile import ProfileRules, ProfileStep, next_missing
@@ -93,6 +96,12 @@ async def require_profile(event: Message | CallbackQuery, state: FSMContext,
     return None
 
 
+async def settings_screen(session: AsyncSession, tr: Texts, resident: Resident) -> Screen:
+    """The settings screen; the notifications choice only for a resident on two messengers."""
+    channels = await residents.channel_count(session, resident.id)
+    return screens.settings(tr, resident, ACTIONS, channels)
+
+
 async def proceed(message: Message, state: FSMContext, tr: Texts, resident: Resident,
                   profile_rules: ProfileRules, **data: Any) -> None:
     """Ask the next missing step, or finish: back to where the person was going, or the menu."""
@@ -101,7 +110,7 @@ async def proceed(message: Message, state: FSMContext, tr: Texts, resident: Resi
         await state.set_state(None)
         await state.update_data(editing=None)
         await show(message, screens.notice(tr, "settings.saved"))
-        await show(message, screens.settings(tr, resident, ACTIONS))
+        await show(message, await settings_screen(data["session"], tr, resident))
         return
     if await ask_next_step(message, state, tr, resident, profile_rules):
         return

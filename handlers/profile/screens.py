@@ -46,6 +46,7 @@ class SettingsAction(StrEnum):
     FORGET = "forget"  # the /forget question
     FORGET_YES = "forget_yes"
     BACK = "back"  # leave a form: the settings screen again
+    CHANNELS = "channels"  # notifications: the messenger used last <-> every messenger
 
 
 class Actions(Protocol):
@@ -174,19 +175,22 @@ def settings_text(tr: Texts, resident: Resident) -> str:
     )
 
 
-def settings(tr: Texts, resident: Resident, actions: Actions) -> Screen:
+def settings(tr: Texts, resident: Resident, actions: Actions, channels: int = 1) -> Screen:
+    """The profile and its settings; a resident on several messengers (`channels`) also
+    chooses where notifications go."""
     def button(key: str, action: SettingsAction) -> Button:
         return _settings_button(tr, key, action, actions)
 
-    rows = (Keyboard()
-            .row(button("settings.language", SettingsAction.LANGUAGE))
-            .row(button("settings.edit_name", SettingsAction.NAME),
-                 button("settings.edit_address", SettingsAction.ADDRESS))
-            .row(button("settings.quiet_hours", SettingsAction.QUIET))
-            .row(button("settings.forget", SettingsAction.FORGET))
-            .menu(actions.menu(), tr)
-            .build())
-    return Screen(settings_text(tr, resident), rows)
+    keyboard = (Keyboard()
+                .row(button("settings.language", SettingsAction.LANGUAGE))
+                .row(button("settings.edit_name", SettingsAction.NAME),
+                     button("settings.edit_address", SettingsAction.ADDRESS))
+                .row(button("settings.quiet_hours", SettingsAction.QUIET)))
+    if channels > 1:
+        keyboard.row(button("settings.notify_every" if resident.notify_every_channel
+                            else "settings.notify_last", SettingsAction.CHANNELS))
+    rows = keyboard.row(button("settings.forget", SettingsAction.FORGET)).menu(actions.menu(), tr)
+    return Screen(settings_text(tr, resident), rows.build())
 
 
 def settings_language(tr: Texts, actions: Actions) -> Screen:
