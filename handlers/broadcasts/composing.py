@@ -77,10 +77,12 @@ def _when(_rules: BroadcastRules, answer: Answer) -> str:
 
 async def _count(turn: Turn[BroadcastRules], draft: Draft) -> Mapping[str, Any]:
     """How many the summary's audience reaches; nobody sends the officer back to choose."""
-    count = await broadcasts.count_audience(turn.session, broadcasts.draft_audience(draft.data))
+    audience = broadcasts.draft_audience(draft.data)
+    count = await broadcasts.count_audience(turn.session, audience)
     if count == 0:
         raise InvalidInput("broadcasts.audience_empty")
-    return {"count": count}
+    viber = await broadcasts.viber_share(turn.session, audience)
+    return {"count": count, "viber": viber.recipients, "viber_billable": viber.billable}
 
 
 def _author(turn: Turn[BroadcastRules]) -> tuple[str, Channel]:
