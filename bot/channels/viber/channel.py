@@ -26,7 +26,6 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.media import ROUTE, MediaStore
-from bot.channels.telegram.render import TelegramRenderer
 from bot.channels.viber.aliases import CHANNEL, AliasBook
 from bot.channels.viber.client import Sender, ViberClient
 from bot.channels.viber.errors import TransientError, ViberError
@@ -34,6 +33,7 @@ from bot.channels.viber.inbound import Inbound, welcome
 from bot.channels.viber.outgoing import FileSource, KeyboardMemory, Outgoing
 from bot.channels.viber.processor import Processor
 from bot.channels.viber.render import Links
+from bot.channels.viber.screens import ViberRenderer
 from bot.channels.viber.session import ViberSession
 from bot.channels.viber.sources import poll_charts, telegram_files
 from bot.channels.viber.transport import ViberTransport
@@ -192,7 +192,7 @@ def build_viber(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessio
     # Screens reach Viber through the Bot API calls of the aiogram renderer, which the
     # session turns into Viber messages; registered for this bot, so a deployment without
     # Telegram (whose bot sets the default renderer) shows them too.
-    channel.closers.append(register_renderer(bot.id, TelegramRenderer()))
+    channel.closers.append(register_renderer(bot.id, ViberRenderer()))
     return channel
 
 
