@@ -183,7 +183,7 @@ def build_viber(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessio
                       outgoing=outgoing, translator=translator,
                       max_file_bytes=settings.appeal_max_file_mb * 1024 * 1024)
     processor = Processor(sessionmaker, inbound.handle, channel=CHANNEL,
-                          worker=f"viber:{worker or worker_name()}")
+                          worker=f"viber:{worker or worker_name()}", prepare=inbound.prepare)
     sender = outgoing.client.sender.as_json()
     hook = ViberWebhook(token, sessionmaker,
                         lambda event: welcome(event, translator, settings.city_name, sender),
