@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from bot.delivery import build_markup
 from sqlalchemy import select
 
 import services.petitions as package
+from bot.delivery import build_markup
 from handlers.petitions.actions import CardAction, StaffList
 from handlers.petitions.callbacks import PetCB, PetListCB, PetSearchCB, PetStaffListCB
 from services import petitions
