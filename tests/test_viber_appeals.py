@@ -1,6 +1,6 @@
 """An appeal filed on Viber with a photo and a location, handled by staff on Telegram: the
 photo is uploaded to Telegram from the media store, the answer's file reaches Viber by a link
-to a copy in the store."""
+to a copy in the store; a photo broadcast composed on Viber is uploaded to Telegram once."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 from sqlalchemy import select
 
+from services import jobs
 from services.db import utcnow
 from services.models import Role
 from services.models.appeals import Appeal, AppealAttachment
@@ -129,3 +130,44 @@ async def test_a_viber_staff_member_opens_a_telegram_appeal_with_its_photo(
     assert picture.body["media"].endswith(".jpg")
     await moderator.press("Взяти собі")
     assert "viber:MMMMMMMMMMMMMMMMMMMMMM==" in moderator.last.text
+
+
+async def test_a_photo_broadcast_from_viber_is_uploaded_to_telegram_once(viber: ViberApp):
+    from bot.channels.media import MediaStore
+    from bot.channels.telegram.transport import TelegramTransport
+    from bot.outbox.worker import Sender
+
+    telegram = viber.telegram
+    press = viber.resident("PPPPPPPPPPPPPPPPPPPPPP==", name="Прес")
+    await press.onboard()
+    await viber.make_staff(press.id, Role.PRESS)
+    readers = [telegram.resident(700 + i) for i in range(2)]
+    for reader in readers:
+        await reader.onboard()
+        await reader.send("/subscriptions")
+        await reader.press("Новини міста")
+    viewer = viber.resident("VVVVVVVVVVVVVVVVVVVVVV==", name="Глядачка")
+    await viewer.onboard()
+    await viewer.press("Обрати теми")
+    await viewer.press("Новини міста")
+
+    await press.send("/broadcast")
+    await press.picture("flood.jpg", PHOTO, caption="Підтоплення на вулиці Миру")
+    await press.press("Новини міста")
+    await press.press("Усі райони")
+    await press.press("Надіслати зараз")
+    await jobs.run_tick(telegram.sessionmaker, "test", telegram.jobs)
+
+    transport = TelegramTransport(telegram.bot, rate_per_second=1000, per_chat_interval=0,
+                                  store=MediaStore.reader(viber.media_dir))
+    assert await Sender(transport, telegram.sessionmaker, worker_id="t").drain() == 2
+    photos = [s for s in telegram.fake.sent if s.method == "sendPhoto"]
+    assert len(photos) == 2
+    first, second = (p.params["photo"] for p in photos)
+    assert first.startswith("attach://")  # uploaded from the store ...
+    assert photos[0].params[first.removeprefix("attach://")]["content"] == PHOTO
+    assert second == "sent-photo"  # ... once: then the file id Telegram gave it
+    assert await viber.deliver() >= 1
+    picture = next(s for s in viewer.sent if s.type == "picture")
+    assert picture.body["media"].endswith("/flood.jpg")
+    assert "Підтоплення на вулиці Миру" in picture.text

@@ -9,7 +9,9 @@ the error travels back through any other middleware or caller (see bot/outbox/th
 
 from __future__ import annotations
 
+import asyncio
 import weakref
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
 from aiogram import Bot
@@ -89,6 +91,7 @@ class TelegramTransport:
         # later rows send the file id Telegram gave it.
         self._store = store
         self._uploaded: dict[str, str] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
         self.account = str(bot.id)  # the throttle's key: one budget per bot
         self.rate_per_second = rate_per_second
         self.per_chat_interval = per_chat_interval
@@ -132,32 +135,40 @@ class TelegramTransport:
         text = row.text
         if row.photo or row.document:
             caption = text if len(text) <= CAPTION_MAX else None
-            if row.photo:
-                sent = await self.bot.send_photo(
-                    chat_id, photo=self._file(row.photo), caption=caption, parse_mode="HTML",
-                    reply_markup=markup if caption is not None else None, **extra,
-                )
-                self._remember(row.photo, sent.photo[-1].file_id if sent.photo else None)
-            else:
-                ref = row.document or ""
-                sent = await self.bot.send_document(
-                    chat_id, document=self._file(ref), caption=caption, parse_mode="HTML",
-                    reply_markup=markup if caption is not None else None, **extra,
-                )
-                self._remember(ref, sent.document.file_id if sent.document else None)
+            ref = row.photo or row.document or ""
+            # The first row of a stored file uploads it; the others wait for its file id.
+            async with self._uploading(ref):
+                file = self._file(ref)
+                if row.photo:
+                    sent = await self.bot.send_photo(
+                        chat_id, photo=file, caption=caption, parse_mode="HTML",
+                        reply_markup=markup if caption is not None else None, **extra,
+                    )
+                    self._remember(ref, file, sent.photo[-1].file_id if sent.photo else None)
+                else:
+                    sent = await self.bot.send_document(
+                        chat_id, document=file, caption=caption, parse_mode="HTML",
+                        reply_markup=markup if caption is not None else None, **extra,
+                    )
+                    self._remember(ref, file, sent.document.file_id if sent.document else None)
             if caption is not None:
                 return
         await self.bot.send_message(
             chat_id, text, parse_mode="HTML", reply_markup=markup, **extra
         )
 
+    def _uploading(self, ref: str) -> AbstractAsyncContextManager[Any]:
+        if not ref.startswith(REF_PREFIX) or ref in self._uploaded:
+            return nullcontext()
+        return self._locks.setdefault(ref, asyncio.Lock())
 
     def _file(self, ref: str) -> str | InputFile:
         return self._uploaded.get(ref) or stored_upload(self._store, ref)
 
-    def _remember(self, ref: str, file_id: str | None) -> None:
-        if file_id and ref not in self._uploaded and ref.startswith(REF_PREFIX):
+    def _remember(self, ref: str, sent: str | InputFile, file_id: str | None) -> None:
+        if file_id and isinstance(sent, InputFile):
             self._uploaded[ref] = file_id
+            self._locks.pop(ref, None)
 
 
 class TelegramSender(Sender):
