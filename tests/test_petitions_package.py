@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 import services.petitions as package
-from bot.delivery import build_markup
+from bot.channels.telegram.transport import build_markup
 from handlers.petitions.actions import CardAction, StaffList
 from handlers.petitions.callbacks import PetCB, PetListCB, PetSearchCB, PetStaffListCB
 from services import petitions
