@@ -18,14 +18,15 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     # Profiles so far keep getting notifications on every messenger (last_channel unknown)
-    # until their next message names the one they use.
-    with op.batch_alter_table('residents', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('last_channel', sa.String(length=16), nullable=True))
-        batch_op.add_column(sa.Column('notify_every_channel', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+    # until their next message names the one they use. Plain ADD COLUMN, not batch mode: on
+    # SQLite a batch would copy `residents`, and dropping the old table would cascade to every
+    # row that refers to a resident.
+    op.add_column('residents', sa.Column('last_channel', sa.String(length=16), nullable=True))
+    op.add_column('residents', sa.Column('notify_every_channel', sa.Boolean(), nullable=False,
+                                         server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('residents', schema=None) as batch_op:
-        batch_op.drop_column('notify_every_channel')
-        batch_op.drop_column('last_channel')
+    # SQLite 3.35+ drops a column in place (no copy of the table either).
+    op.drop_column('residents', 'notify_every_channel')
+    op.drop_column('residents', 'last_channel')
