@@ -51,6 +51,37 @@ async def store(session: AsyncSession, channel: str, dedupe_key: str, sender: st
     return result.first() is not None
 
 
+@dataclass(frozen=True, slots=True)
+class Arrived:
+    """One callback to keep (see `store_many`)."""
+
+    dedupe_key: str
+    sender: str
+    body: str
+
+
+async def store_many(session: AsyncSession, channel: str, arrived: Sequence[Arrived], *,
+                     now: datetime | None = None) -> list[bool]:
+    """`store` for callbacks that arrived together, in one statement: for each, whether it
+    was kept (False for a redelivery, or a second copy among them)."""
+    if not arrived:
+        return []
+    now = now or utcnow()
+    result = await session.execute(
+        insert_ignoring_conflicts(session, _TABLE)
+        .values([{"channel": channel, "dedupe_key": a.dedupe_key[:64], "sender": a.sender[:64],
+                  "body": a.body, "status": InboundStatus.PENDING.value, "attempts": 0,
+                  "received_at": now} for a in arrived])
+        .returning(_TABLE.c.dedupe_key))
+    fresh = {key for (key,) in result.all()}
+    kept = []
+    for a in arrived:
+        key = a.dedupe_key[:64]
+        kept.append(key in fresh)
+        fresh.discard(key)  # a second copy in the same batch is a duplicate
+    return kept
+
+
 def _claimable(channel: str, now: datetime) -> Any:
     return and_(
         InboundEvent.channel == channel,

@@ -209,3 +209,24 @@ def test_webhook_and_media_bases_fall_back_on_each_other(database_url):
                                   viber_webhook_url="https://bot.rada.example")
     assert settings.media_base_url == "https://files.rada.example"
     assert settings.viber_public_base == "https://bot.rada.example"
+
+
+async def test_callbacks_arriving_together_are_stored_together_duplicates_once(
+        viber: ViberApp):
+    users = [viber.fake.user(f"G{i:021d}=") for i in range(20)]
+    for user in users:
+        user.subscribed = True  # writing to the bot subscribes
+    events = [{"event": "message", "timestamp": 1, "message_token": 9_000 + i,
+               "sender": user.as_json(), "message": {"type": "text", "text": "/help"}}
+              for i, user in enumerate(users)]
+    events.append(dict(events[3]))  # Viber redelivers one while the first is in flight
+    answers = await asyncio.gather(*(viber.fake.post(event) for event in events))
+    assert [status for status, _ in answers] == [200] * 21
+    counts = viber.channel.webhook.counts
+    assert (counts["stored"], counts["duplicate"]) == (20, 1)
+    async with viber.telegram.sessionmaker() as session:
+        keys = (await session.scalars(select(InboundEvent.dedupe_key))).all()
+    assert sorted(keys) == sorted(str(9_000 + i) for i in range(20))
+    await viber.drain()
+    for user in users:
+        assert viber.fake.to(user.id), "every stored callback is handled"

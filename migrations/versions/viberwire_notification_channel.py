@@ -1,4 +1,5 @@
-"""where a resident's notifications go: the messenger used last, or every one
+"""where a resident's notifications go: the messenger used last, or every one; the inbox's
+claim walks pending callbacks in arrival order
 
 Revision ID: viberwire1
 Revises: 0010
@@ -24,9 +25,11 @@ def upgrade() -> None:
     op.add_column('residents', sa.Column('last_channel', sa.String(length=16), nullable=True))
     op.add_column('residents', sa.Column('notify_every_channel', sa.Boolean(), nullable=False,
                                          server_default=sa.false()))
+    op.create_index('ix_inbound_events_ready', 'inbound_events', ['channel', 'status', 'id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_inbound_events_ready', table_name='inbound_events')
     # SQLite 3.35+ drops a column in place (no copy of the table either).
     op.drop_column('residents', 'notify_every_channel')
     op.drop_column('residents', 'last_channel')

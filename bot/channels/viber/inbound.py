@@ -85,6 +85,8 @@ class Inbound:
         self.translator = translator
         self.max_file_bytes = max_file_bytes
         self._http: aiohttp.ClientSession | None = None
+        # Callbacks read by `prepare`, handed to `handle` (a body is parsed once).
+        self._read: dict[int, dict[str, Any] | None] = {}
 
     async def close(self) -> None:
         if self._http is not None and not self._http.closed:
@@ -104,7 +106,11 @@ class Inbound:
         and any of them marked unreachable made reachable again (Viber sends no `subscribed`
         for a first message, VIBER.md §2): two queries a batch, not a session an update.
         (A batch holds one row per person, so an earlier `unsubscribed` is already done.)"""
-        writers = {row.sender for row in rows if (event := self._event(row)) is not None
+        if len(self._read) > 10_000:  # rows of failed batches another process took over
+            self._read.clear()
+        for row in rows:
+            self._read[row.id] = self._event(row)
+        writers = {row.sender for row in rows if (event := self._read[row.id]) is not None
                    and event.get("event") in ARRIVALS}
         if not writers:
             return
@@ -116,7 +122,7 @@ class Inbound:
             await residents.set_reachable(session, CHANNEL, viber_id, True)
 
     async def handle(self, row: inbox.Claimed) -> None:
-        event = self._event(row)
+        event = self._read.pop(row.id) if row.id in self._read else self._event(row)
         found = event_user(event) if event is not None else None
         if event is None or found is None:
             return
