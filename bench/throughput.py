@@ -1,11 +1,17 @@
-"""Updates per second: the real bot (polling, SQLite) against a bare aiogram echo bot.
+"""Updates per second: the real bot (polling, SQLite) against a bare aiogram echo bot, and
+the bot's two webhooks (Telegram's and Viber's) served by one process.
 
-Both run as separate processes polling the same fake Bot API (tests/fakes) with the same
-update mix — residents sending /start, choosing a language, opening the menu and help — in
-waves, one update per resident per wave. Prints updates/second for both, the ratio (target
-≥ 0.5) and the peak RSS of our bot process (target ≤ 150 MB).
+Polling: both bots run as separate processes polling the same fake Bot API (tests/fakes)
+with the same update mix — residents sending /start, choosing a language, opening the menu
+and help — in waves, one update per resident per wave. Prints updates/second for both, the
+ratio (target ≥ 0.5) and the peak RSS of our bot process (target ≤ 150 MB).
 
-    python -m bench.throughput [--residents 400]
+Webhooks: one `python -m bot web` with BOT_TOKEN and VIBER_TOKEN; the same mix is posted to
+Telegram's webhook (fake Bot API) and then, as signed Viber callbacks, to Viber's (fake Viber
+API; a wave ends when every resident got his answer). Prints both rates, their ratio (target
+≥ 0.8) and the peak RSS of the process serving both channels.
+
+    python -m bench.throughput [--residents 400] [--webhooks-only]
 """
 
 from __future__ import annotations
@@ -18,60 +24,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
+from bench.mix import WAVES, cpu_seconds, message, peak_rss_mb, press
+from bench.webhooks import run_webhooks
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:" + "T" * 35
-
-
-def _message(user_id: int, text: str, message_id: int) -> dict[str, Any]:
-    update: dict[str, Any] = {"message": {
-        "message_id": message_id, "date": int(time.time()),
-        "chat": {"id": user_id, "type": "private"},
-        "from": {"id": user_id, "is_bot": False, "first_name": "R", "language_code": "uk"},
-        "text": text,
-    }}
-    if text.startswith("/"):
-        update["message"]["entities"] = [{"type": "bot_command", "offset": 0,
-                                          "length": len(text)}]
-    return update
-
-
-def _press(user_id: int, data: str, message_id: int) -> dict[str, Any]:
-    return {"callback_query": {
-        "id": f"{user_id}-{message_id}", "chat_instance": str(user_id), "data": data,
-        "from": {"id": user_id, "is_bot": False, "first_name": "R", "language_code": "uk"},
-        "message": {"message_id": message_id, "date": int(time.time()),
-                    "chat": {"id": user_id, "type": "private"}, "text": "menu"},
-    }}
-
-
-# One wave per step; (kind, payload). Callback data are the real bot's own factories' output.
-WAVES: list[tuple[str, str]] = [
-    ("text", "/start"),
-    ("press", "ob:lang:uk"),
-    ("text", "/menu"),
-    ("press", "m:help"),
-    ("text", "/help"),
-]
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process: steadier than wall time on a busy machine."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _peak_rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
 
 
 async def _run(kind: str, residents: int, workdir: Path) -> tuple[float, float, float, int]:
@@ -97,12 +56,12 @@ async def _run(kind: str, residents: int, workdir: Path) -> tuple[float, float, 
         # A short unmeasured round first: both bots build their lazy models (pydantic
         # validators for keyboards, edits, answers) once, as a long-running bot has.
         await _waves(fake, proc, kind, 30, base_user=9_000_000, verbose=False)
-        cpu_before = _cpu_seconds(proc.pid)
+        cpu_before = cpu_seconds(proc.pid)
         total = await _waves(fake, proc, kind, residents, base_user=10_000_000,
                              verbose=bool(os.environ.get("BENCH_VERBOSE")))
-        cpu_ms = (_cpu_seconds(proc.pid) - cpu_before) * 1000 / (residents * len(WAVES))
+        cpu_ms = (cpu_seconds(proc.pid) - cpu_before) * 1000 / (residents * len(WAVES))
         rate = residents * len(WAVES) / total
-        peak = _peak_rss_mb(proc.pid)
+        peak = peak_rss_mb(proc.pid)
     finally:
         proc.terminate()
         try:
@@ -126,8 +85,8 @@ async def _waves(fake: FakeTelegramAPI, proc: subprocess.Popen[bytes], kind: str
         started = time.perf_counter()
         for i in range(residents):
             user = base_user + i
-            update = (_message(user, payload, step + 1) if what == "text"
-                      else _press(user, payload, 1000 + i))
+            update = (message(user, payload, step + 1) if what == "text"
+                      else press(user, payload, 1000 + i))
             await fake.push_update(update)
         while fake.method_counts[counted] - before < residents:
             if proc.poll() is not None:
@@ -143,12 +102,22 @@ async def _waves(fake: FakeTelegramAPI, proc: subprocess.Popen[bytes], kind: str
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--residents", type=int, default=1000)
+    parser.add_argument("--webhooks-only", action="store_true",
+                        help="only the run of both webhooks in one process")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        echo_rate, echo_rss, echo_cpu, _ = await _run("echo", args.residents, Path(tmp))
-        ours_rate, ours_rss, ours_cpu, failures = await _run("hromada", args.residents, Path(tmp))
     updates = args.residents * len(WAVES)
     print(f"update mix: {len(WAVES)} waves x {args.residents} residents = {updates} updates")
+    if not args.webhooks_only:
+        await _polling(args.residents)
+    with tempfile.TemporaryDirectory() as tmp:
+        await run_webhooks(args.residents, Path(tmp))
+
+
+async def _polling(residents: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        echo_rate, echo_rss, echo_cpu, _ = await _run("echo", residents, Path(tmp))
+        ours_rate, ours_rss, ours_cpu, failures = await _run("hromada", residents, Path(tmp))
+    print("polling:")
     print(f"echo bot (baseline): {echo_rate:8.1f} updates/s   {echo_cpu:5.2f} ms CPU/update"
           f"   peak RSS {echo_rss:6.1f} MB")
     print(f"hromada bot:         {ours_rate:8.1f} updates/s   {ours_cpu:5.2f} ms CPU/update"

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | web | chat | migrate | admin add|remove|list <telegram id>
+"""Command line: `python -m bot run | web | chat | migrate | admin add|remove|list <who>
 | import-votes PATH... | demo-data`."""
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from bot.config import Settings
 def load_settings(needs_token: bool = True) -> Settings:
     """Settings, or one clear line and exit code 2 (no traceback) when they are wrong.
 
-    Only the commands that talk to Telegram need BOT_TOKEN; the others ignore it, even a
-    malformed one (a deploy migrates before the bot's own secrets are there).
+    Only the commands that talk to a messenger need a token (BOT_TOKEN, or VIBER_TOKEN for a
+    bot on Viber alone); the others ignore BOT_TOKEN, even a malformed one (a deploy migrates
+    before the bot's own secrets are there).
     """
     try:
         settings = Settings()
@@ -36,8 +37,8 @@ def load_settings(needs_token: bool = True) -> Settings:
             f"{'is missing' if err['type'] == 'missing' else err['msg']}"
             for err in errors
         ))
-    if needs_token and settings.bot_token is None:
-        _configuration_error("BOT_TOKEN: is missing")
+    if needs_token and settings.bot_token is None and settings.viber_token is None:
+        _configuration_error("BOT_TOKEN: is missing (or VIBER_TOKEN for a bot on Viber alone)")
     return settings
 
 
@@ -56,9 +57,12 @@ def migrate(settings: Settings) -> None:
     print("database is up to date")
 
 
-async def admin(settings: Settings, action: str, telegram_id: str | None) -> None:
+async def admin(settings: Settings, action: str, who: str | None) -> None:
+    """`admin add|remove <who>`: a Telegram id, `viber:<id>`, or a resident's verified phone
+    (every messenger account of theirs: how a Viber-only council names its first admin)."""
     from services import roles
     from services.db import make_engine, make_sessionmaker
+    from services.errors import InvalidInput
     from services.models import Channel, Role
 
     settings.ensure_data_dir()
@@ -66,20 +70,25 @@ async def admin(settings: Settings, action: str, telegram_id: str | None) -> Non
     try:
         async with make_sessionmaker(engine)() as session:
             if action == "list":
-                for m in await roles.list_staff(session, Channel.TELEGRAM,
+                for m in await roles.list_staff(session, None,
                                                 [str(i) for i in settings.admin_ids]):
-                    print(m.external_id, ",".join(r.value for r in m.roles))
+                    name = m.external_id if m.channel == Channel.TELEGRAM.value \
+                        else f"{m.channel}:{m.external_id}"
+                    print(name, ",".join(r.value for r in m.roles))
                 return
-            if telegram_id is None or not telegram_id.lstrip("-").isdigit():
-                raise SystemExit("admin add/remove needs a numeric Telegram id")
-            if action == "add":
-                changed = await roles.grant(session, "cli", Channel.TELEGRAM, telegram_id,
-                                            Role.ADMIN)
-            else:
-                changed = await roles.revoke(session, "cli", Channel.TELEGRAM, telegram_id,
-                                             Role.ADMIN)
+            try:
+                accounts = await roles.accounts_named(session, who or "")
+            except InvalidInput as exc:
+                raise SystemExit(
+                    "admin add/remove needs a numeric Telegram id, viber:<id> or the +380... "
+                    "phone a resident verified in the bot"
+                    + (" (no resident verified it)" if exc.message_key != "staff.usage" else "")
+                ) from None
+            change = roles.grant if action == "add" else roles.revoke
+            changed = [await change(session, "cli", channel, external_id, Role.ADMIN)
+                       for channel, external_id in accounts]
             await session.commit()
-            print(f"{action}: {telegram_id} ({'done' if changed else 'no change'})")
+            print(f"{action}: {who} ({'done' if any(changed) else 'no change'})")
     finally:
         await engine.dispose()
 
@@ -140,15 +149,17 @@ async def import_votes(settings: Settings, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    run_parser = sub.add_parser("run", help="start the bot with long polling")
+    run_parser = sub.add_parser("run", help="start the bot: Telegram by long polling (and "
+                                "Viber's webhook when VIBER_TOKEN is set)")
     run_parser.add_argument("--chat-without-token", action="store_true",
                             help="with no BOT_TOKEN (nor VIBER_TOKEN) configured, open the "
                             "terminal chat instead (what `make run` does)")
-    sub.add_parser("web", help="start the aiohttp webhook server")
+    sub.add_parser("web", help="start the aiohttp webhook server (Telegram and/or Viber)")
     sub.add_parser("migrate", help="upgrade the database to the latest schema")
     admin_parser = sub.add_parser("admin", help="manage bootstrap admins")
     admin_parser.add_argument("action", choices=["add", "remove", "list"])
-    admin_parser.add_argument("telegram_id", nargs="?")
+    admin_parser.add_argument("who", nargs="?",
+                              help="a Telegram id, viber:<id>, or a resident's +380... phone")
     votes_parser = sub.add_parser(
         "import-votes", help="import council roll-call vote files (JSON, CSV, ZIP); "
         "needs no BOT_TOKEN")
@@ -174,17 +185,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "import-votes":
         raise SystemExit(asyncio.run(import_votes(settings, args)))
     elif args.command == "admin":
-        asyncio.run(admin(settings, args.action, args.telegram_id))
+        asyncio.run(admin(settings, args.action, args.who))
     elif args.command in terminal_cli.COMMANDS:
         raise SystemExit(asyncio.run(terminal_cli.run(settings, args)))
     elif args.command == "run":
-        from bot.channels.telegram.polling import run_polling
+        from bot.serve import run_polling
 
         _serve(settings, run_polling)
     elif args.command == "web":
-        from bot.channels.telegram.webhook import run_webhook
+        from bot.serve import run_web
 
-        _serve(settings, run_webhook)
+        _serve(settings, run_web)
 
 
 def _serve(settings: Settings, serve: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:

@@ -1,5 +1,6 @@
-"""Wiring of one process: database, Redis, the Telegram bot, the dispatcher, the stop signals
-and background services (scheduler, outbox senders). The channels run it (bot/channels/)."""
+"""Wiring of one process: database, Redis, the Telegram bot (when BOT_TOKEN is set), the
+dispatcher, the stop signals and background services (scheduler, outbox senders). The channels
+run it (bot/serve.py puts them together)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.channels.base import Transport
 from bot.channels.telegram.client import build_bot, on_startup
 from bot.config import Settings
 from bot.dispatcher import build_dispatcher, build_storage
@@ -43,17 +45,31 @@ def connect_redis(url: str | None) -> Any | None:
 
 @dataclass
 class Runtime:
-    """Everything one process runs, created and closed together."""
+    """Everything one process runs, created and closed together.
+
+    `bot` is Telegram's (None on a deployment without BOT_TOKEN). A channel served by this
+    process may put its live outbox transport in `transports` (it then replaces the
+    registry's) and its shutdown in `closers` (run after the background work has ended).
+    """
 
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
-    bot: Bot
+    bot: Bot | None
     dp: SkippingDispatcher
     redis: Any | None = None
     scheduler: Ticker | None = None
     background: list[asyncio.Task[Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    transports: dict[str, Transport] = field(default_factory=dict)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    @property
+    def telegram(self) -> Bot:
+        """The Telegram bot, for code that runs only with BOT_TOKEN set."""
+        if self.bot is None:
+            raise RuntimeError("this process has no Telegram bot (BOT_TOKEN is not set)")
+        return self.bot
 
     def request_stop(self, sig: signal.Signals) -> None:
         """SIGTERM or SIGINT: finish what is running, close everything, exit 0."""
@@ -80,7 +96,8 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     engine = make_engine(settings.database_url)
     sessionmaker = make_sessionmaker(engine)
     redis = connect_redis(settings.redis_url)
-    bot = build_bot(settings)
+    # A deployment on Viber alone has no Telegram bot.
+    bot = build_bot(settings) if settings.bot_token is not None else None
     dp = build_dispatcher(settings, sessionmaker, redis=redis)
     rt = Runtime(settings, engine, sessionmaker, bot, dp, redis)
     _stop_on_signals(rt)
@@ -95,7 +112,13 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
             if feature.on_stop is not None:
                 await feature.on_stop()
         await _finish_background(rt.background)
-        await bot.session.close()
+        for close in reversed(rt.closers):
+            try:
+                await close()
+            except Exception:
+                log.exception("closing a channel failed")
+        if bot is not None:
+            await bot.session.close()
         if redis is not None:
             await redis.aclose()
         await engine.dispose()
@@ -136,4 +159,5 @@ async def start_background(rt: Runtime) -> None:
         from bot.outbox.run import start_delivery
 
         rt.background += start_delivery(rt.sessionmaker, rt.settings, rt.stop,
-                                        worker_id=worker_name(), redis=rt.redis)
+                                        worker_id=worker_name(), redis=rt.redis,
+                                        transports=rt.transports)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.districts.rules import DistrictRules
@@ -129,13 +129,17 @@ class Settings(BaseSettings):
     # The bot's token ("app key" in the Viber admin panel); unset = no Viber channel.
     viber_token: SecretStr | None = None
     viber_api_base: str = "https://chatapi.viber.com/pa"
-    # The sender name on every message (Viber allows at most 28 characters) and its avatar.
+    # The sender name on every message (Viber allows at most 28 characters) and its avatar
+    # (VIBER_AVATAR_URL, the older name, still works).
     viber_bot_name: str = Field(default="Hromada", min_length=1, max_length=28)
-    viber_avatar_url: str | None = None
+    viber_bot_avatar: str | None = Field(
+        default=None, validation_alias=AliasChoices("viber_bot_avatar", "viber_avatar_url"))
+    # Public HTTPS base Viber posts callbacks to (+ VIBER_WEBHOOK_PATH); unset: PUBLIC_BASE_URL.
+    viber_webhook_url: str | None = None
     viber_webhook_path: str = "/viber/webhook"
     # Messages per second the Viber outbox sender keeps to (all processes together).
     viber_rate_per_second: float = Field(default=20.0, gt=0)
-    # Public HTTPS base of the web app: Viber's webhook and the media links Viber fetches.
+    # Public HTTPS base of the web app for the media links Viber fetches (unset: the webhook's).
     public_base_url: str | None = None
     # Where pictures and files sent to or received from residents are kept.
     media_dir: str = "data/media"
@@ -184,6 +188,18 @@ class Settings(BaseSettings):
 
     def district_rules(self) -> DistrictRules:
         return DistrictRules.from_values(self.districts, self.districts_table)
+
+    @property
+    def viber_public_base(self) -> str | None:
+        """Where Viber reaches this web app: the webhook's base, else PUBLIC_BASE_URL."""
+        base = self.viber_webhook_url or self.public_base_url
+        return base.rstrip("/") if base else None
+
+    @property
+    def media_base_url(self) -> str | None:
+        """The base of the media links messengers fetch: PUBLIC_BASE_URL, else the webhook's."""
+        base = self.public_base_url or self.viber_webhook_url
+        return base.rstrip("/") if base else None
 
     @property
     def is_sqlite(self) -> bool:

@@ -161,6 +161,8 @@ class UserContextMiddleware(BaseMiddleware):
             account_roles = await self.role_cache.roles_of(session, account.channel, external_id)
             if resident is not None:
                 language = resident.language
+                # Notifications follow the resident to the messenger he writes from.
+                await residents.note_channel(session, resident, account.channel)
             else:
                 state = data.get("state")
                 stored = (await state.get_data()).get("language") if state else None

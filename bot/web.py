@@ -1,9 +1,10 @@
-"""The aiohttp web app of `python -m bot web`: `/healthz`, and whatever routes the channels
-mount on it (Telegram's webhook today); served until the runtime's stop."""
+"""The aiohttp web app: `/healthz`, and whatever routes the channels mount on it (Telegram's
+webhook, Viber's webhook and media links); served until the runtime's stop."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from sqlalchemy import text
@@ -37,8 +38,10 @@ def base_app(rt: Runtime) -> web.Application:
     return app
 
 
-async def serve_until_stopped(rt: Runtime, app: web.Application, settings: Settings) -> None:
-    """Listen on WEB_HOST:WEB_PORT until the runtime is asked to stop."""
+async def serve_until_stopped(rt: Runtime, app: web.Application, settings: Settings, *,
+                              listening: Callable[[], Awaitable[object]] | None = None) -> None:
+    """Listen on WEB_HOST:WEB_PORT until the runtime is asked to stop; `listening` runs once
+    the server accepts requests (Viber checks its webhook URL at once)."""
     # Signals are the runtime's (aiohttp's own handler exits with status 1).
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
@@ -46,6 +49,8 @@ async def serve_until_stopped(rt: Runtime, app: web.Application, settings: Setti
     await site.start()
     log.info("webhook server on %s:%s", settings.web_host, settings.web_port)
     try:
+        if listening is not None:
+            await listening()
         await rt.stop.wait()
     finally:
         await runner.cleanup()

@@ -6,6 +6,8 @@ meet in dialog-state keys, per-person locks or throttling buckets, which all key
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +34,20 @@ async def alias_for(session: AsyncSession, channel: str, external_id: str) -> in
         if found is None:  # only under an isolation level that hides the winner's row
             raise RuntimeError(f"no alias could be made for a {channel} account")
     return ALIAS_BASE + found
+
+
+async def aliases_for(session: AsyncSession, channel: str, external_ids: Iterable[str]
+                      ) -> dict[str, int]:
+    """`alias_for` of many accounts: one query for those seen before."""
+    wanted = set(external_ids)
+    if not wanted:
+        return {}
+    found = {ext: ALIAS_BASE + row_id for row_id, ext in (await session.execute(
+        select(ChannelAlias.id, ChannelAlias.external_id).where(
+            ChannelAlias.channel == channel, ChannelAlias.external_id.in_(wanted)))).all()}
+    for external_id in wanted - found.keys():  # first sight
+        found[external_id] = await alias_for(session, channel, external_id)
+    return found
 
 
 async def account_of(session: AsyncSession, alias: int) -> tuple[str, str] | None:

@@ -19,11 +19,14 @@ from sqlalchemy import Table, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from services import jobs
 from services.db import insert_ignoring_conflicts, is_postgres, utcnow
 from services.models import InboundEvent, InboundStatus
 from services.timeutil import as_utc
 
 _TABLE = cast(Table, InboundEvent.__table__)
+# Viber redelivers a callback for up to an hour; a handled row's key is kept well past that.
+KEEP_FINISHED = timedelta(days=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,37 @@ async def store(session: AsyncSession, channel: str, dedupe_key: str, sender: st
         .returning(_TABLE.c.id)
     )
     return result.first() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Arrived:
+    """One callback to keep (see `store_many`)."""
+
+    dedupe_key: str
+    sender: str
+    body: str
+
+
+async def store_many(session: AsyncSession, channel: str, arrived: Sequence[Arrived], *,
+                     now: datetime | None = None) -> list[bool]:
+    """`store` for callbacks that arrived together, in one statement: for each, whether it
+    was kept (False for a redelivery, or a second copy among them)."""
+    if not arrived:
+        return []
+    now = now or utcnow()
+    result = await session.execute(
+        insert_ignoring_conflicts(session, _TABLE)
+        .values([{"channel": channel, "dedupe_key": a.dedupe_key[:64], "sender": a.sender[:64],
+                  "body": a.body, "status": InboundStatus.PENDING.value, "attempts": 0,
+                  "received_at": now} for a in arrived])
+        .returning(_TABLE.c.dedupe_key))
+    fresh = {key for (key,) in result.all()}
+    kept = []
+    for a in arrived:
+        key = a.dedupe_key[:64]
+        kept.append(key in fresh)
+        fresh.discard(key)  # a second copy in the same batch is a duplicate
+    return kept
 
 
 def _claimable(channel: str, now: datetime) -> Any:
@@ -144,3 +178,8 @@ async def purge_finished(session: AsyncSession, before: datetime) -> int:
             InboundEvent.status != InboundStatus.PENDING.value,
             InboundEvent.received_at < before))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def purge_job(ctx: jobs.JobContext) -> None:
+    """The daily clean-up of handled callbacks (declared by the core feature)."""
+    await purge_finished(ctx.session, ctx.now - KEEP_FINISHED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from services import audit
 from services.db import insert_ignoring_conflicts, is_postgres
 from services.errors import InvalidInput
 from services.i18n import echo
-from services.models import Role, StaffRole, StaffRoleVersion
+from services.models import Channel, ChannelIdentity, Resident, Role, StaffRole, StaffRoleVersion
 
 # What each role may also do: an admin can do everything, a moderator is not press.
 IMPLIED: dict[Role, frozenset[Role]] = {
@@ -27,6 +28,40 @@ IMPLIED: dict[Role, frozenset[Role]] = {
 
 def actor_key(channel: str, external_id: object) -> str:
     return f"{channel}:{external_id}"
+
+
+# A Viber id is base64-like text (letters, digits, + / =), unique per bot.
+_VIBER_ID = re.compile(r"^[A-Za-z0-9+/=_-]{1,64}$")
+_TELEGRAM_ID = re.compile(r"^-?\d{1,19}$")
+
+
+async def accounts_named(session: AsyncSession, who: str) -> list[tuple[str, str]]:
+    """The (channel, account id) pairs a staff command names: a Telegram id (`123456789`), a
+    Viber account (`viber:<id>`), or a phone number (`+380…`: every messenger account of the
+    resident who verified it). Raises InvalidInput for anything else or an unknown phone."""
+    who = who.strip()
+    if who.lower().startswith(Channel.VIBER.value + ":"):
+        viber_id = who.split(":", 1)[1]
+        if not _VIBER_ID.match(viber_id):
+            raise InvalidInput("staff.usage")
+        return [(Channel.VIBER.value, viber_id)]
+    if _TELEGRAM_ID.match(who) and int(who) < 2**63:
+        return [(Channel.TELEGRAM.value, who)]
+    if not who.startswith("+"):
+        raise InvalidInput("staff.usage")
+    from services.profile.phones import normalize_phone
+
+    phone = normalize_phone(who)
+    rows = await session.execute(
+        select(ChannelIdentity.channel, ChannelIdentity.external_id)
+        .join(Resident, Resident.id == ChannelIdentity.resident_id)
+        .where(Resident.phone == phone, Resident.phone_verified_at.is_not(None),
+               Resident.forgotten_at.is_(None))
+        .order_by(ChannelIdentity.channel, ChannelIdentity.id))
+    found = [(channel, external_id) for channel, external_id in rows]
+    if not found:
+        raise InvalidInput("staff.no_such_phone", phone=echo(phone))
+    return found
 
 
 def parse_role(value: str) -> Role:
@@ -106,22 +141,24 @@ class StaffMember:
 
 
 async def list_staff(
-    session: AsyncSession, channel: str, bootstrap_admins: Iterable[str] = ()
+    session: AsyncSession, channel: str | None, bootstrap_admins: Iterable[str] = ()
 ) -> list[StaffMember]:
+    """Staff accounts on `channel` (every channel if None; bootstrap admins are Telegram's)."""
+    query = select(StaffRole.channel, StaffRole.external_id, StaffRole.role)
+    if channel is not None:
+        query = query.where(StaffRole.channel == channel)
     rows = await session.execute(
-        select(StaffRole.external_id, StaffRole.role)
-        .where(StaffRole.channel == channel)
-        .order_by(StaffRole.external_id, StaffRole.role)
-    )
-    by_account: dict[str, set[Role]] = {}
-    for external_id, role in rows:
-        by_account.setdefault(external_id, set()).add(Role(role))
+        query.order_by(StaffRole.channel, StaffRole.external_id, StaffRole.role))
+    by_account: dict[tuple[str, str], set[Role]] = {}
+    for ch, external_id, role in rows:
+        by_account.setdefault((ch, external_id), set()).add(Role(role))
     members = [
-        StaffMember(channel, ext, tuple(sorted(roles))) for ext, roles in by_account.items()
+        StaffMember(ch, ext, tuple(sorted(roles))) for (ch, ext), roles in by_account.items()
     ]
+    admins_on = channel or Channel.TELEGRAM.value
     for admin in bootstrap_admins:
-        if admin not in by_account:
-            members.append(StaffMember(channel, admin, (Role.ADMIN,), from_config=True))
+        if (admins_on, admin) not in by_account:
+            members.append(StaffMember(admins_on, admin, (Role.ADMIN,), from_config=True))
     return members
 
 

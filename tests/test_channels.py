@@ -138,7 +138,7 @@ async def test_one_sender_per_configured_channel(database_url, sessionmaker, ses
 
 
 async def test_the_registry_builds_telegram_only_with_a_token(database_url, fake_api):
-    assert set(CHANNELS) == {Channel.TELEGRAM.value}
+    assert set(CHANNELS) == {Channel.TELEGRAM.value, Channel.VIBER.value}
     settings = make_test_settings(database_url, fake_api.url, None, bot_token=None)
     assert configured_transports(settings) == []
     settings = make_test_settings(database_url, fake_api.url, None,

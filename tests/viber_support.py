@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from bot.channels.viber import ViberChannel, attach_viber
 from bot.config import Settings
-from services.models import ChannelIdentity, Resident
+from services import roles as roles_service
+from services.models import Channel, ChannelIdentity, Resident, Role
 from tests.conftest import BotApp
 from tests.fakes.viber_api import TOKEN, FakeViberAPI, ViberClientSim
 
@@ -54,6 +55,21 @@ class ViberApp:
 
     async def drain(self) -> int:
         return await self.channel.processor.drain()
+
+    async def deliver(self) -> int:
+        """Run a Viber outbox sender (the live channel's transport) until nothing is ready."""
+        from bot.channels.viber import ViberTransport
+        from bot.outbox.worker import Sender
+
+        transport = ViberTransport(self.channel.outgoing, rate_per_second=1000,
+                                   owns_client=False)
+        return await Sender(transport, self.telegram.sessionmaker,
+                            worker_id="test-viber-sender").drain()
+
+    async def make_staff(self, viber_id: str, role: Role) -> None:
+        async with self.telegram.sessionmaker() as session:
+            await roles_service.grant(session, "test", Channel.VIBER, viber_id, role)
+            await session.commit()
 
     async def identity(self, viber_id: str) -> ChannelIdentity | None:
         async with self.telegram.sessionmaker() as session:
@@ -93,19 +109,22 @@ async def viber_factory(bot_app_factory: Callable[..., Awaitable[BotApp]],
     made: list[ViberApp] = []
 
     async def factory(telegram: BotApp | None = None, *, register: bool = True,
-                      worker: str = "test-viber", **overrides: Any) -> ViberApp:
-        telegram = telegram or await bot_app_factory()
+                      worker: str = "test-viber", share_telegram_files: bool = False,
+                      **overrides: Any) -> ViberApp:
+        media_dir = tmp_path / "media"
+        # One media folder for both channels, as one deployment has.
+        telegram = telegram or await bot_app_factory(media_dir=str(media_dir))
         # The socket first: the settings need the public URL before the routes are frozen.
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        media_dir = tmp_path / "media"
         settings = viber_settings(telegram.settings, base_url, media_dir, fake_viber,
                                   **overrides)
         app = web.Application()
         stop = asyncio.Event()
         channel = await attach_viber(app, settings=settings, sessionmaker=telegram.sessionmaker,
-                                     dp=telegram.dp, stop=stop, worker=worker, start=False)
+                                     dp=telegram.dp, stop=stop, worker=worker, start=False,
+                                     telegram=telegram.bot if share_telegram_files else None)
         runner = web.AppRunner(app)
         await runner.setup()
         await web.SockSite(runner, sock).start()

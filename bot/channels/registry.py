@@ -3,6 +3,12 @@
 A factory builds the transport from the Settings, or returns None when the channel is not
 configured in them (no token). The worker loop (bot/outbox/) runs one sender per transport;
 adding a channel is a package under bot/channels/ and one line here.
+
+A process that serves a channel live (Viber's webhook) hands the worker that channel's own
+transport instead (`Runtime.transports`): Viber shows only the keyboard of the newest message,
+so a notification must carry the keyboard the person was last shown, which only the live
+channel remembers. The factory's transport (its own, empty memory) serves processes that
+deliver without serving the webhook.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ def _telegram(settings: Settings,
     if settings.bot_token is None:
         return None
     # Imported here: the transport depends on the worker loop, which the runner imports too.
+    from pathlib import Path
+
+    from bot.channels.media import MediaStore
     from bot.channels.telegram.client import build_bot
     from bot.channels.telegram.transport import TelegramTransport
 
@@ -38,9 +47,20 @@ def _telegram(settings: Settings,
         username=settings.bot_username,
         owns_bot=True,
         sessionmaker=sessionmaker,
+        store=MediaStore.reader(Path(settings.media_dir)),
     )
+
+
+def _viber(settings: Settings,
+           _sessionmaker: async_sessionmaker[AsyncSession] | None) -> Transport | None:
+    if settings.viber_token is None:
+        return None
+    from bot.channels.viber import transport_from_settings
+
+    return transport_from_settings(settings)
 
 
 CHANNELS: Mapping[str, TransportFactory] = MappingProxyType({
     Channel.TELEGRAM.value: _telegram,
+    Channel.VIBER.value: _viber,
 })

@@ -18,12 +18,15 @@ log = logging.getLogger(__name__)
 
 
 def configured_transports(settings: Settings,
-                          channels: Mapping[str, TransportFactory] = CHANNELS, *,
+                          channels: Mapping[str, TransportFactory] = CHANNELS,
+                          transports: Mapping[str, Transport] | None = None, *,
                           sessionmaker: async_sessionmaker[AsyncSession] | None = None
                           ) -> list[Transport]:
-    """The transports of every channel the settings configure, in the registry's order."""
-    return [t for factory in channels.values()
-            if (t := factory(settings, sessionmaker)) is not None]
+    """The transports of every channel the settings configure, in the registry's order; a
+    channel this process serves live hands its own in `transports` (used instead)."""
+    given = transports or {}
+    return [t for name, factory in channels.items()
+            if (t := given.get(name) or factory(settings, sessionmaker)) is not None]
 
 
 def sender_for(transport: Transport, sessionmaker: async_sessionmaker[AsyncSession],
@@ -50,10 +53,12 @@ def start_delivery(
     redis: Any | None = None,
     key_prefix: str = "hromada",
     channels: Mapping[str, TransportFactory] = CHANNELS,
+    transports: Mapping[str, Transport] | None = None,
 ) -> list[asyncio.Task[None]]:
     """Run a sender per configured channel as tasks; set `stop` and await them to end."""
     tasks = []
-    for transport in configured_transports(settings, channels, sessionmaker=sessionmaker):
+    for transport in configured_transports(settings, channels, transports,
+                                           sessionmaker=sessionmaker):
         sender = sender_for(transport, sessionmaker, settings, worker_id=worker_id,
                             redis=redis, key_prefix=key_prefix)
         log.info("outbox sender for %s started", transport.channel)

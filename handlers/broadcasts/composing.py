@@ -23,6 +23,7 @@ from handlers.kit.screen import MediaKind, Screen
 from handlers.kit.wizard import Answer, Asking, Confirm, Labels, Step, Turn, Wizard
 from handlers.kit.wizard_callbacks import WizardAction, WizardCB
 from services import broadcasts, events
+from services.accounts import Account
 from services.broadcasts import BroadcastRules
 from services.drafts import DraftKind
 from services.errors import InvalidInput
@@ -76,20 +77,25 @@ def _when(_rules: BroadcastRules, answer: Answer) -> str:
 
 async def _count(turn: Turn[BroadcastRules], draft: Draft) -> Mapping[str, Any]:
     """How many the summary's audience reaches; nobody sends the officer back to choose."""
-    count = await broadcasts.count_audience(turn.session, broadcasts.draft_audience(draft.data))
+    audience = broadcasts.draft_audience(draft.data)
+    count = await broadcasts.count_audience(turn.session, audience)
     if count == 0:
         raise InvalidInput("broadcasts.audience_empty")
-    return {"count": count}
+    viber = await broadcasts.viber_share(turn.session, audience)
+    return {"count": count, "viber": viber.recipients, "viber_billable": viber.billable}
 
 
 def _author(turn: Turn[BroadcastRules]) -> tuple[str, Channel]:
-    """Where the final report goes: the chat the officer composed it in."""
+    """Where the final report goes: the chat the officer composed it in, on its messenger
+    (on Viber the chat is the Viber id behind the alias the handlers see)."""
     dialog = turn.dialog
     assert isinstance(dialog, AiogramDialog)
-    event = dialog.event
-    if isinstance(event, Message):
-        return str(event.chat.id), Channel.TELEGRAM
-    return str(event.message.chat.id if event.message else event.from_user.id), Channel.TELEGRAM
+    account = dialog.account
+    if account is None:  # every update with a sender has one (UserContextMiddleware)
+        sender = dialog.event.from_user
+        assert sender is not None
+        account = Account.telegram(sender.id)
+    return account.chat_id, Channel(account.channel)
 
 
 async def _send(turn: Turn[BroadcastRules], version: int | None) -> screens.Sent:

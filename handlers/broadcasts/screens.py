@@ -45,6 +45,15 @@ def _when(tr: Texts, data: Mapping[str, Any]) -> str:
     return format_datetime(scheduled) if scheduled else tr("press.bc.when_now")
 
 
+def _count(tr: Texts, data: Mapping[str, Any]) -> str:
+    """How many messages; on Viber, how many and how many of those Viber bills."""
+    count = data.get("count", 0)
+    if not data.get("viber"):
+        return str(count)
+    return tr("press.bc.count_viber", count=count, viber=data["viber"],
+              billable=data.get("viber_billable", 0))
+
+
 def summary_text(tr: Texts, data: Mapping[str, Any]) -> str:
     """Who gets it, how many, urgency, when, and the announcement as it will read."""
     preview = (tr("press.bc.with_photo") if data.get("photo") else "") + tr(
@@ -52,7 +61,7 @@ def summary_text(tr: Texts, data: Mapping[str, Any]) -> str:
     return tr(
         "press.bc.summary",
         audience=audience_label(tr, data.get("topic"), data.get("district")),
-        count=data.get("count", 0),
+        count=_count(tr, data),
         urgent=_yes_no(tr, data.get("urgent")),
         when=_when(tr, data),
         preview=Raw(preview),

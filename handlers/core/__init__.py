@@ -1,5 +1,6 @@
 """The core feature: commands that work in every state, the main menu and help, the catch-alls
-for anything nobody else answered, and the outbox clean-up job.
+for anything nobody else answered, and the clean-up jobs of the outbox and the inbox of
+callbacks.
 
 Every feature may import this package's names (the menu's button, action and screen); it
 imports no feature back.
@@ -15,7 +16,7 @@ from handlers.core.callbacks import MAIN_MENU, MenuCB, open_section
 from handlers.core.menu import MainMenu, menu_button, show_main_menu
 from handlers.core.screens import main_menu_text
 from handlers.kit.feature import Command, Feature, MenuEntry, Periodic
-from services import outbox
+from services import inbox, outbox
 from services.jobs import daily_at
 
 if TYPE_CHECKING:
@@ -41,5 +42,6 @@ feature = Feature(
     menu=MenuEntry("help", order=70),
     commands=(Command("menu", order=20), Command("help", order=30),
               Command("cancel", order=70)),
-    jobs=(Periodic("outbox.purge_finished", daily_at(3), outbox.purge_job),),
+    jobs=(Periodic("outbox.purge_finished", daily_at(3), outbox.purge_job),
+          Periodic("inbox.purge_finished", daily_at(3), inbox.purge_job)),
 )

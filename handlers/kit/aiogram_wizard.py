@@ -31,6 +31,7 @@ from handlers.kit.screen import MediaKind, Screen
 from handlers.kit.show import show
 from handlers.kit.wizard import Answer, Turn, Wizard
 from handlers.kit.wizard_callbacks import WizardAction, WizardCB
+from services.accounts import Account
 from services.errors import DomainError
 from services.i18n import Texts
 from services.models import Resident
@@ -44,13 +45,14 @@ Gate = Callable[[Event, FSMContext, "Resident | None", Texts, str, Mapping[str, 
 
 @dataclass(slots=True)
 class AiogramDialog:
-    """The wizard's Dialog for one update: the FSM state and the message shown (`shown`, the
-    last one, for a feature that goes on editing it)."""
+    """The wizard's Dialog for one update: the FSM state, the messenger account it came from
+    and the message shown (`shown`, the last one, for a feature that goes on editing it)."""
 
     event: Event
     state: FSMContext
     states: Mapping[str, State]
     shown: Message | None = None
+    account: Account | None = None
 
     async def enter(self, step: str | None) -> None:
         await self.state.set_state(self.states[step] if step is not None else None)
@@ -100,7 +102,8 @@ class WizardRouter(Generic[R]):
         return Turn(session=data["session"], tr=data["tr"],
                     rules=data[section_name(self.wizard.rules)],
                     resident=data.get("resident"), actor=data.get("actor", ""),
-                    dialog=AiogramDialog(event, state, self.states))
+                    dialog=AiogramDialog(event, state, self.states,
+                                         account=data.get("account")))
 
     async def _typed(self, message: Message, **data: Any) -> None:
         current = await data["state"].get_state()

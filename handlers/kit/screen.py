@@ -50,11 +50,20 @@ class Share:
     """Offers to forward something: a deep link with a text, or a bare inline query text.
 
     With a link, Telegram shows its share sheet (t.me/share/url), as petitions do today;
-    without one, the text becomes an inline query (which needs the bot's inline mode).
+    without one, the text becomes an inline query (which needs the bot's inline mode). A
+    channel without inline mode (Viber) shares `forward` instead, when given: a plain text and
+    the deep link, through its own share sheet.
     """
 
     text: str
     link: DeepLink | None = None
+    forward: tuple[str, DeepLink] | None = None
+
+    def without_inline_mode(self) -> Share:
+        """This share as a channel without inline mode offers it."""
+        if self.link is not None or self.forward is None:
+            return self
+        return Share(self.forward[0], self.forward[1])
 
     def __post_init__(self) -> None:
         if self.link is None and not self.text:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers.kit.clip import MESSAGE_MAX, clip_html
+from handlers.kit.clip import MESSAGE_MAX, clip_html, clip_text
 from handlers.kit.keyboard import Keyboard
 from handlers.kit.pager import PagerTexts, pager_row
-from handlers.kit.screen import Button, Rows, Screen, Share
+from handlers.kit.screen import Button, DeepLink, Rows, Screen, Share
 from handlers.petitions.actions import CardAction, ResidentActions
 from services import petitions
 from services.i18n import Raw, Texts, echo
@@ -134,9 +134,13 @@ def card_screen(tr: Texts, view: PetitionCard, actions: ResidentActions,
     if view.can_withdraw:
         keyboard.row(act(CardAction.WITHDRAW))
     if p.status in petitions.PUBLIC and p.number:
-        # Opens the chat picker with `@bot petition 12` typed in: the card goes in as is.
+        # Opens the chat picker with `@bot petition 12` typed in: the card goes in as is. A
+        # messenger without inline mode forwards the number, title and the card's link.
+        forward = (clip_text(f"№{p.number} {p.title}", 200),
+                   DeepLink(petitions.link_payload(p.id)))
         keyboard.row(Button(tr("petition.btn.share"),
-                            share=Share(tr("petition.inline.query", number=p.number))))
+                            share=Share(tr("petition.inline.query", number=p.number),
+                                        forward=forward)))
     keyboard.row(back_button(tr, actions, back, page)).menu(actions.menu(), tr)
     return Screen(render_card(tr, view), keyboard.build())
 

@@ -99,7 +99,7 @@ async def settings_chosen(query: CallbackQuery, callback_data: SettingsDistrictC
     await set_district(session, districts, resident, district)
     await state.set_state(None)
     callback_answer.text = tr("settings.saved")
-    await show(query, settings_screen(tr, resident, profile_rules))
+    await show(query, await settings_screen(session, tr, resident, profile_rules))
 
 
 def router() -> Router:

@@ -15,12 +15,14 @@ from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core import show_main_menu
 from handlers.kit.screen import Screen
 from handlers.kit.show import show
 from handlers.profile import screens
 from handlers.profile.callbacks import ACTIONS
+from services import residents
 from services.districts.residents import needs_asking
 from services.i18n import Texts
 from services.models import Resident
@@ -96,9 +98,13 @@ async def require_profile(event: Message | CallbackQuery, state: FSMContext,
     return None
 
 
-def settings_screen(tr: Texts, resident: Resident, profile_rules: ProfileRules) -> Screen:
-    """The settings screen; a "District" row when the council has districts."""
-    return screens.settings(tr, resident, ACTIONS, districts=profile_rules.districts.names)
+async def settings_screen(session: AsyncSession, tr: Texts, resident: Resident,
+                          profile_rules: ProfileRules) -> Screen:
+    """The settings screen; a "District" row when the council has districts, the
+    notifications choice only for a resident on two messengers."""
+    channels = await residents.channel_count(session, resident.id)
+    return screens.settings(tr, resident, ACTIONS, channels,
+                            districts=profile_rules.districts.names)
 
 
 async def proceed(message: Message, state: FSMContext, tr: Texts, resident: Resident,
@@ -114,7 +120,8 @@ async def proceed(message: Message, state: FSMContext, tr: Texts, resident: Resi
             # Moved to an address the street table does not know: where is it now?
             await show(message, screens.settings_district(tr, districts.names, None, ACTIONS))
             return
-        await show(message, settings_screen(tr, resident, profile_rules))
+        await show(message, await settings_screen(data["session"], tr, resident,
+                                                  profile_rules))
         return
     if await ask_next_step(message, state, tr, resident, profile_rules):
         return

@@ -49,6 +49,7 @@ class SettingsAction(StrEnum):
     FORGET = "forget"  # the /forget question
     FORGET_YES = "forget_yes"
     BACK = "back"  # leave a form: the settings screen again
+    CHANNELS = "channels"  # notifications: the messenger used last <-> every messenger
 
 
 class Actions(Protocol):
@@ -216,23 +217,25 @@ def settings_text(tr: Texts, resident: Resident, districts: Sequence[str] = ()) 
          if districts else "")
 
 
-def settings(tr: Texts, resident: Resident, actions: Actions, *,
+def settings(tr: Texts, resident: Resident, actions: Actions, channels: int = 1, *,
              districts: Sequence[str] = ()) -> Screen:
-    """The profile and its settings; `districts`: the council's (a "District" row then)."""
+    """The profile and its settings; `districts`: the council's (a "District" row then); a
+    resident on several messengers (`channels`) also chooses where notifications go."""
 
     def button(key: str, action: SettingsAction) -> Button:
         return _settings_button(tr, key, action, actions)
 
-    rows = (Keyboard()
-            .row(button("settings.language", SettingsAction.LANGUAGE))
-            .row(button("settings.edit_name", SettingsAction.NAME),
-                 button("settings.edit_address", SettingsAction.ADDRESS))
-            .row(button("settings.district", SettingsAction.DISTRICT) if districts else None)
-            .row(button("settings.quiet_hours", SettingsAction.QUIET))
-            .row(button("settings.forget", SettingsAction.FORGET))
-            .menu(actions.menu(), tr)
-            .build())
-    return Screen(settings_text(tr, resident, districts), rows)
+    keyboard = (Keyboard()
+                .row(button("settings.language", SettingsAction.LANGUAGE))
+                .row(button("settings.edit_name", SettingsAction.NAME),
+                     button("settings.edit_address", SettingsAction.ADDRESS))
+                .row(button("settings.district", SettingsAction.DISTRICT) if districts else None)
+                .row(button("settings.quiet_hours", SettingsAction.QUIET)))
+    if channels > 1:
+        keyboard.row(button("settings.notify_every" if resident.notify_every_channel
+                            else "settings.notify_last", SettingsAction.CHANNELS))
+    rows = keyboard.row(button("settings.forget", SettingsAction.FORGET)).menu(actions.menu(), tr)
+    return Screen(settings_text(tr, resident, districts), rows.build())
 
 
 def settings_district(tr: Texts, names: Sequence[str], current: str | None, actions: Actions,

@@ -1,4 +1,5 @@
-"""`/settings`: language, name and address, quiet hours (and the way to /forget)."""
+"""`/settings`: language, name and address, quiet hours, where notifications go (for a resident
+on several messengers), and the way to /forget."""
 
 from __future__ import annotations
 
@@ -38,20 +39,22 @@ async def _need_profile(event: Message | CallbackQuery, state: FSMContext, tr: T
 
 
 async def settings_command(message: Message, state: FSMContext, tr: Texts,
-                           resident: Resident | None, profile_rules: ProfileRules) -> None:
+                           session: AsyncSession, resident: Resident | None,
+                           profile_rules: ProfileRules) -> None:
     await state.set_state(None)
     if resident is None:
         await _need_profile(message, state, tr, profile_rules)
         return
-    await show(message, settings_screen(tr, resident, profile_rules))
+    await show(message, await settings_screen(session, tr, resident, profile_rules))
 
 
 async def settings_menu(query: CallbackQuery, state: FSMContext, tr: Texts,
-                        resident: Resident | None, profile_rules: ProfileRules) -> None:
+                        session: AsyncSession, resident: Resident | None,
+                        profile_rules: ProfileRules) -> None:
     if resident is None:
         await _need_profile(query, state, tr, profile_rules)
         return
-    await show(query, settings_screen(tr, resident, profile_rules))
+    await show(query, await settings_screen(session, tr, resident, profile_rules))
 
 
 async def choose_language(query: CallbackQuery, tr: Texts) -> None:
@@ -64,15 +67,24 @@ async def set_language(query: CallbackQuery, callback_data: SettingsLanguageCB,
     if resident is None:
         return
     await profile.set_language(session, resident, callback_data.language)
-    await show(query, settings_screen(translator.for_language(resident.language), resident,
-                                      profile_rules))
+    await show(query, await settings_screen(session, translator.for_language(resident.language),
+                                            resident, profile_rules))
 
 
-async def back(query: CallbackQuery, state: FSMContext, tr: Texts,
+async def back(query: CallbackQuery, state: FSMContext, tr: Texts, session: AsyncSession,
                resident: Resident | None, profile_rules: ProfileRules) -> None:
     await state.set_state(None)
     if resident is not None:
-        await show(query, settings_screen(tr, resident, profile_rules))
+        await show(query, await settings_screen(session, tr, resident, profile_rules))
+
+
+async def toggle_channels(query: CallbackQuery, tr: Texts, session: AsyncSession,
+                          resident: Resident | None, profile_rules: ProfileRules) -> None:
+    """Notifications on every messenger, or only on the one the resident used last."""
+    if resident is None:
+        return
+    await profile.set_notify_every_channel(session, resident, not resident.notify_every_channel)
+    await show(query, await settings_screen(session, tr, resident, profile_rules))
 
 
 async def edit_profile(query: CallbackQuery, callback_data: SettingsCB, state: FSMContext,
@@ -102,7 +114,7 @@ async def quiet_off(query: CallbackQuery, state: FSMContext, tr: Texts, session:
         return
     await state.set_state(None)
     await profile.set_quiet_hours(session, resident, (None, None))
-    await show(query, settings_screen(tr, resident, profile_rules))
+    await show(query, await settings_screen(session, tr, resident, profile_rules))
 
 
 async def quiet_hours_typed(message: Message, state: FSMContext, tr: Texts,
@@ -119,7 +131,7 @@ async def quiet_hours_typed(message: Message, state: FSMContext, tr: Texts,
     await profile.set_quiet_hours(session, resident, quiet)
     await state.set_state(None)
     await show(message, screens.notice(tr, "settings.saved"))
-    await show(message, settings_screen(tr, resident, profile_rules))
+    await show(message, await settings_screen(session, tr, resident, profile_rules))
 
 
 def router() -> Router:
@@ -134,5 +146,6 @@ def router() -> Router:
                                                         SettingsAction.ADDRESS))
     form.callback_query.register(quiet_hours, _pressed(SettingsAction.QUIET))
     form.callback_query.register(quiet_off, _pressed(SettingsAction.QUIET_OFF))
+    form.callback_query.register(toggle_channels, _pressed(SettingsAction.CHANNELS))
     form.message.register(quiet_hours_typed, StateFilter(SettingsForm.quiet_hours))
     return form

@@ -1,4 +1,8 @@
-"""Admin commands: `/grant`, `/revoke`, `/staff` (anyone else gets the unknown-command answer)."""
+"""Admin commands: `/grant`, `/revoke`, `/staff` (anyone else gets the unknown-command answer).
+
+Who a command names: a Telegram id, `viber:<id>`, or a resident's verified phone number
+(`+380…`: all their messenger accounts), so staff on Viber are named as easily as on Telegram.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,6 @@ from handlers.staff import screens
 from services import roles as roles_service
 from services.errors import InvalidInput
 from services.i18n import Texts
-from services.ids import parse_row_id
 from services.models import Channel, Role
 
 # Publishes a chat's command list for its roles (bot/ hands it in as `staff_commands`).
@@ -23,38 +26,45 @@ StaffCommands = Callable[[Bot, int, frozenset[Role]], Awaitable[None]]
 
 
 def _parse(command: CommandObject) -> tuple[str, Role]:
+    """(whom, role); a phone may be typed with spaces: `/grant +380 50 123 45 67 press`."""
     parts = (command.args or "").split()
-    # A Telegram id is a 64-bit number; anything longer is not one (and int() would choke).
-    if len(parts) != 2 or parse_row_id(parts[0].removeprefix("-")) is None:
+    if len(parts) < 2 or (len(parts) > 2 and not parts[0].startswith("+")):
         raise InvalidInput("staff.usage")
-    return parts[0], roles_service.parse_role(parts[1])
+    return "".join(parts[:-1]), roles_service.parse_role(parts[-1])
 
 
-async def _refresh_commands(bot: Bot, session: AsyncSession, external_id: str,
+async def _refresh_commands(bot: Bot, session: AsyncSession, accounts: list[tuple[str, str]],
                             staff_commands: StaffCommands) -> None:
-    current = await roles_service.roles_of(session, Channel.TELEGRAM, external_id)
+    """Telegram shows a command list per chat; Viber has none to refresh."""
     await session.commit()
-    await staff_commands(bot, int(external_id), current)
+    for channel, external_id in accounts:
+        if channel == Channel.TELEGRAM.value:
+            current = await roles_service.roles_of(session, channel, external_id)
+            await staff_commands(bot, int(external_id), current)
 
 
 async def grant(message: Message, command: CommandObject, session: AsyncSession, tr: Texts,
                 actor: str, bot: Bot, staff_commands: StaffCommands) -> None:
-    external_id, role = _parse(command)
-    added = await roles_service.grant(session, actor, Channel.TELEGRAM, external_id, role)
-    await _refresh_commands(bot, session, external_id, staff_commands)
-    await show(message, screens.granted(tr, external_id, role, added))
+    who, role = _parse(command)
+    accounts = await roles_service.accounts_named(session, who)
+    added = [await roles_service.grant(session, actor, channel, external_id, role)
+             for channel, external_id in accounts]
+    await _refresh_commands(bot, session, accounts, staff_commands)
+    await show(message, screens.granted(tr, who, role, any(added)))
 
 
 async def revoke(message: Message, command: CommandObject, session: AsyncSession, tr: Texts,
                  actor: str, bot: Bot, staff_commands: StaffCommands) -> None:
-    external_id, role = _parse(command)
-    removed = await roles_service.revoke(session, actor, Channel.TELEGRAM, external_id, role)
-    await _refresh_commands(bot, session, external_id, staff_commands)
-    await show(message, screens.revoked(tr, external_id, role, removed))
+    who, role = _parse(command)
+    accounts = await roles_service.accounts_named(session, who)
+    removed = [await roles_service.revoke(session, actor, channel, external_id, role)
+               for channel, external_id in accounts]
+    await _refresh_commands(bot, session, accounts, staff_commands)
+    await show(message, screens.revoked(tr, who, role, any(removed)))
 
 
 async def staff_list(message: Message, session: AsyncSession, tr: Texts) -> None:
-    members = await roles_service.list_staff(session, Channel.TELEGRAM)
+    members = await roles_service.list_staff(session, None)
     await show(message, screens.staff_list(tr, members))
 
 

@@ -8,7 +8,14 @@ report). The names below are the feature's public API.
 
 # The core tables first: the modules below import them, and services.models imports ours.
 import services.models  # noqa: F401
-from services.broadcasts.audience import Audience, audience_rows, count_audience, has_audience
+from services.broadcasts.audience import (
+    Audience,
+    ViberShare,
+    audience_rows,
+    count_audience,
+    has_audience,
+    viber_share,
+)
 from services.broadcasts.drafting import (
     discard_draft,
     draft_audience,
@@ -56,6 +63,7 @@ __all__ = [
     "BroadcastRules",
     "BroadcastStatus",
     "Progress",
+    "ViberShare",
     "_enqueue_chunk",
     "audience_rows",
     "cancel",
@@ -88,4 +96,5 @@ __all__ = [
     "topic_fields",
     "validate_district",
     "validate_text",
+    "viber_share",
 ]

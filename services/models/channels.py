@@ -31,6 +31,8 @@ class InboundEvent(Base):
     __table_args__ = (
         UniqueConstraint("channel", "dedupe_key"),
         Index("ix_inbound_events_queue", "channel", "status", "sender", "id"),
+        # A claim walks the pending rows in arrival order and stops after a batch.
+        Index("ix_inbound_events_ready", "channel", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

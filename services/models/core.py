@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -63,6 +64,11 @@ class Resident(Base):
     quiet_from: Mapped[int | None] = mapped_column(SmallInteger)
     quiet_to: Mapped[int | None] = mapped_column(SmallInteger)
     notifications_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The messenger of the resident's latest update: notifications go there alone, unless
+    # `notify_every_channel` (a setting) or it is unknown (None: profiles from before).
+    last_channel: Mapped[str | None] = mapped_column(String(16))
+    notify_every_channel: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     forgotten_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from services.db import insert_ignoring_conflicts, utcnow
 from services.i18n import Texts, get_translator
@@ -36,8 +37,21 @@ class Recipient:
     quiet_to: int | None
 
 
+def _on_chosen_channel() -> ColumnElement[bool]:
+    """The identity is one the resident wants notifications on: any if he chose every
+    messenger or we do not know his last one; else the messenger he used last, or, when he
+    cannot be reached there any more (unsubscribed), his others."""
+    last = aliased(ChannelIdentity)
+    reachable_on_last = select(last.id).where(
+        last.resident_id == Resident.id, last.channel == Resident.last_channel,
+        last.is_blocked.is_(False)).exists()
+    return or_(Resident.notify_every_channel.is_(True), Resident.last_channel.is_(None),
+               ChannelIdentity.channel == Resident.last_channel, ~reachable_on_last)
+
+
 def reachable_recipients() -> Select[Any]:
-    """Rows of `Recipient`: every chat of every resident who can and wants to be told things."""
+    """Rows of `Recipient`: the chat (or chats, see `_on_chosen_channel`) of every resident who
+    can and wants to be told things."""
     return (
         select(
             Resident.id,
@@ -53,6 +67,7 @@ def reachable_recipients() -> Select[Any]:
             Resident.notifications_enabled.is_(True),
             Resident.forgotten_at.is_(None),
             ChannelIdentity.is_blocked.is_(False),
+            _on_chosen_channel(),
         )
     )
 

@@ -7,7 +7,13 @@ keyed phone hash), linking (two accounts, one phone), erasure (/forget). The cor
 a resident (who is behind an account, consent, reachability) stay in services.residents.
 """
 
-from services.profile.details import set_address, set_full_name, set_language, set_quiet_hours
+from services.profile.details import (
+    set_address,
+    set_full_name,
+    set_language,
+    set_notify_every_channel,
+    set_quiet_hours,
+)
 from services.profile.erasure import forget
 from services.profile.linking import link_account, take_phone, unlink_account
 from services.profile.onboarding import ProfileStep, next_missing
@@ -31,7 +37,8 @@ from services.profile.validation import (
 __all__ = [
     "Limits", "PhoneHeld", "ProfileRules", "ProfileStep", "forget", "link_account", "mask_name",
     "mask_phone", "next_missing", "normalize_phone", "parse_quiet_hours", "phone_hash",
-    "phone_hash_key", "set_address", "set_full_name", "set_language", "set_quiet_hours",
+    "phone_hash_key", "set_address", "set_full_name", "set_language", "set_notify_every_channel",
+    "set_quiet_hours",
     "take_phone", "unlink_account", "validate_building", "validate_full_name",
     "validate_street", "verify_phone",
 ]

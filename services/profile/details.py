@@ -1,4 +1,4 @@
-"""Writing the profile's details: name, address, language, quiet hours."""
+"""Writing the profile's details: name, address, language, quiet hours, where notifications go."""
 
 from __future__ import annotations
 
@@ -39,5 +39,13 @@ async def set_quiet_hours(
     session: AsyncSession, resident: Resident, quiet: tuple[int | None, int | None]
 ) -> Resident:
     resident.quiet_from, resident.quiet_to = quiet
+    await session.flush()
+    return resident
+
+
+async def set_notify_every_channel(session: AsyncSession, resident: Resident,
+                                   every: bool) -> Resident:
+    """Notifications on every messenger of the resident (True) or the one used last."""
+    resident.notify_every_channel = every
     await session.flush()
     return resident

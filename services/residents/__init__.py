@@ -31,9 +31,11 @@ from services.profile import (
 from services.residents.cache import ProfileCache
 from services.residents.core import (
     by_identity,
+    channel_count,
     first_name,
     get,
     give_consent,
+    note_channel,
     same_phone_profiles,
     set_reachable,
     with_identities,
@@ -41,10 +43,11 @@ from services.residents.core import (
 from services.residents.privacy import STREET_MAX, redact_contacts, street_only
 
 __all__ = [
-    "STREET_MAX", "Limits", "PhoneHeld", "ProfileCache", "by_identity", "first_name", "forget",
-    "get", "give_consent", "link_account", "mask_name", "mask_phone", "normalize_phone",
-    "parse_quiet_hours", "phone_hash", "phone_hash_key", "redact_contacts", "same_phone_profiles",
-    "set_address", "set_full_name", "set_language", "set_quiet_hours", "set_reachable",
-    "street_only", "take_phone", "unlink_account", "validate_building", "validate_full_name",
-    "validate_street", "verify_phone", "with_identities",
+    "STREET_MAX", "Limits", "PhoneHeld", "ProfileCache", "by_identity", "channel_count",
+    "first_name", "forget", "get", "give_consent", "link_account", "mask_name", "mask_phone",
+    "normalize_phone", "note_channel", "parse_quiet_hours", "phone_hash", "phone_hash_key",
+    "redact_contacts", "same_phone_profiles", "set_address", "set_full_name", "set_language",
+    "set_quiet_hours", "set_reachable", "street_only", "take_phone", "unlink_account",
+    "validate_building", "validate_full_name", "validate_street", "verify_phone",
+    "with_identities",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -54,6 +54,7 @@ async def give_consent(
         language=language if language in LANGUAGES else "uk",
         consent_at=utcnow(),
         is_active=True,
+        last_channel=channel,
     )
     resident.identities = [
         ChannelIdentity(channel=channel, external_id=external_id, chat_id=chat_id,
@@ -62,6 +63,21 @@ async def give_consent(
     session.add(resident)
     await session.flush()
     return resident
+
+
+async def note_channel(session: AsyncSession, resident: Resident, channel: str) -> None:
+    """The resident wrote from `channel`: notifications follow him there (a write only when
+    he changes messenger)."""
+    if resident.last_channel != channel:
+        resident.last_channel = channel
+        await session.flush()
+
+
+async def channel_count(session: AsyncSession, resident_id: int) -> int:
+    """On how many messengers the resident has an account."""
+    return int(await session.scalar(
+        select(func.count(func.distinct(ChannelIdentity.channel)))
+        .where(ChannelIdentity.resident_id == resident_id)) or 0)
 
 
 def same_phone_profiles(resident: Resident) -> Select[tuple[int]]:

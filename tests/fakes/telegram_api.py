@@ -347,6 +347,12 @@ class FakeTelegramAPI:
     def _m_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._send("sendDocument", params)
 
+    def _m_sendlocation(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._send("sendLocation", params)
+        message["location"] = {"latitude": float(params["latitude"]),
+                               "longitude": float(params["longitude"])}
+        return message
+
     def _edit(self, method: str, params: dict[str, Any]) -> dict[str, Any] | bool:
         chat_id = int(params["chat_id"])
         message_id = int(params["message_id"])

@@ -390,6 +390,19 @@ class ViberClientSim:
         return await self.message({"type": "contact", "text": body,
                                    "contact": {"name": self.user.name, "phone_number": phone}})
 
+    async def location(self, lat: float, lon: float) -> list[ViberSent]:
+        """The location-picker button's answer (or a shared place)."""
+        return await self.message({"type": "location", "location": {"lat": lat, "lon": lon}})
+
+    async def picture(self, name: str, data: bytes, caption: str = "") -> list[ViberSent]:
+        """A photo from the phone: Viber hands the bot a short-lived URL of it."""
+        url = self.fake.add_media(name, data)
+        return await self.message({"type": "picture", "media": url, "thumbnail": url,
+                                   "text": caption})
+
+    def labels(self) -> list[str]:
+        return [str(b.get("Text", "")) for b in self.shown_keyboard()]
+
     async def forward_contact(self, phone: str, name: str = "Іван") -> list[ViberSent]:
         """A contact card from the address book (not the sender's own number)."""
         return await self.message({"type": "contact",

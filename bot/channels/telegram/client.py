@@ -3,6 +3,8 @@ is published to Telegram at start-up (bootstrap admins' rows, command lists, the
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -10,6 +12,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.media import MediaStore
 from bot.channels.telegram.commands import (
     command_menus,
     set_bot_profile,
@@ -39,7 +42,7 @@ def build_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot:
         raise ValueError("BOT_TOKEN is needed to talk to Telegram")
     # Nothing the bot sends may exceed Telegram's length limits (refused with 400 otherwise).
     session.middleware(WithinTelegramLimits())
-    set_default_renderer(TelegramRenderer())
+    set_default_renderer(TelegramRenderer(store=MediaStore.reader(Path(settings.media_dir))))
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

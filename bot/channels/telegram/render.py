@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    FSInputFile,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+)
 
+from bot.channels.media import MediaStore
 from handlers.kit.render_aiogram import LinkBuilder, Markup, markup_for, telegram_links
 from handlers.kit.screen import Media, MediaKind, Screen
 
@@ -23,18 +31,28 @@ def can_edit_in_place(screen: Screen) -> bool:
                 or screen.remove_reply_keyboard)
 
 
-def _file(media: Media) -> str | BufferedInputFile:
+def stored_upload(store: MediaStore | None, ref: str) -> str | InputFile:
+    """A file reference as Telegram takes it: a file in our media store (`media:<key>`, e.g.
+    a picture a resident sent on Viber) is uploaded; a Telegram file id or URL goes as is."""
+    path = store.path_of(ref) if store is not None else None
+    return FSInputFile(path, filename=path.name) if path is not None else ref
+
+
+def _file(media: Media, store: MediaStore | None) -> str | InputFile:
     if media.data is not None:
         return BufferedInputFile(media.data, filename=media.filename or "file")
     assert media.file is not None
-    return media.file
+    return stored_upload(store, media.file)
 
 
 class TelegramRenderer:
-    """Renders screens for one aiogram Bot; without a link builder it asks the bot's name."""
+    """Renders screens for one aiogram Bot; without a link builder it asks the bot's name;
+    files of the media store (`store`) are uploaded."""
 
-    def __init__(self, links: LinkBuilder | None = None) -> None:
+    def __init__(self, links: LinkBuilder | None = None, store: MediaStore | None = None
+                 ) -> None:
         self._links = links
+        self._store = store
 
     async def links_for(self, bot: Bot | None, screen: Screen) -> LinkBuilder | None:
         if self._links is not None or not screen.needs_links:
@@ -46,7 +64,7 @@ class TelegramRenderer:
     async def show(self, event: Message | CallbackQuery, screen: Screen) -> Message | None:
         markup = markup_for(screen, await self.links_for(event.bot, screen))
         if isinstance(event, Message):
-            return await _answer(event, screen, markup)
+            return await _answer(event, screen, markup, self._store)
         message = event.message
         if isinstance(message, Message) and can_edit_in_place(screen):
             inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
@@ -59,24 +77,28 @@ class TelegramRenderer:
                 # Too old to edit, or a photo message: send a fresh one instead.
         if event.from_user is None or event.bot is None:
             return None
-        return await _send(event.bot, event.from_user.id, screen, markup)
+        return await _send(event.bot, event.from_user.id, screen, markup, self._store)
 
 
-async def _answer(message: Message, screen: Screen, markup: Markup) -> Message:
+async def _answer(message: Message, screen: Screen, markup: Markup,
+                  store: MediaStore | None) -> Message:
     media = screen.media
     if media is None:
         return await message.answer(screen.text, reply_markup=markup)
     caption = screen.text or None
+    file = _file(media, store)
     if media.kind == MediaKind.PHOTO:
-        return await message.answer_photo(_file(media), caption=caption, reply_markup=markup)
-    return await message.answer_document(_file(media), caption=caption, reply_markup=markup)
+        return await message.answer_photo(file, caption=caption, reply_markup=markup)
+    return await message.answer_document(file, caption=caption, reply_markup=markup)
 
 
-async def _send(bot: Bot, chat_id: int, screen: Screen, markup: Markup) -> Message:
+async def _send(bot: Bot, chat_id: int, screen: Screen, markup: Markup,
+                store: MediaStore | None) -> Message:
     media = screen.media
     if media is None:
         return await bot.send_message(chat_id, screen.text, reply_markup=markup)
     caption = screen.text or None
+    file = _file(media, store)
     if media.kind == MediaKind.PHOTO:
-        return await bot.send_photo(chat_id, _file(media), caption=caption, reply_markup=markup)
-    return await bot.send_document(chat_id, _file(media), caption=caption, reply_markup=markup)
+        return await bot.send_photo(chat_id, file, caption=caption, reply_markup=markup)
+    return await bot.send_document(chat_id, file, caption=caption, reply_markup=markup)

@@ -1,6 +1,7 @@
 """The Telegram outbox transport: one claimed row → one Bot API call, its answers mapped onto
 the channel errors (429 → RetryLater for the whole bot, 403 → Unreachable, 400 → Rejected,
-anything else → TransientError).
+anything else → TransientError). A row's file from the media store (`media:<key>`) is
+uploaded.
 
 A 429 is published to every sender of the bot from inside the bot's request pipeline, before
 the error travels back through any other middleware or caller (see bot/outbox/throttle.py).
@@ -8,7 +9,9 @@ the error travels back through any other middleware or caller (see bot/outbox/th
 
 from __future__ import annotations
 
+import asyncio
 import weakref
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
 from aiogram import Bot
@@ -23,7 +26,9 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Rejected, RetryLater, TransientError, Unreachable
+from bot.channels.media import REF_PREFIX, MediaStore
 from bot.channels.telegram.links import private_chat_url
+from bot.channels.telegram.render import stored_upload
 from bot.channels.telegram.stored_media import StoredMedia
 from bot.outbox.throttle import announce_retry_later
 from bot.outbox.worker import Sender
@@ -81,10 +86,16 @@ class TelegramTransport:
     def __init__(self, bot: Bot, *, rate_per_second: float = 25,
                  per_chat_interval: float = 1.0, allow_paid_broadcast: bool = False,
                  username: str | None = None, owns_bot: bool = False,
-                 sessionmaker: async_sessionmaker[AsyncSession] | None = None) -> None:
+                 sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+                 store: MediaStore | None = None) -> None:
         self.bot = bot
         # Stored pictures (a poll's chart) are uploaded once, then sent by their file id.
         self.stored_media = StoredMedia(sessionmaker, self.channel) if sessionmaker else None
+        # Files of the media store (a broadcast photo composed on Viber) are uploaded once;
+        # later rows send the file id Telegram gave it.
+        self._store = store
+        self._uploaded: dict[str, str] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
         self.account = str(bot.id)  # the throttle's key: one budget per bot
         self.rate_per_second = rate_per_second
         self.per_chat_interval = per_chat_interval
@@ -128,20 +139,48 @@ class TelegramTransport:
         text = row.text
         if row.photo or row.document:
             caption = text if len(text) <= CAPTION_MAX else None
-            sent = True
-            if row.photo:
-                sent = await self._send_photo(chat_id, row.photo, caption,
-                                              markup if caption is not None else None, extra)
-            else:
-                await self.bot.send_document(
-                    chat_id, document=row.document or "", caption=caption, parse_mode="HTML",
-                    reply_markup=markup if caption is not None else None, **extra,
-                )
-            if caption is not None and sent:
+            ref = row.photo or row.document or ""
+            if row.photo and self.stored_media is not None and self.stored_media.handles(ref):
+                shown = await self._send_photo(chat_id, ref, caption,
+                                               markup if caption is not None else None, extra)
+                if caption is not None and shown:
+                    return
+                await self.bot.send_message(
+                    chat_id, text, parse_mode="HTML", reply_markup=markup, **extra)
+                return
+            # The first row of a stored file uploads it; the others wait for its file id.
+            async with self._uploading(ref):
+                file = self._file(ref)
+                if row.photo:
+                    sent = await self.bot.send_photo(
+                        chat_id, photo=file, caption=caption, parse_mode="HTML",
+                        reply_markup=markup if caption is not None else None, **extra,
+                    )
+                    self._remember(ref, file, sent.photo[-1].file_id if sent.photo else None)
+                else:
+                    sent = await self.bot.send_document(
+                        chat_id, document=file, caption=caption, parse_mode="HTML",
+                        reply_markup=markup if caption is not None else None, **extra,
+                    )
+                    self._remember(ref, file, sent.document.file_id if sent.document else None)
+            if caption is not None:
                 return
         await self.bot.send_message(
             chat_id, text, parse_mode="HTML", reply_markup=markup, **extra
         )
+
+    def _uploading(self, ref: str) -> AbstractAsyncContextManager[Any]:
+        if not ref.startswith(REF_PREFIX) or ref in self._uploaded:
+            return nullcontext()
+        return self._locks.setdefault(ref, asyncio.Lock())
+
+    def _file(self, ref: str) -> str | InputFile:
+        return self._uploaded.get(ref) or stored_upload(self._store, ref)
+
+    def _remember(self, ref: str, sent: str | InputFile, file_id: str | None) -> None:
+        if file_id and isinstance(sent, InputFile):
+            self._uploaded[ref] = file_id
+            self._locks.pop(ref, None)
 
 
     async def _send_photo(self, chat_id: int | str, photo: str, caption: str | None,

@@ -12,11 +12,11 @@ from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.app import Runtime, runtime, start_background
+from bot.app import Runtime
 from bot.channels.telegram.client import on_startup
 from bot.config import Settings
 from bot.updates import parse_update
-from bot.web import base_app, serve_until_stopped
+from bot.web import base_app
 from services.i18n import get_translator
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def read_update(body: bytes, bot: Bot) -> Update | None:
 
 def mount(app: web.Application, rt: Runtime, secret: str) -> None:
     """Telegram's webhook route (WEBHOOK_PATH) on the web app."""
-    SecretCheckedHandler(rt.dp, rt.bot, secret).register(app, path=rt.settings.webhook_path)
+    SecretCheckedHandler(rt.dp, rt.telegram, secret).register(app, path=rt.settings.webhook_path)
 
 
 def build_web_app(rt: Runtime, secret: str) -> web.Application:
@@ -68,17 +68,25 @@ def build_web_app(rt: Runtime, secret: str) -> web.Application:
     return app
 
 
-async def run_webhook(settings: Settings) -> None:
-    """`python -m bot web`: Telegram pushes updates to WEBHOOK_URL + WEBHOOK_PATH."""
+def webhook_secret(settings: Settings) -> str:
+    """WEBHOOK_SECRET, checked with WEBHOOK_URL before anything starts."""
     if settings.webhook_url is None or settings.webhook_secret is None:
         raise SystemExit("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET in the settings")
-    secret = settings.webhook_secret.get_secret_value()
-    async with runtime(settings) as rt:
-        await on_startup(rt.bot, settings, get_translator(), rt.sessionmaker)
-        await rt.bot.set_webhook(
-            settings.webhook_url.rstrip("/") + settings.webhook_path,
-            secret_token=secret,
-            allowed_updates=rt.dp.resolve_used_update_types(),
-        )
-        await start_background(rt)
-        await serve_until_stopped(rt, build_web_app(rt, secret), settings)
+    return settings.webhook_secret.get_secret_value()
+
+
+async def prepare_webhook(rt: Runtime, app: web.Application) -> None:
+    """Publish the bot's profile, point Telegram at WEBHOOK_URL + WEBHOOK_PATH, mount the
+    route (Telegram posts only once the server listens, and retries until then)."""
+    settings = rt.settings
+    secret = webhook_secret(settings)
+    assert settings.webhook_url is not None
+    bot = rt.telegram
+    await on_startup(bot, settings, get_translator(), rt.sessionmaker)
+    await bot.set_webhook(
+        settings.webhook_url.rstrip("/") + settings.webhook_path,
+        secret_token=secret,
+        allowed_updates=rt.dp.resolve_used_update_types(),
+    )
+    mount(app, rt, secret)
+

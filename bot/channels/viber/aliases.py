@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -41,6 +42,12 @@ class AliasBook:
             found = await aliases.alias_for(session, CHANNEL, external_id)
         self._remember(external_id, found)
         return found
+
+    async def preload(self, session: AsyncSession, external_ids: Iterable[str]) -> None:
+        """Know the aliases of these accounts (made on first sight) with one query."""
+        missing = [ext for ext in external_ids if ext not in self._by_id]
+        for external_id, alias in (await aliases.aliases_for(session, CHANNEL, missing)).items():
+            self._remember(external_id, alias)
 
     async def external(self, alias: int) -> str | None:
         """The Viber id behind an alias; None for an int that is not one of Viber's."""

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,19 +25,22 @@ from aiogram.types import User
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.media import ROUTE, MediaStore
 from bot.channels.viber.aliases import CHANNEL, AliasBook
 from bot.channels.viber.client import Sender, ViberClient
 from bot.channels.viber.errors import TransientError, ViberError
 from bot.channels.viber.inbound import Inbound, welcome
-from bot.channels.viber.media import ROUTE, MediaStore
-from bot.channels.viber.outgoing import KeyboardMemory, Outgoing
+from bot.channels.viber.outgoing import FileSource, KeyboardMemory, Outgoing
 from bot.channels.viber.processor import Processor
 from bot.channels.viber.render import Links
+from bot.channels.viber.screens import ViberRenderer
 from bot.channels.viber.session import ViberSession
+from bot.channels.viber.sources import poll_charts, telegram_files
 from bot.channels.viber.transport import ViberTransport
 from bot.channels.viber.webhook import ViberWebhook
 from bot.config import Settings
 from bot.scheduler import worker_name
+from handlers.kit.show import register_renderer
 from services.aliases import ALIAS_BASE
 from services.i18n import Translator, get_translator
 
@@ -79,22 +83,24 @@ class LinkSource:
         return Links(self.fallback, self.usernames)
 
 
-def _outgoing(settings: Settings, keyboards: KeyboardMemory | None = None) -> Outgoing:
+def _outgoing(settings: Settings, keyboards: KeyboardMemory | None = None,
+              sources: Sequence[FileSource] = ()) -> Outgoing:
     if settings.viber_token is None:
         raise ValueError("the Viber channel needs VIBER_TOKEN")
     token = settings.viber_token.get_secret_value()
-    client = ViberClient(token, Sender(settings.viber_bot_name, settings.viber_avatar_url),
+    client = ViberClient(token, Sender(settings.viber_bot_name, settings.viber_bot_avatar),
                          settings.viber_api_base)
     media = MediaStore(Path(settings.media_dir), _derive(token, b"media-links"),
-                       settings.public_base_url, settings.media_url_ttl_days * 86400.0)
+                       settings.media_base_url, settings.media_url_ttl_days * 86400.0)
     usernames = [settings.bot_username] if settings.bot_username else []
     links = LinkSource(client, settings.viber_bot_name, usernames)
     return Outgoing(client, media, links, keyboards or KeyboardMemory(),
-                    _derive(token, b"viber-share-phone"))
+                    _derive(token, b"viber-share-phone"), sources)
 
 
 def transport_from_settings(settings: Settings) -> ViberTransport:
-    """The registry's factory (bot/channels/registry.py): a sender needs no dispatcher."""
+    """The registry's factory (bot/channels/registry.py): a sender needs no dispatcher (nor
+    can it copy Telegram files or poll charts: that takes the live channel's sources)."""
     return ViberTransport(_outgoing(settings), rate_per_second=settings.viber_rate_per_second)
 
 
@@ -110,25 +116,30 @@ class ViberChannel:
     processor: Processor
     webhook: ViberWebhook
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def client(self) -> ViberClient:
         return self.outgoing.client
 
     def transport(self) -> ViberTransport:
-        """An outbox transport sharing this process's keyboards and client."""
-        return ViberTransport(self.outgoing, rate_per_second=self.settings.viber_rate_per_second)
+        """An outbox transport sharing this process's keyboards and client (which the channel
+        closes)."""
+        return ViberTransport(self.outgoing, rate_per_second=self.settings.viber_rate_per_second,
+                              owns_client=False)
 
     def webhook_url(self) -> str | None:
-        base = self.settings.public_base_url
-        return base.rstrip("/") + self.settings.viber_webhook_path if base else None
+        base = self.settings.viber_public_base
+        return base + self.settings.viber_webhook_path if base else None
 
     async def register_webhook(self) -> bool:
         """Point Viber at our webhook (after the server listens); False without a URL."""
         url = self.webhook_url()
         if url is None:
-            log.info("PUBLIC_BASE_URL is not set: Viber's webhook is left as it is")
+            log.info("VIBER_WEBHOOK_URL is not set: Viber's webhook is left as it is")
             return False
+        if not url.startswith("https://"):
+            log.warning("Viber accepts only an HTTPS webhook with a trusted certificate: %s", url)
         await self.client.set_webhook(url)
         log.info("Viber webhook set to %s", url)
         return True
@@ -143,6 +154,8 @@ class ViberChannel:
             if not task.done():
                 task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        for undo in self.closers:
+            undo()
         await self.inbound.close()
         await self.bot.session.close()
         await self.client.close()
@@ -150,9 +163,14 @@ class ViberChannel:
 
 def build_viber(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
                 dp: Dispatcher, *, translator: Translator | None = None,
-                worker: str | None = None) -> ViberChannel:
+                worker: str | None = None, telegram: Bot | None = None) -> ViberChannel:
+    """The channel; with `telegram` (the process's Telegram bot) it can also show Viber
+    residents the files staff sent on Telegram."""
     translator = translator or get_translator()
-    outgoing = _outgoing(settings)
+    sources = [poll_charts(sessionmaker)]
+    if telegram is not None:
+        sources.append(telegram_files(telegram))
+    outgoing = _outgoing(settings, sources=sources)
     token = outgoing.client.token
     aliases = AliasBook(sessionmaker)
     bot_id = ALIAS_BASE + int.from_bytes(_derive(token, b"bot-id")[:5], "big")
@@ -165,21 +183,28 @@ def build_viber(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessio
                       outgoing=outgoing, translator=translator,
                       max_file_bytes=settings.appeal_max_file_mb * 1024 * 1024)
     processor = Processor(sessionmaker, inbound.handle, channel=CHANNEL,
-                          worker=f"viber:{worker or worker_name()}")
+                          worker=f"viber:{worker or worker_name()}", prepare=inbound.prepare)
     sender = outgoing.client.sender.as_json()
     hook = ViberWebhook(token, sessionmaker,
                         lambda event: welcome(event, translator, settings.city_name, sender),
                         processor.wake)
-    return ViberChannel(settings, outgoing, aliases, bot, inbound, processor, hook)
+    channel = ViberChannel(settings, outgoing, aliases, bot, inbound, processor, hook)
+    # Screens reach Viber through the Bot API calls of the aiogram renderer, which the
+    # session turns into Viber messages; registered for this bot, so a deployment without
+    # Telegram (whose bot sets the default renderer) shows them too.
+    channel.closers.append(register_renderer(bot.id, ViberRenderer()))
+    return channel
 
 
 async def attach_viber(app: web.Application, *, settings: Settings,
                        sessionmaker: async_sessionmaker[AsyncSession], dp: Dispatcher,
                        stop: asyncio.Event, translator: Translator | None = None,
-                       worker: str | None = None, start: bool = True) -> ViberChannel:
+                       worker: str | None = None, start: bool = True,
+                       telegram: Bot | None = None) -> ViberChannel:
     """Add the Viber routes to `app` and (unless `start=False`) run the processor until
     `stop`; the caller closes the channel (`await channel.close()`) at shutdown."""
-    channel = build_viber(settings, sessionmaker, dp, translator=translator, worker=worker)
+    channel = build_viber(settings, sessionmaker, dp, translator=translator, worker=worker,
+                          telegram=telegram)
     app.router.add_post(settings.viber_webhook_path, channel.webhook.handle)
     app.router.add_get(ROUTE, channel.outgoing.media.handle)
     if start:

@@ -1,38 +1,24 @@
-"""Viber's answers as the outbox contract's exceptions (bot/channels/base.py names them).
+"""Viber's answers as the outbox contract's exceptions (bot/channels/base.py defines them).
 
-Until bot/channels/base.py lands on main these are local copies with exactly the contract's
-names and signatures; at merge they become re-exports of base.py's classes.
+The four contract errors are re-exported from base.py, so the worker loop catches what the
+Viber client raises; the classes below add Viber's status to them.
 """
 
 from __future__ import annotations
 
+from bot.channels.base import Rejected, RetryLater, TransientError, Unreachable
 
-class TransientError(Exception):
-    """Network trouble or a 5xx: retry with backoff."""
-
-
-class RetryLater(Exception):
-    """The messenger asks us to wait (whole_account: every sender of the channel pauses)."""
-
-    def __init__(self, seconds: float, *, whole_account: bool = True) -> None:
-        super().__init__(f"retry in {seconds} s")
-        self.seconds = seconds
-        self.whole_account = whole_account
-
-
-class Unreachable(Exception):
-    """Not subscribed / blocked the bot: mark the account unreachable, drop the row."""
-
-
-class Rejected(Exception):
-    """The message itself was refused: never retried."""
+__all__ = ["BACKOFF_SECONDS", "BadRequest", "NotSubscribed", "Rejected", "RetryLater",
+           "ServerError", "TooManyRequests", "TransientError", "Unreachable", "ViberError",
+           "error_for"]
 
 
 class ViberError(Exception):
     """A non-zero `status` in Viber's answer (Viber answers HTTP 200 with it)."""
 
     def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"Viber status {status}: {message}")
+        # Not super(): next in a subclass's order is a contract error with its own arguments.
+        Exception.__init__(self, f"Viber status {status}: {message}")
         self.status = status
         self.status_message = message
 
@@ -46,7 +32,7 @@ class TooManyRequests(ViberError, RetryLater):
 
     def __init__(self, status: int, message: str, seconds: float) -> None:
         ViberError.__init__(self, status, message)
-        self.seconds = seconds
+        self.seconds = float(seconds)
         self.whole_account = True
 
 

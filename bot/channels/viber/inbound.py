@@ -23,8 +23,8 @@ from aiogram.types import Update
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.media import Stored, safe_name
 from bot.channels.viber.aliases import CHANNEL, AliasBook
-from bot.channels.viber.media import Stored, safe_name
 from bot.channels.viber.outgoing import Outgoing
 from bot.channels.viber.render import CALLBACK_PREFIX, keyboard
 from bot.channels.viber.session import callback_query_id
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 _CONTEXT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_CALLBACK_BYTES = 64
+# The callbacks that bring a person's own words to the bot.
+ARRIVALS = frozenset({"message", "conversation_started"})
 
 
 def start_text(context: Any) -> str:
@@ -83,19 +85,46 @@ class Inbound:
         self.translator = translator
         self.max_file_bytes = max_file_bytes
         self._http: aiohttp.ClientSession | None = None
+        # Callbacks read by `prepare`, handed to `handle` (a body is parsed once).
+        self._read: dict[int, dict[str, Any] | None] = {}
 
     async def close(self) -> None:
         if self._http is not None and not self._http.closed:
             await self._http.close()
 
-    async def handle(self, row: inbox.Claimed) -> None:
+    @staticmethod
+    def _event(row: inbox.Claimed) -> dict[str, Any] | None:
         try:
             event = json.loads(row.body)
         except ValueError:
             log.warning("stored Viber callback %s is not JSON; skipped", row.id)
+            return None
+        return event if isinstance(event, dict) else None
+
+    async def prepare(self, session: AsyncSession, rows: list[inbox.Claimed]) -> None:
+        """For a claimed batch, in the claim's transaction: the aliases of those who wrote,
+        and any of them marked unreachable made reachable again (Viber sends no `subscribed`
+        for a first message, VIBER.md §2): two queries a batch, not a session an update.
+        (A batch holds one row per person, so an earlier `unsubscribed` is already done.)"""
+        if len(self._read) > 10_000:  # rows of failed batches another process took over
+            self._read.clear()
+        for row in rows:
+            self._read[row.id] = self._event(row)
+        writers = {row.sender for row in rows if (event := self._read[row.id]) is not None
+                   and event.get("event") in ARRIVALS}
+        if not writers:
             return
-        found = event_user(event) if isinstance(event, dict) else None
-        if found is None:
+        await self.aliases.preload(session, writers)
+        blocked = (await session.scalars(select(ChannelIdentity.external_id).where(
+            ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id.in_(writers),
+            ChannelIdentity.is_blocked.is_(True)))).all()
+        for viber_id in blocked:
+            await residents.set_reachable(session, CHANNEL, viber_id, True)
+
+    async def handle(self, row: inbox.Claimed) -> None:
+        event = self._read.pop(row.id) if row.id in self._read else self._event(row)
+        found = event_user(event) if event is not None else None
+        if event is None or found is None:
             return
         viber_id, user = found
         kind = event.get("event")
@@ -116,25 +145,12 @@ class Inbound:
             return
         if content is None:
             return
-        alias = await self._arrived(viber_id)
+        alias = await self.aliases.alias(viber_id)  # known since `prepare`, unless run alone
         update = self._update(row.id, event, alias, user, content)
         await self.dp.feed_update(self.bot, update,
                                   account=Account(CHANNEL, viber_id, viber_id))
 
     # ---- reachability ----------------------------------------------------------------------
-    async def _arrived(self, viber_id: str) -> int:
-        """The alias; and a person who writes is subscribed again (Viber sends no
-        `subscribed` for a first message, VIBER.md §2)."""
-        async with self.sessionmaker() as session:
-            alias = await self.aliases.alias(viber_id, session)
-            blocked = await session.scalar(select(ChannelIdentity.id).where(
-                ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id == viber_id,
-                ChannelIdentity.is_blocked.is_(True)))
-            if blocked is not None:
-                await residents.set_reachable(session, CHANNEL, viber_id, True)
-            await session.commit()
-        return alias
-
     async def _set_reachable(self, viber_id: str, reachable: bool) -> None:
         async with self.sessionmaker() as session:
             await residents.set_reachable(session, CHANNEL, viber_id, reachable)

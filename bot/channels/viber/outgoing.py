@@ -7,6 +7,7 @@ person's last keyboard again (`KeyboardMemory`); an explicit removal clears it.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -15,9 +16,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.channels.media import MediaStore, Stored, safe_name
 from bot.channels.viber.client import ViberClient
 from bot.channels.viber.errors import Rejected
-from bot.channels.viber.media import MediaStore, Stored, safe_name
 from bot.channels.viber.render import (
     CAPTION_MAX,
     PHONE_PREFIX,
@@ -32,6 +33,9 @@ from bot.channels.viber.render import (
 log = logging.getLogger(__name__)
 
 Rows = Sequence[Sequence[Spec]]
+# Where a file another channel holds comes from (a Telegram file id, a poll's chart): its bytes
+# and name, or None when the reference is not one this source knows.
+FileSource = Callable[[str], Awaitable[tuple[bytes, str] | None]]
 
 
 class KeyboardMemory:
@@ -70,12 +74,14 @@ class Outgoing:
 
     def __init__(self, client: ViberClient, media: MediaStore,
                  links: Callable[[], Awaitable[Links]], keyboards: KeyboardMemory,
-                 phone_key: bytes) -> None:
+                 phone_key: bytes, sources: Sequence[FileSource] = ()) -> None:
         self.client = client
         self.media = media
         self._links = links
         self.keyboards = keyboards
         self._phone_key = phone_key
+        self.sources = tuple(sources)
+        self._copying: dict[str, asyncio.Lock] = {}
 
     async def links(self) -> Links:
         return await self._links()
@@ -104,6 +110,30 @@ class Outgoing:
             return Attachment(ref, filename or name, None,
                               Stored("x/" + name, name, 0).is_picture)
         return None
+
+    async def fetch_attachment(self, ref: str, *, filename: str | None = None
+                               ) -> Attachment | None:
+        """`attachment`, and for a file only another channel holds, a copy in the store made
+        once (the first send fetches it; every later one, in any process, finds it)."""
+        found = self.attachment(ref, filename=filename)
+        if found is not None or not self.sources:
+            return found
+        lock = self._copying.setdefault(ref, asyncio.Lock())
+        try:
+            async with lock:  # a broadcast's parallel sends fetch it once
+                stored = self.media.find_copy(ref)
+                for source in self.sources if stored is None else ():
+                    got = await source(ref)
+                    if got is not None:
+                        stored = await self.media.save_copy(ref, *got)
+                        break
+        finally:
+            if not lock.locked():
+                self._copying.pop(ref, None)
+        if stored is None:
+            return None
+        return Attachment(self.media.url(stored), filename or stored.name, stored.size,
+                          stored.is_picture)
 
     async def store(self, data: bytes, filename: str) -> Attachment:
         stored = await self.media.save(data, filename)

@@ -22,6 +22,8 @@ from services.db import utcnow, write_turn
 log = logging.getLogger(__name__)
 
 Handle = Callable[[inbox.Claimed], Awaitable[None]]
+# Work for a whole batch inside the claim's transaction (one query instead of one per row).
+Prepare = Callable[[AsyncSession, list[inbox.Claimed]], Awaitable[None]]
 
 
 class Processor:
@@ -30,9 +32,11 @@ class Processor:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], handle: Handle, *,
                  channel: str, worker: str, concurrency: int = 16,
                  lease: timedelta = timedelta(seconds=60), poll: float = 1.0,
-                 max_attempts: int = 5, retry_base: float = 2.0) -> None:
+                 max_attempts: int = 5, retry_base: float = 2.0,
+                 prepare: Prepare | None = None) -> None:
         self.sessionmaker = sessionmaker
         self.handle = handle
+        self.prepare = prepare
         self.channel = channel
         self.worker = worker
         self.concurrency = concurrency
@@ -78,6 +82,8 @@ class Processor:
         async with self.sessionmaker() as session, write_turn(session):
             rows = await inbox.claim(session, self.channel, self.worker,
                                      limit=self.concurrency, lease=self.lease)
+            if rows and self.prepare is not None:
+                await self.prepare(session, rows)
             await session.commit()
         if not rows:
             return 0

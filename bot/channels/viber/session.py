@@ -204,7 +204,7 @@ class ViberSession(BaseSession):
         if isinstance(file, InputFile):
             data = b"".join([chunk async for chunk in file.read(bot)])
             return await self.outgoing.store(data, file.filename or default_name)
-        attachment = self.outgoing.attachment(file)
+        attachment = await self.outgoing.fetch_attachment(file)
         if attachment is None:
             log.warning("a file Viber cannot fetch (a Telegram file id?) was left out")
         return attachment

@@ -2,7 +2,8 @@
 
 Errors come from the client already as the contract's: status 5/6 → Unreachable, 12 →
 RetryLater (the whole account), any other status → Rejected, 5xx and the network →
-TransientError. A row's photo or document is a `media:` key of the store or a public URL;
+TransientError. A row's photo or document is a `media:` key of the store, a public URL, or
+a file another channel holds (a Telegram file id, a poll chart), copied into the store once;
 `link` buttons become Viber deep links.
 """
 
@@ -18,8 +19,10 @@ class ViberTransport:
     channel = CHANNEL
 
     def __init__(self, outgoing: Outgoing, *, rate_per_second: float,
-                 per_chat_interval: float = 0.0) -> None:
+                 per_chat_interval: float = 0.0, owns_client: bool = True) -> None:
         self.outgoing = outgoing
+        # The live channel's transport shares its client: the channel closes it.
+        self._owns_client = owns_client
         self.rate_per_second = rate_per_second
         # Viber limits what one person gets unanswered per hour, not the spacing.
         self.per_chat_interval = per_chat_interval
@@ -28,11 +31,12 @@ class ViberTransport:
         attachment = None
         ref = row.photo or row.document
         if ref:
-            attachment = self.outgoing.attachment(ref)
+            attachment = await self.outgoing.fetch_attachment(ref)
             if attachment is None and not row.text:
                 raise Rejected(f"outbox row {row.id}: a file Viber cannot fetch")
         await self.outgoing.send(row.chat_id, row.text, rows=row.buttons or None,
                                  attachment=attachment)
 
     async def close(self) -> None:
-        await self.outgoing.client.close()
+        if self._owns_client:
+            await self.outgoing.client.close()

@@ -6,10 +6,15 @@ nothing is read further. Every signed callback is answered 200 (Viber retries an
 for an hour), including ones we ignore. A first `conversation_started` (not yet subscribed) is
 answered with the welcome message, the only message Viber lets a bot send him then; a
 subscriber's reopening counts only when it carries a deep link's context.
+
+Callbacks that arrive while the previous ones are being committed are stored together, in one
+transaction (a group commit): each request is still answered only once its row is committed,
+and under load the webhook costs a fraction of a transaction per callback.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -34,6 +39,42 @@ STORED_EVENTS = frozenset({"message", "subscribed", "unsubscribed", "conversatio
 Welcome = Callable[[dict[str, Any]], dict[str, Any]]
 
 
+class GroupCommit:
+    """Stores callbacks in batches: whatever arrived while the last batch was committed."""
+
+    MAX_BATCH = 200
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+        self._waiting: list[tuple[inbox.Arrived, asyncio.Future[bool]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def store(self, arrived: inbox.Arrived) -> bool:
+        """Whether the callback was kept (False: a duplicate), once it is committed."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((arrived, future))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._waiting:
+            batch, self._waiting = (self._waiting[:self.MAX_BATCH],
+                                    self._waiting[self.MAX_BATCH:])
+            try:
+                async with self.sessionmaker() as session, write_turn(session):
+                    kept = await inbox.store_many(session, CHANNEL, [a for a, _ in batch])
+                    await session.commit()
+            except Exception as exc:  # every request of the batch answers 500: Viber retries
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), stored in zip(batch, kept, strict=True):
+                if not future.done():
+                    future.set_result(stored)
+
+
 class ViberWebhook:
     """The aiohttp handler; `counts` tells what it saw (refused, stored, duplicate...)."""
 
@@ -44,6 +85,7 @@ class ViberWebhook:
         self.welcome = welcome
         self.wake = wake
         self.counts: Counter[str] = Counter()
+        self._commits = GroupCommit(sessionmaker)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
@@ -80,10 +122,8 @@ class ViberWebhook:
             return web.Response(status=200)
         token = event.get("message_token")
         key = str(token) if isinstance(token, int) else hashlib.sha256(body).hexdigest()
-        async with self.sessionmaker() as session, write_turn(session):
-            stored = await inbox.store(session, CHANNEL, key, found[0],
-                                       body.decode("utf-8", "replace"))
-            await session.commit()
+        stored = await self._commits.store(
+            inbox.Arrived(key, found[0], body.decode("utf-8", "replace")))
         self.counts["stored" if stored else "duplicate"] += 1
         if stored:
             self.wake()
