@@ -25,7 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.mix import WAVES, cpu_seconds, message, peak_rss_mb, press
+from bench.common import cpu_seconds, peak_rss_mb
+from bench.mix import WAVES, message, press
 from bench.webhooks import run_webhooks
 from tests.fakes.telegram_api import FakeTelegramAPI
 

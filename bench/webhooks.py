@@ -20,7 +20,8 @@ from typing import Any
 
 import aiohttp
 
-from bench.mix import WAVES, cpu_seconds, message, peak_rss_mb, press
+from bench.common import cpu_seconds, peak_rss_mb
+from bench.mix import WAVES, message, press
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.viber_api import TOKEN as VIBER_TOKEN
 from tests.fakes.viber_api import FakeViberAPI, compact, sign
