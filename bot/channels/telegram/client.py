@@ -21,6 +21,7 @@ from bot.channels.telegram.commands import (
 )
 from bot.channels.telegram.limits import WithinTelegramLimits
 from bot.channels.telegram.render import TelegramRenderer
+from bot.channels.telegram.response_types import KeepResponseTypes
 from bot.config import Settings
 from bot.features import FEATURES
 from handlers.kit.show import set_default_renderer
@@ -42,6 +43,7 @@ def build_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot:
         raise ValueError("BOT_TOKEN is needed to talk to Telegram")
     # Nothing the bot sends may exceed Telegram's length limits (refused with 400 otherwise).
     session.middleware(WithinTelegramLimits())
+    session.middleware(KeepResponseTypes())
     set_default_renderer(TelegramRenderer(store=MediaStore.reader(Path(settings.media_dir))))
     return Bot(
         token=settings.bot_token.get_secret_value(),
