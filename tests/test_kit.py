@@ -21,7 +21,6 @@ from aiogram.types import (
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers import ui
 from handlers.kit import show as show_module
 from handlers.kit.feature import Command, Feature, MenuEntry, Periodic, Task
 from handlers.kit.keyboard import Keyboard
@@ -316,14 +315,6 @@ def _screen(step: int) -> Screen:
                   Keyboard().add(Button(f"Go {step + 1}", act(step + 1))).build())
 
 
-# These residents are shown the same screens through today's handlers.ui.show.
-TODAY_USERS = {601, 602}
-
-
-def _markup(screen: Screen) -> InlineKeyboardMarkup | None:
-    return inline_markup(screen.rows)
-
-
 @pytest.fixture
 def kit_bot(bot_app) -> Iterator[tuple[Any, Shown]]:
     """The real dispatcher with a router of kit screens put first."""
@@ -338,9 +329,6 @@ def kit_bot(bot_app) -> Iterator[tuple[Any, Shown]]:
 
     @router.message(F.text == "kit")
     async def typed(message: Message) -> None:
-        if message.chat.id in TODAY_USERS:
-            shown.results.append(await ui.show(message, _screen(1).text, _markup(_screen(1))))
-            return
         shown.results.append(await show(message, _screen(1)))
 
     @router.message(F.text == "export")
@@ -351,9 +339,6 @@ def kit_bot(bot_app) -> Iterator[tuple[Any, Shown]]:
     @router.callback_query(KitCB.filter())
     async def pressed(query: CallbackQuery, callback_data: KitCB) -> None:
         screen = screens.get(callback_data.step, _screen)(callback_data.step)
-        if query.from_user.id in TODAY_USERS:
-            shown.results.append(await ui.show(query, screen.text, _markup(screen)))
-            return
         shown.results.append(await show(query, screen))
 
     bot_app.dp.include_router(router)
@@ -495,8 +480,8 @@ async def test_a_registered_renderer_takes_over_its_bot_until_removed(kit_bot):
     assert show_module._renderers == []
 
 
-async def test_show_makes_the_calls_todays_ui_show_makes(kit_bot):
-    """Typed message, edit in place, not modified, cannot edit: the same Bot API calls."""
+async def test_show_makes_the_bot_api_calls_of_each_case(kit_bot):
+    """Typed message, edit in place, not modified, cannot edit: the Bot API calls made."""
     app, _ = kit_bot
 
     async def session(c: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -515,7 +500,9 @@ async def test_show_makes_the_calls_todays_ui_show_makes(kit_bot):
                 if str(params.get("chat_id")) == chat and method != "answercallbackquery"]
 
     kit_calls = await session(app.resident(603))
-    today_calls = await session(app.resident(601))
     assert [m for m, _ in kit_calls] == ["sendmessage", "editmessagetext", "editmessagetext",
                                          "editmessagetext", "sendmessage", "editmessagetext"]
-    assert kit_calls == today_calls
+    assert [params["text"] for _, params in kit_calls] == [
+        "<b>Step 1</b>", "<b>Step 2</b>", "<b>Step 3</b>", "<b>Step 3</b>", "<b>Step 3</b>",
+        "<b>Step 4</b>"]
+    assert all(params["parse_mode"] == "HTML" for _, params in kit_calls)

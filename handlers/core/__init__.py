@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from handlers.core import common, menu
 from handlers.core.callbacks import MAIN_MENU, MenuCB, open_section
-from handlers.core.menu import MainMenu, menu_button, show_main_menu
+from handlers.core.menu import MainMenu, show_main_menu
 from handlers.core.screens import main_menu_text
 from handlers.kit.feature import Command, Feature, MenuEntry, Periodic
 from services import inbox, outbox
@@ -22,7 +22,7 @@ from services.jobs import daily_at
 if TYPE_CHECKING:
     from aiogram import Router
 
-__all__ = ["MAIN_MENU", "MainMenu", "MenuCB", "feature", "main_menu_text", "menu_button",
+__all__ = ["MAIN_MENU", "MainMenu", "MenuCB", "feature", "main_menu_text",
            "open_section", "show_main_menu"]
 
 

@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 from handlers.core import screens
 from handlers.core.callbacks import HELP, MAIN, MAIN_MENU, MenuCB, open_section
 from handlers.kit.feature import MenuEntry
-from handlers.kit.keyboard import MENU_KEY
-from handlers.kit.render_aiogram import inline_markup
 from handlers.kit.screen import Rows
 from handlers.kit.show import show
 from services.i18n import Texts
@@ -40,15 +38,6 @@ class MainMenu:
 
     def rows(self, tr: Texts) -> Rows:
         return screens.menu_rows(tr, self.entries, open_section)
-
-    def markup(self, tr: Texts) -> InlineKeyboardMarkup:
-        """The rows as Telegram's keyboard (for screens not built as Screens yet)."""
-        return inline_markup(self.rows(tr)) or InlineKeyboardMarkup(inline_keyboard=[])
-
-
-def menu_button(tr: Texts) -> InlineKeyboardButton:
-    """Back to the main menu, as a Telegram button (for screens not built as Screens yet)."""
-    return InlineKeyboardButton(text=tr(MENU_KEY), callback_data=MAIN_MENU.pack())
 
 
 async def show_main_menu(event: Message | CallbackQuery, tr: Texts,

@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from handlers.core.screens import main_menu_text
 from handlers.kit.keyboard import Keyboard
 from handlers.kit.pager import PageWindow, pager_row
 from handlers.kit.screen import Button, Rows, Screen
 from services.events import POPULAR_TOPICS, Event, EventRules, Topic, reminders_text
 from services.events.subscriptions import ALL_TOPICS, topic_name
 from services.i18n import Raw, Texts
+from services.models import Resident
 from services.timeutil import format_datetime
 
 if TYPE_CHECKING:
@@ -57,6 +59,12 @@ def popular_done_screen(tr: Texts, acts: Actions) -> Screen:
         (Button(tr("subscriptions.offer_choose"), acts.topics()),),
         (Button(tr("menu.back_to_menu"), acts.menu()),),
     ))
+
+
+
+def skipped_screen(tr: Texts, resident: Resident | None, menu_rows: Rows) -> Screen:
+    """"Not now" leads on to the menu itself, not to a lone button that opens it."""
+    return Screen(tr("subscriptions.skipped") + "\n\n" + main_menu_text(tr, resident), menu_rows)
 
 
 # ---- upcoming events ------------------------------------------------------------------------

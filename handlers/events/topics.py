@@ -11,12 +11,11 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.core import MainMenu, MenuCB, main_menu_text, show_main_menu
+from handlers.core import MainMenu, MenuCB, show_main_menu
 from handlers.events import screens
 from handlers.events.callbacks import ACTIONS, SubAction, SubCB
 from handlers.kit.show import show
 from handlers.profile import on_resume
-from handlers.ui import show as show_markup
 from services.errors import InvalidInput
 from services.events import subscriptions
 from services.i18n import Texts
@@ -90,8 +89,7 @@ async def take_popular(query: CallbackQuery, session: AsyncSession, tr: Texts,
 async def skip_offer(query: CallbackQuery, tr: Texts, resident: Resident | None,
                      main_menu: MainMenu) -> None:
     """"Not now" leads on to the menu itself, not to a lone button that opens it."""
-    await show_markup(query, tr("subscriptions.skipped") + "\n\n" + main_menu_text(tr, resident),
-                      main_menu.markup(tr))
+    await show(query, screens.skipped_screen(tr, resident, main_menu.rows(tr)))
 
 
 def router() -> Router:
