@@ -24,7 +24,7 @@ from handlers import (
     staff,
     votes,
 )
-from handlers.kit.feature import Feature, MenuEntry
+from handlers.kit.feature import Feature, MenuEntry, Press
 from services.jobs import JobRegistry
 from services.sections import Sections
 
@@ -53,3 +53,14 @@ def menu_entries(features: Sequence[Feature] = FEATURES) -> list[MenuEntry]:
 def job_registry(sections: Sections, features: Sequence[Feature] = FEATURES) -> JobRegistry:
     """The tasks and periodic jobs of every feature, with the sections they run under."""
     return JobRegistry((job for feature in features for job in feature.jobs), sections)
+
+
+def presses(features: Sequence[Feature] = FEATURES) -> dict[str, Press]:
+    """Every feature's notification-button actions by name (one feature per action)."""
+    found: dict[str, Press] = {}
+    for feature in features:
+        for press in feature.presses:
+            if press.action in found:
+                raise ValueError(f"two features declare the press {press.action!r}")
+            found[press.action] = press
+    return found

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.outbox.presses import feature_presses
 from handlers.appeals.callbacks import FollowupCB, MyCardCB, SupportCB
 from services import appeals, jobs, timeutil
 from services.db import utcnow
@@ -40,8 +41,11 @@ async def _file_to_confirm(c: ResidentClient, text: str = "Яма на доро�
     await c.press("Лише мені")
 
 
-async def test_followup_callback_matches_the_factory():
-    assert FollowupCB(appeal_id=42, answer="yes").pack() == appeals.followup_callback(42, "yes")
+def test_the_followup_press_is_packed_as_the_router_reads_it():
+    yes = {"text": "Yes", "press": {"action": appeals.FOLLOWUP_PRESS, "appeal_id": 42,
+                                    "answer": "yes"}}
+    assert feature_presses().pack([[yes]]) == [
+        [{"text": "Yes", "callback": FollowupCB(appeal_id=42, answer="yes").pack()}]]
 
 
 async def test_resident_without_profile_is_told_why_and_returns_to_the_appeal(bot_app):

@@ -369,8 +369,9 @@ async def test_followup_is_asked_once_after_four_weeks(session):
     await session.commit()
     questions = [m for m in await session.scalars(select(OutboxMessage)) if m.buttons]
     assert len(questions) == 1 and appeal.number in questions[0].text
-    callbacks = [b["callback"] for row in questions[0].buttons or [] for b in row]
-    assert callbacks == [f"apfu:{appeal.id}:yes", f"apfu:{appeal.id}:no"]
+    presses = [b["press"] for row in questions[0].buttons or [] for b in row]
+    assert presses == [{"action": appeals.FOLLOWUP_PRESS, "appeal_id": appeal.id, "answer": a}
+                       for a in ("yes", "no")]
 
 
 async def test_digest_export_and_stats(sessionmaker):

@@ -28,13 +28,14 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Rejected, RetryLater, TransientError, Transport, Unreachable
+from bot.outbox.presses import Presses, feature_presses
 from bot.outbox.throttle import Throttle, sending_with, throttle_for
 from services import outbox
 from services.db import utcnow
@@ -88,8 +89,10 @@ class Sender:
         drain_horizon_seconds: float = 10.0,
         redis: Any | None = None,
         key_prefix: str = "hromada",
+        presses: Presses | None = None,
     ) -> None:
         self.transport = transport
+        self.presses = presses or feature_presses()
         self.channel = transport.channel
         self.sessionmaker = sessionmaker
         # With Redis the rate and pauses are shared through it, keys under `key_prefix`;
@@ -226,7 +229,8 @@ class Sender:
                 lease=timedelta(seconds=self.lease_seconds),
             )
             await session.commit()
-        return rows
+        return [row if (buttons := self.presses.pack(row.buttons)) is row.buttons
+                else replace(row, buttons=buttons) for row in rows]
 
     # ---- one row ---------------------------------------------------------------------------
     async def _deliver(self, row: Claimed, deadline: float) -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.appeals import resident, staff
-from handlers.kit.feature import Command, Feature, MenuEntry, Periodic, Task
-from services.appeals.followup import FOLLOWUP_TASK
+from handlers.appeals.callbacks import pack_followup
+from handlers.kit.feature import Command, Feature, MenuEntry, Periodic, Press, Task
+from services.appeals.followup import FOLLOWUP_PRESS, FOLLOWUP_TASK
 from services.appeals.jobs import DIGEST_JOB, digest_job, followup_task
 from services.appeals.rules import AppealRules, parse_bbox
 from services.jobs import daily_at
@@ -46,4 +47,5 @@ feature = Feature(
     jobs=(Task(FOLLOWUP_TASK, followup_task),
           Periodic(DIGEST_JOB, daily_at(9), digest_job)),
     settings=appeal_rules,
+    presses=(Press(FOLLOWUP_PRESS, pack_followup),),
 )

@@ -16,7 +16,6 @@ from handlers.kit.ids import RowId, SmallNumber
 from handlers.kit.screen import Action
 from handlers.kit.wizard_callbacks import WizardAction, WizardCB
 from handlers.petitions import PetCB
-from services.appeals.followup import FOLLOWUP_PREFIX
 
 # The filing dialog (handlers/appeals/filing.py) is the wizard of this name.
 FILING_WIZARD = "appeal"
@@ -45,8 +44,9 @@ class SupportCB(CallbackData, prefix="apsp"):
     appeal_id: RowId
 
 
-class FollowupCB(CallbackData, prefix=FOLLOWUP_PREFIX):
-    """Packed as services.appeals.followup_callback does (outbox buttons carry it)."""
+class FollowupCB(CallbackData, prefix="apfu"):
+    """An answer to the follow-up question (services.appeals.FOLLOWUP_PRESS, packed by
+    `pack_followup` when the notification is sent)."""
 
     appeal_id: RowId
     answer: FollowupAnswer
@@ -142,3 +142,8 @@ class StaffButtons:
 
 RESIDENT = ResidentButtons()
 STAFF = StaffButtons()
+
+
+def pack_followup(appeal_id: int, answer: str) -> str:
+    """The follow-up question's buttons as this router reads them (Feature.presses)."""
+    return FollowupCB(appeal_id=appeal_id, answer=FollowupAnswer(answer)).pack()

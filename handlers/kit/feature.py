@@ -19,7 +19,7 @@ from services.models import Role
 if TYPE_CHECKING:
     from aiogram import Router
 
-__all__ = ["Command", "Feature", "Job", "MenuEntry", "Periodic", "Task"]
+__all__ = ["Command", "Feature", "Job", "MenuEntry", "Periodic", "Press", "Task"]
 
 # Telegram's rule for command names; the strictest of our channels.
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -72,6 +72,15 @@ class Command:
             object.__setattr__(self, "description_key", f"cmd.{self.name}")
 
 
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A notification button's action the feature handles (services.outbox.press_button):
+    `pack(**args)` gives the callback data its router answers."""
+
+    action: str
+    pack: Callable[..., str]
+
+
 def _duplicates(names: Sequence[str]) -> list[str]:
     return sorted({n for n in names if names.count(n) > 1})
 
@@ -94,12 +103,15 @@ class Feature:
     settings: SettingsSection | None = None
     fallback_routers: RoutersFactory = no_routers
     on_stop: StopHook | None = None
+    presses: tuple[Press, ...] = ()
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
             raise ValueError(f"feature name must be a lowercase name: {self.name!r}")
         if dup := _duplicates([c.name for c in self.commands]):
             raise ValueError(f"feature {self.name}: commands declared twice: {dup}")
+        if dup := _duplicates([p.action for p in self.presses]):
+            raise ValueError(f"feature {self.name}: presses declared twice: {dup}")
         job_names = [j.kind if isinstance(j, Task) else j.name for j in self.jobs]
         if dup := _duplicates(job_names):
             raise ValueError(f"feature {self.name}: jobs declared twice: {dup}")

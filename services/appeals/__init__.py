@@ -43,10 +43,9 @@ if TYPE_CHECKING:
     from services.appeals.export import EXPORT_COLUMNS, export_csv
     from services.appeals.figures import AppealStats, stats
     from services.appeals.followup import (
-        FOLLOWUP_PREFIX,
+        FOLLOWUP_PRESS,
         FOLLOWUP_TASK,
         ask_followup,
-        followup_callback,
         followup_reply,
         may_comment,
         rate,
@@ -126,7 +125,7 @@ _MODULES = ("rules", "models", "labels", "numbering", "validation", "drafts", "v
             "followup", "moderation", "digest", "export", "figures", "jobs")
 
 __all__ = [
-    "DEFAULT_MIMES", "DIGEST_JOB", "DIGEST_LINES", "EXPORT_COLUMNS", "FOLLOWUP_PREFIX",
+    "DEFAULT_MIMES", "DIGEST_JOB", "DIGEST_LINES", "EXPORT_COLUMNS", "FOLLOWUP_PRESS",
     "FOLLOWUP_TASK", "MANUAL_STATUSES", "NO_DRAFT", "NUMBER_PREFIX", "OFFERED_KEY",
     "OPEN_STATUSES", "TRANSITIONS",
     "Appeal", "AppealAttachment", "AppealDraft", "AppealEvent", "AppealRules", "AppealStats",
@@ -136,7 +135,7 @@ __all__ = [
     "can_move", "card_for", "category_label", "check_extension", "check_returnable",
     "days_taken", "deadline_for", "department_label", "digest_job", "discard_draft",
     "due_soon", "export_csv", "extend", "extension_deadline", "find_by_number",
-    "followup_callback", "followup_reply", "followup_task", "format_number", "get",
+    "followup_reply", "followup_task", "format_number", "get",
     "get_draft", "history", "is_open", "is_supporter", "latest_deadline", "mark_simple",
     "may_comment", "merge", "my_appeals", "offer_duplicates", "parse_bbox", "parse_date",
     "possible_duplicates", "queue", "queue_summary", "rate", "register",

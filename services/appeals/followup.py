@@ -20,15 +20,9 @@ from services.models import Resident, Role
 from services.timeutil import as_utc
 
 FOLLOWUP_TASK = "appeals.followup"
-# The callback a follow-up button carries; handlers/appeals/callbacks.py has the CallbackData
-# factory with the same prefix and fields (a test checks they agree): outbox rows hold plain
-# callback strings, and services stay free of aiogram.
-FOLLOWUP_PREFIX = "apfu"
-
-
-def followup_callback(appeal_id: int, answer: str) -> str:
-    """Callback data of a follow-up button ("yes"/"no"), packed like the handler's factory."""
-    return f"{FOLLOWUP_PREFIX}:{appeal_id}:{answer}"
+# The action of the follow-up question's buttons (with `appeal_id` and `answer`, "yes"/"no");
+# the appeals feature packs it for its channel (handlers/appeals declares the press).
+FOLLOWUP_PRESS = "appeals.followup"
 
 
 async def ask_followup(
@@ -64,14 +58,12 @@ async def ask_followup(
         [appeal.author_id],
         lambda tr: tr("appeals.followup.question", number=number),
         dedupe=f"appeal:{appeal.id}:followup:{as_utc(appeal.answered_at or utcnow()).isoformat()}",
-        buttons=lambda tr: [
-            [
-                {"text": tr("appeals.followup.yes"),
-                 "callback": followup_callback(appeal_id, "yes")},
-                {"text": tr("appeals.followup.no"),
-                 "callback": followup_callback(appeal_id, "no")},
-            ]
-        ],
+        buttons=lambda tr: [[
+            outbox.press_button(tr("appeals.followup.yes"), FOLLOWUP_PRESS,
+                                appeal_id=appeal_id, answer="yes"),
+            outbox.press_button(tr("appeals.followup.no"), FOLLOWUP_PRESS,
+                                appeal_id=appeal_id, answer="no"),
+        ]],
     )
     await session.flush()
     return True

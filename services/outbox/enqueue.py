@@ -27,6 +27,13 @@ from services.timeutil import quiet_hours_end
 Render = Callable[[Texts], str]
 
 
+def press_button(text: str, action: str, **args: int | str) -> dict[str, Any]:
+    """A notification button that acts when pressed, named by `action`: the feature handling
+    the press packs it for the conversation layer at send time (Feature.presses), so services
+    never hold a callback wire format."""
+    return {"text": text, "press": {"action": action, **args}}
+
+
 @dataclass(frozen=True, slots=True)
 class Recipient:
     resident_id: int
