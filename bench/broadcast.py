@@ -35,7 +35,7 @@ import services.models  # noqa: E402,F401
 from bot.channels.telegram.transport import TelegramSender  # noqa: E402
 from services import broadcasts  # noqa: E402
 from services.db import Base, make_engine, make_sessionmaker, utcnow  # noqa: E402
-from services.models import ChannelIdentity, Resident, Subscription, Topic  # noqa: E402
+from services.models import Channel, ChannelIdentity, Resident, Subscription, Topic  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI, Sent  # noqa: E402
 
 TOKEN = "123456:" + "B" * 35
@@ -122,7 +122,7 @@ async def seed(db: str, subscribers: int) -> None:
         b = await broadcasts.create_broadcast(
             session, actor="bench", author_chat_id=None, author_language="uk",
             text="Планове відключення води завтра з 9:00 до 15:00.", photo=None,
-            audience=broadcasts.Audience(Topic.CITY_NEWS),
+            audience=broadcasts.Audience(Topic.CITY_NEWS), author_channel=Channel.TELEGRAM,
         )
         await session.commit()
         await broadcasts.start(session, b.id)

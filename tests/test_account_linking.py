@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from services import petitions, residents
-from services.models import ChannelIdentity, Petition, Resident
+from services.models import Channel, ChannelIdentity, Petition, Resident
 
 PHONE = "+380671234567"
 
@@ -77,7 +77,7 @@ async def test_a_recycled_number_gets_its_own_profile_and_still_signs_once(bot_a
             session, rules, author, title="Відремонтувати дорогу на вулиці Миру",
             text="Просимо міську раду відремонтувати дорожнє покриття на вулиці Миру.")
         await petitions.approve(session, rules, "test", petition.id)
-        await petitions.sign(session, rules, petition.id, author)
+        await petitions.sign(session, rules, petition.id, author, channel=Channel.TELEGRAM)
         await session.commit()
         pid = petition.id
 

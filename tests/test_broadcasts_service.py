@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from services import broadcasts, events, jobs, residents, subscriptions
 from services.db import utcnow
 from services.errors import Conflict, InvalidInput
-from services.models import Broadcast, OutboxMessage, OutboxStatus, Priority, ScheduledTask
+from services.models import Broadcast, Channel, OutboxMessage, OutboxStatus, Priority, ScheduledTask
 from services.models.broadcasts import BroadcastStatus, EventKind, Topic
 from tests.conftest import make_job_registry
 
@@ -226,7 +226,8 @@ async def test_broadcast_audience_enqueue_progress_cancel(sessionmaker, session)
     with pytest.raises(InvalidInput) as err:
         await broadcasts.create_broadcast(
             session, actor="telegram:9", author_chat_id="9", author_language="en",
-            text="hi", photo=None, audience=broadcasts.Audience(Topic.CONSULTATIONS))
+            text="hi", photo=None, audience=broadcasts.Audience(Topic.CONSULTATIONS),
+            author_channel=Channel.TELEGRAM)
     assert err.value.message_key == "broadcasts.audience_empty"
     with pytest.raises(InvalidInput):
         broadcasts.validate_text("x" * 1025, has_photo=True)
@@ -235,7 +236,7 @@ async def test_broadcast_audience_enqueue_progress_cancel(sessionmaker, session)
 
     b = await broadcasts.create_broadcast(
         session, actor="telegram:9", author_chat_id="9", author_language="en",
-        text="Water <off> tomorrow", photo=None, audience=news)
+        text="Water <off> tomorrow", photo=None, audience=news, author_channel=Channel.TELEGRAM)
     await session.commit()
     bid = b.id
     queued = await broadcasts.start(session, bid, broadcasts.BroadcastRules(chunk=3))
@@ -269,7 +270,8 @@ async def test_broadcast_finishes_with_a_report_once(sessionmaker, session, jobs
     await make_residents(session, 100, 3, topics=[Topic.CITY_NEWS])
     b = await broadcasts.create_broadcast(
         session, actor="telegram:9", author_chat_id="9", author_language="en",
-        text="Hello", photo=None, audience=broadcasts.Audience(Topic.CITY_NEWS), urgent=True)
+        text="Hello", photo=None, audience=broadcasts.Audience(Topic.CITY_NEWS), urgent=True,
+        author_channel=Channel.TELEGRAM)
     await session.commit()
     bid = b.id
     await broadcasts.start(session, bid)
@@ -291,7 +293,7 @@ async def test_scheduled_broadcast_starts_from_the_job(sessionmaker, session, jo
     b = await broadcasts.create_broadcast(
         session, actor="telegram:9", author_chat_id="9", author_language="en",
         text="Later", photo=None, audience=broadcasts.Audience(),
-        scheduled_at=utcnow() + timedelta(hours=1))
+        scheduled_at=utcnow() + timedelta(hours=1), author_channel=Channel.TELEGRAM)
     await session.commit()
     bid = b.id
     await jobs.run_tick(sessionmaker, "t", jobs_registry)
@@ -308,7 +310,8 @@ async def test_a_chunk_built_while_the_broadcast_is_cancelled_queues_nothing(ses
     await make_residents(session, 400, 5, topics=[Topic.CITY_NEWS])
     b = await broadcasts.create_broadcast(
         session, actor="telegram:9", author_chat_id="9", author_language="en",
-        text="Road works", photo=None, audience=broadcasts.Audience(Topic.CITY_NEWS))
+        text="Road works", photo=None, audience=broadcasts.Audience(Topic.CITY_NEWS),
+        author_channel=Channel.TELEGRAM)
     await session.execute(update(Broadcast).where(Broadcast.id == b.id)
                           .values(status=BroadcastStatus.SENDING.value))
     await session.commit()
@@ -331,7 +334,8 @@ async def test_cancel_read_before_the_broadcast_finished_does_not_undo_it(sessio
     await make_residents(session, 500, 2, topics=[Topic.CITY_NEWS])
     b = await broadcasts.create_broadcast(
         session, actor="telegram:9", author_chat_id="9", author_language="en",
-        text="Road works", photo=None, audience=broadcasts.Audience(Topic.CITY_NEWS))
+        text="Road works", photo=None, audience=broadcasts.Audience(Topic.CITY_NEWS),
+        author_channel=Channel.TELEGRAM)
     await session.execute(update(Broadcast).where(Broadcast.id == b.id)
                           .values(status=BroadcastStatus.SENDING.value))
     await session.commit()

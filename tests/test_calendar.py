@@ -16,7 +16,7 @@ from bot.config import Settings
 from services import appeals, jobs, petitions, residents, roles, timeutil
 from services.db import utcnow
 from services.errors import Conflict
-from services.models import Petition, Role
+from services.models import Channel, Petition, Role
 from services.timeutil import is_day_off, statutory_deadline
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,7 +155,8 @@ async def test_petition_terms_end_with_their_last_working_day(session):
     assert await petitions.warn_moderation_overdue(session, kyiv(2027, 1, 5, 0, 30)) == 1
     # Consideration: 10 working days from the threshold (Mon 4 Jan) is Mon 18 Jan.
     await petitions.approve(session, rules, STAFF, petition.id, now=kyiv(2027, 1, 4, 9))
-    await petitions.sign(session, rules, petition.id, author, now=kyiv(2027, 1, 4, 10))
+    await petitions.sign(session, rules, petition.id, author, now=kyiv(2027, 1, 4, 10),
+                         channel=Channel.TELEGRAM)
     row = await session.get(Petition, petition.id, populate_existing=True)
     assert timeutil.to_local(row.answer_due_at).date() == date(2027, 1, 18)
 

@@ -21,6 +21,7 @@ from services.drafts import DraftKind, Owner
 from services.errors import Conflict, DomainError
 from services.models import (
     Broadcast,
+    Channel,
     Draft,
     Event,
     OutboxMessage,
@@ -162,7 +163,8 @@ async def test_petition_event_and_broadcast_drafts_are_submitted_once(sessionmak
 
     async def broadcast(session):
         await broadcasts.send_draft(session, "telegram:900", version=bc_version,
-                                    author_chat_id="900", author_language="uk")
+                                    author_chat_id="900", author_language="uk",
+                                    author_channel=Channel.TELEGRAM)
 
     for submit in (petition, event, broadcast):
         assert await _race(sessionmaker, submit) == ["draft.already_submitted", "ok"], submit
@@ -467,7 +469,7 @@ async def _broadcast_to(sessionmaker, subscribers: int, rules: broadcasts.Broadc
         b = await broadcasts.create_broadcast(
             session, actor="telegram:900", author_chat_id="900", author_language="uk",
             text="Перекриття руху", photo=None, audience=broadcasts.Audience(Topic.CITY_NEWS),
-            rules=rules)
+            rules=rules, author_channel=Channel.TELEGRAM)
         await session.commit()
         return b.id
 

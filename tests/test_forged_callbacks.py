@@ -36,6 +36,7 @@ from services.db import utcnow
 from services.models import (
     AuditEntry,
     Broadcast,
+    Channel,
     Event,
     OutboxMessage,
     Petition,
@@ -124,7 +125,7 @@ async def _world(bot_app) -> dict[str, int]:
         broadcast = await broadcasts.create_broadcast(
             session, actor="telegram:1", author_chat_id="1", author_language="uk",
             text="Оголошення", photo=None, audience=broadcasts.Audience(),
-            scheduled_at=utcnow() + timedelta(days=1))
+            scheduled_at=utcnow() + timedelta(days=1), author_channel=Channel.TELEGRAM)
         await session.commit()
         return {"appeal": open_appeal.id, "answered": answered.id, "draft": draft.id,
                 "published": published.id, "event": upcoming.id, "gone": gone.id,

@@ -13,6 +13,7 @@ from services import petitions
 from services.db import utcnow
 from services.models import (
     AuditEntry,
+    Channel,
     OutboxMessage,
     Petition,
     PetitionStatus,
@@ -101,7 +102,8 @@ async def test_most_signed_ending_soon_and_considered_lists(bot_app):
     b = await publish(bot_app, 11, "Петиція про сквер біля школи", period_days=10)
     async with bot_app.sessionmaker() as session:
         await petitions.sign(session, petitions.PetitionRules(), a,
-                             await session.get(Resident, (await resident_of(bot_app, 12)).id))
+                             await session.get(Resident, (await resident_of(bot_app, 12)).id),
+                             channel=Channel.TELEGRAM)
         await session.commit()
     await signer.send("/menu")
     await signer.press("Петиції")
@@ -143,7 +145,8 @@ async def test_card_shows_progress_days_status_and_public_name_only(bot_app):
     pid = await publish(bot_app, 11, threshold=4)
     async with bot_app.sessionmaker() as session:
         await petitions.sign(session, petitions.PetitionRules(), pid,
-                             await session.get(Resident, (await resident_of(bot_app, 11)).id))
+                             await session.get(Resident, (await resident_of(bot_app, 11)).id),
+                             channel=Channel.TELEGRAM)
         await session.commit()
     visitor = bot_app.resident(77)
     await visitor.send(f"/start petition_{pid}")
@@ -465,7 +468,8 @@ async def test_export_csv_content(bot_app):
     pid = await publish(bot_app, 11)
     async with bot_app.sessionmaker() as session:
         author = await session.get(Resident, (await resident_of(bot_app, 11)).id)
-        await petitions.sign(session, petitions.PetitionRules(), pid, author)
+        await petitions.sign(session, petitions.PetitionRules(), pid, author,
+                             channel=Channel.TELEGRAM)
         data = await petitions.export_signatures(session, "t", pid, ("ПІБ", "Адреса", "Дата"))
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[1][:2] == ["Коваленко Олена Петрівна", "вул. Шевченка, 12"]

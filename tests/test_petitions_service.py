@@ -15,6 +15,7 @@ from services.db import utcnow
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.models import (
     AuditEntry,
+    Channel,
     ChannelIdentity,
     OutboxMessage,
     Petition,
@@ -178,7 +179,7 @@ async def test_council_channel_gets_public_notices(session):
     rules = petitions.PetitionRules(threshold=1, council_channel_id=-100500)
     author = await make_resident(session, 1)
     petition = await published(session, author, rules)
-    await petitions.sign(session, rules, petition.id, author)
+    await petitions.sign(session, rules, petition.id, author, channel=Channel.TELEGRAM)
     await session.commit()
     assert len(await outbox_texts(session, "-100500")) == 2
 
@@ -251,8 +252,8 @@ async def test_sign_once_and_withdraw(session):
     author = await make_resident(session, 1)
     signer = await make_resident(session, 2)
     petition = await published(session, author, petitions.PetitionRules(threshold=10))
-    first = await petitions.sign(session, RULES, petition.id, signer)
-    second = await petitions.sign(session, RULES, petition.id, signer)
+    first = await petitions.sign(session, RULES, petition.id, signer, channel=Channel.TELEGRAM)
+    second = await petitions.sign(session, RULES, petition.id, signer, channel=Channel.TELEGRAM)
     await session.commit()
     assert (first.signed, first.count) == (True, 1)
     assert (second.signed, second.count) == (False, 1)
@@ -264,7 +265,7 @@ async def test_sign_once_and_withdraw(session):
         await petitions.withdraw(session, petition.id, signer.id)
     assert err.value.message_key == "petition.error.not_signed"
     assert await session.scalar(select(func.count()).select_from(Signature)) == 0
-    again = await petitions.sign(session, RULES, petition.id, signer)
+    again = await petitions.sign(session, RULES, petition.id, signer, channel=Channel.TELEGRAM)
     assert again.signed and again.count == 1
 
 
@@ -274,15 +275,16 @@ async def test_sign_needs_verified_profile_and_open_petition(session):
     signer = await make_resident(session, 3)
     draft = await petitions.create(session, RULES, author, title=TITLE, text=TEXT)
     with pytest.raises(PermissionDenied):
-        await petitions.sign(session, RULES, draft.id, unverified)
+        await petitions.sign(session, RULES, draft.id, unverified, channel=Channel.TELEGRAM)
     with pytest.raises(NotFound):
-        await petitions.sign(session, RULES, draft.id, signer)  # not public yet
+        await petitions.sign(session, RULES, draft.id, signer,
+                             channel=Channel.TELEGRAM)  # not public yet
     with pytest.raises(NotFound):
-        await petitions.sign(session, RULES, 424242, signer)
+        await petitions.sign(session, RULES, 424242, signer, channel=Channel.TELEGRAM)
     now = utcnow()
     old = await published(session, author, now=now - timedelta(days=31))
     with pytest.raises(Conflict) as err:
-        await petitions.sign(session, RULES, old.id, signer, now=now)
+        await petitions.sign(session, RULES, old.id, signer, now=now, channel=Channel.TELEGRAM)
     assert err.value.message_key == "petition.error.closed"
 
 
@@ -293,7 +295,8 @@ async def test_threshold_event_fires_once_and_signing_continues(session):
     petition = await published(session, author)
     results = []
     for s in signers:
-        results.append(await petitions.sign(session, RULES, petition.id, s))
+        results.append(await petitions.sign(session, RULES, petition.id, s,
+                                            channel=Channel.TELEGRAM))
         await session.commit()
     assert [r.threshold_reached for r in results] == [False, False, True, False, False]
     assert [r.count for r in results] == [1, 2, 3, 4, 5]
@@ -316,8 +319,8 @@ async def test_threshold_message_uses_ukrainian_plurals(session):
     en = await make_resident(session, 2, lang="en")
     rules = petitions.PetitionRules(threshold=2)
     petition = await published(session, author, rules)
-    await petitions.sign(session, rules, petition.id, author)
-    await petitions.sign(session, rules, petition.id, en)
+    await petitions.sign(session, rules, petition.id, author, channel=Channel.TELEGRAM)
+    await petitions.sign(session, rules, petition.id, en, channel=Channel.TELEGRAM)
     await session.commit()
     uk_text = (await outbox_texts(session, "1"))[-1]
     en_text = (await outbox_texts(session, "2"))[-1]
@@ -338,7 +341,7 @@ async def test_concurrent_signing_counts_each_resident_once(sessionmaker):
     async def attempt(resident_id: int) -> petitions.SignResult:
         async with sessionmaker() as session:
             resident = await session.get(Resident, resident_id)
-            result = await petitions.sign(session, rules, pid, resident)
+            result = await petitions.sign(session, rules, pid, resident, channel=Channel.TELEGRAM)
             await session.commit()
             return result
 
@@ -372,7 +375,8 @@ async def test_threshold_crossing_is_exactly_once_across_processes(database_url)
         async def attempt(i: int, resident_id: int) -> bool:
             async with makers[i % 2]() as session:
                 resident = await session.get(Resident, resident_id)
-                result = await petitions.sign(session, rules, petition.id, resident)
+                result = await petitions.sign(session, rules, petition.id, resident,
+                                              channel=Channel.TELEGRAM)
                 await session.commit()
                 return result.threshold_reached
 
@@ -403,8 +407,8 @@ async def test_lists_order_page_and_search(session):
         await petitions.approve(session, rules, "a", p.id, now=base + timedelta(hours=i))
         created.append(p)
     for p in created[:3]:
-        await petitions.sign(session, RULES, p.id, me)
-    await petitions.sign(session, RULES, created[1].id, author)
+        await petitions.sign(session, RULES, p.id, me, channel=Channel.TELEGRAM)
+    await petitions.sign(session, RULES, created[1].id, author, channel=Channel.TELEGRAM)
     await session.commit()
 
     newest = await petitions.list_petitions(session, petitions.ListKind.NEWEST)
@@ -467,7 +471,7 @@ async def test_consider_and_answer_reach_signers_and_author_once(session):
     with pytest.raises(Conflict):
         await petitions.mark_under_consideration(session, "m", petition.id)
     for s in signers:
-        await petitions.sign(session, RULES, petition.id, s)
+        await petitions.sign(session, RULES, petition.id, s, channel=Channel.TELEGRAM)
     await petitions.mark_under_consideration(session, "m", petition.id)
     with pytest.raises(InvalidInput):
         await petitions.publish_answer(session, RULES, "m", petition.id, "maybe", "Так")
@@ -492,7 +496,8 @@ async def test_export_signatures_csv_is_audited(session):
     author = await make_resident(session, 1)
     petition = await published(session, author, petitions.PetitionRules(threshold=10))
     for n in (2, 3):
-        await petitions.sign(session, RULES, petition.id, await make_resident(session, n))
+        await petitions.sign(session, RULES, petition.id, await make_resident(session, n),
+                             channel=Channel.TELEGRAM)
     data = await petitions.export_signatures(session, "telegram:900", petition.id,
                                              ("ПІБ", "Адреса", "Дата"))
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
@@ -532,7 +537,7 @@ async def test_answer_due_counts_working_days_and_extra_days_off(session):
     friday = datetime(2026, 11, 20, 12, 0, tzinfo=council_zone()).astimezone(UTC)
     rules = petitions.PetitionRules(threshold=1)
     petition = await published(session, author, rules, now=friday)
-    await petitions.sign(session, rules, petition.id, signer, now=friday)
+    await petitions.sign(session, rules, petition.id, signer, now=friday, channel=Channel.TELEGRAM)
     await session.commit()
     row = await session.get(Petition, petition.id, populate_existing=True)
     due = as_utc(row.answer_due_at).astimezone(council_zone())
@@ -549,7 +554,7 @@ async def test_answer_overdue_reminds_daily(session):
     start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     rules = petitions.PetitionRules(threshold=1)
     petition = await published(session, author, rules, now=start)
-    await petitions.sign(session, rules, petition.id, author, now=start)
+    await petitions.sign(session, rules, petition.id, author, now=start, channel=Channel.TELEGRAM)
     await session.commit()
     day1 = start + timedelta(days=15)
     assert await petitions.remind_answer_overdue(session, day1 - timedelta(days=2)) == 0

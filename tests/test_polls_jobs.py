@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from handlers import polls as polls_feature
 from services import jobs
 from services.db import make_engine, make_sessionmaker, utcnow
-from services.models import Subscription
+from services.models import Channel, Subscription
 from services.models.broadcasts import Topic
 from services.polls import answers, manage, media
 from services.polls.jobs import JOBS, announce_openings, close_due, send_results
@@ -86,7 +86,7 @@ async def _closed_poll_with_answers(sessionmaker, **overrides) -> tuple[int, lis
         ids = await option_ids(session, draft.id)
         for who, option in zip(people[:2], ids, strict=False):
             await answers.answer(session, DISTRICTS, draft.id, who, [option],
-                                 now=start + timedelta(minutes=5))
+                                 now=start + timedelta(minutes=5), channel=Channel.TELEGRAM)
         await subscribe(session, people[1], people[2])
         await session.commit()
         return draft.id, ids
@@ -148,7 +148,7 @@ async def test_closed_early_results_and_the_chart_media(sessionmaker):
         poll = await published(session, options=long_options)
         voter = await make_resident(session, 1, lang="en")
         first = (await option_ids(session, poll.id))[0]
-        await answers.answer(session, DISTRICTS, poll.id, voter, [first])
+        await answers.answer(session, DISTRICTS, poll.id, voter, [first], channel=Channel.TELEGRAM)
         await manage.close_early(session, MODERATOR, poll.id)
         await session.commit()
         poll_id = poll.id

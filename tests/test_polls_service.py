@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import io
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from services.db import utcnow
 from services.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from services.i18n import get_translator
-from services.models import AuditEntry, Resident
+from services.models import AuditEntry, Channel, Resident
 from services.polls import answers, export, listing, manage, results
 from services.polls.access import Staff
 from services.polls.answers import Access
@@ -99,7 +100,7 @@ async def test_edit_texts_only_before_the_first_answer(session):
         session, RULES, MODERATOR, poll.id, edited.version)) == "polls.error.nothing_to_change"
     first = (await option_ids(session, poll.id))[0]
     await answers.answer(session, DISTRICTS, poll.id, resident, [first],
-                         seen_version=edited.version)
+                         seen_version=edited.version, channel=Channel.TELEGRAM)
     assert await raises(Conflict, manage.edit_texts(session, RULES, MODERATOR, poll.id,
                                                     edited.version, description="Пояснення")) == (
         "polls.error.has_answers")
@@ -113,10 +114,10 @@ async def test_answer_change_and_double_tap(session):
     view = await answers.poll_view(session, DISTRICTS, poll.id, resident)
     assert view.access is Access.CAN_ANSWER and not view.answered and view.results is None
     first = await answers.answer(session, DISTRICTS, poll.id, resident, [yes],
-                                 seen_version=poll.version)
+                                 seen_version=poll.version, channel=Channel.TELEGRAM)
     assert first.first and first.changed
     again = await answers.answer(session, DISTRICTS, poll.id, resident, [yes],
-                                 seen_version=poll.version)
+                                 seen_version=poll.version, channel=Channel.TELEGRAM)
     assert not again.first and not again.changed  # a double tap writes nothing
     changed = await answers.answer(session, DISTRICTS, poll.id, resident, [no],
                                    channel="viber", seen_version=poll.version)
@@ -136,7 +137,7 @@ async def test_bad_answers(session):
     resident = await make_resident(session, 1)
     s_ids = await option_ids(session, single.id)
     m_ids = await option_ids(session, multi.id)
-    ans = answers.answer
+    ans = functools.partial(answers.answer, channel=Channel.TELEGRAM)
     assert await raises(NotFound, ans(session, DISTRICTS, 10**6, resident, [1])) == (
         "polls.error.not_found")
     assert await raises(InvalidInput, ans(session, DISTRICTS, single.id, resident, [])) == (
@@ -203,8 +204,10 @@ async def test_who_may_answer(session):
              (neighbour, later, Conflict, "polls.error.not_open_yet")]
     for who, poll, error, key in cases:
         ids = await option_ids(session, poll.id)
-        assert await raises(error, answers.answer(session, DISTRICTS, poll.id, who, ids[:1])) == key
-    outcome = await answers.answer(session, DISTRICTS, north.id, neighbour, [opt])
+        assert await raises(error, answers.answer(session, DISTRICTS, poll.id, who, ids[:1],
+                                                  channel=Channel.TELEGRAM)) == key
+    outcome = await answers.answer(session, DISTRICTS, north.id, neighbour, [opt],
+                                   channel=Channel.TELEGRAM)
     assert outcome.first
     assert await session.scalar(select(PollAnswer.district)) == "Північний"
 
@@ -215,18 +218,20 @@ async def test_one_answer_per_phone_across_forget(session):
     pid = poll.id
     yes, no, _ = await option_ids(session, pid)
     before = await make_resident(session, 1, phone_hash="same-phone")
-    await answers.answer(session, DISTRICTS, pid, before, [yes])
+    await answers.answer(session, DISTRICTS, pid, before, [yes], channel=Channel.TELEGRAM)
     await forget(session, before, phone_secret="s")
     await session.commit()
     # The same number comes back as a new profile: their earlier answer still counts as theirs.
     again = await make_resident(session, 2, phone_hash="same-phone")
     view = await answers.poll_view(session, DISTRICTS, pid, again)
     assert view.answered_before and view.answered and not view.my_choices
-    assert await raises(Conflict, answers.answer(session, DISTRICTS, pid, again, [no])) == (
+    assert await raises(Conflict, answers.answer(session, DISTRICTS, pid, again, [no],
+                                                 channel=Channel.TELEGRAM)) == (
         "polls.error.answered_before")
     await session.rollback()
     other = await make_resident(session, 3)
-    assert (await answers.answer(session, DISTRICTS, pid, other, [no])).first
+    assert (await answers.answer(session, DISTRICTS, pid, other, [no],
+                                 channel=Channel.TELEGRAM)).first
     await session.commit()
     tally = await results.tally(session, await manage.get_poll(session, pid), now=utcnow())
     assert tally.respondents == 2 and [line.count for line in tally.lines] == [1, 1, 0]
@@ -245,7 +250,7 @@ async def test_one_answer_per_resident_under_concurrency(sessionmaker):
             resident = await session.get(Resident, resident_id)
             try:
                 outcome = await answers.answer(session, DISTRICTS, poll.id, resident, [option],
-                                               seen_version=poll.version)
+                                               seen_version=poll.version, channel=Channel.TELEGRAM)
                 await session.commit()
                 return outcome.first
             except Conflict as exc:  # lost a race on a change: told to look again
@@ -270,8 +275,10 @@ async def test_results_visibility_tally_and_text(session):
     people = [await make_resident(session, n) for n in range(1, 4)]
     h_ids, l_ids = await option_ids(session, hidden.id), await option_ids(session, live.id)
     for who, picks in zip(people, ([0], [0, 1], [0]), strict=True):
-        await answers.answer(session, DISTRICTS, hidden.id, who, [h_ids[picks[0]]])
-        await answers.answer(session, DISTRICTS, live.id, who, [l_ids[i] for i in picks])
+        await answers.answer(session, DISTRICTS, hidden.id, who, [h_ids[picks[0]]],
+                             channel=Channel.TELEGRAM)
+        await answers.answer(session, DISTRICTS, live.id, who, [l_ids[i] for i in picks],
+                             channel=Channel.TELEGRAM)
     now = utcnow()
     assert (await answers.poll_view(session, DISTRICTS, hidden.id, people[0])).results is None
     running = (await answers.poll_view(session, DISTRICTS, live.id, people[0])).results
@@ -318,7 +325,8 @@ async def test_export_is_anonymous_and_audited(session):
     ids = await option_ids(session, poll.id)
     for n, district, option in ((1, "Північний", 1), (2, None, 0), (3, "Центральний", 0)):
         who = await make_resident(session, n, district=district)
-        await answers.answer(session, DISTRICTS, poll.id, who, [ids[option]])
+        await answers.answer(session, DISTRICTS, poll.id, who, [ids[option]],
+                             channel=Channel.TELEGRAM)
     name, data = await export.export_answers(session, MODERATOR, poll.id,
                                              unknown_district="невідомо")
     assert name == f"poll-{poll.id}-answers.csv" and data.startswith(b"\xef\xbb\xbf")

@@ -107,7 +107,7 @@ async def send_draft(
     author_language: str,
     rules: BroadcastRules = BroadcastRules(),
     now: datetime | None = None,
-    author_channel: Channel = Channel.TELEGRAM,
+    author_channel: Channel,
 ) -> Broadcast:
     """"Send": claim the draft and store the broadcast with its start task, in one transaction.
 

@@ -50,7 +50,7 @@ async def create_broadcast(
     scheduled_at: datetime | None = None,
     rules: BroadcastRules = BroadcastRules(),
     now: datetime | None = None,
-    author_channel: Channel = Channel.TELEGRAM,
+    author_channel: Channel,
 ) -> Broadcast:
     """Store a confirmed broadcast and queue the task that enqueues it (now, or when due).
 

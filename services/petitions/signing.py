@@ -70,7 +70,7 @@ async def sign(
     petition_id: int,
     resident: Resident | None,
     *,
-    channel: Channel = Channel.TELEGRAM,
+    channel: Channel,
     now: datetime | None = None,
 ) -> SignResult:
     """Add the resident's one signature, recording the `channel` it came through; a repeat is

@@ -20,7 +20,7 @@ from services.db import insert_ignoring_conflicts, utcnow
 from services.districts.residents import needs_asking
 from services.districts.rules import DistrictRules
 from services.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from services.models import Channel, Resident
+from services.models import Resident
 from services.polls.manage import get_poll
 from services.polls.models import Poll, PollAnswer, PollChoice, PollOption, PollStatus
 from services.polls.results import Results, is_closed, tally, visible_to_residents
@@ -226,7 +226,7 @@ async def _insert_answer(session: AsyncSession, poll_id: int, resident: Resident
 
 async def answer(session: AsyncSession, district_rules: DistrictRules, poll_id: int,
                  resident: Resident | None, chosen: Iterable[int], *,
-                 seen_version: int | None = None, channel: str = Channel.TELEGRAM,
+                 channel: str, seen_version: int | None = None,
                  now: datetime | None = None, view: PollView | None = None) -> AnswerOutcome:
     """Answer, or change the answer while the poll is open. On an error, roll back.
 

@@ -33,6 +33,7 @@ from services.i18n import get_translator
 from services.models import (
     Appeal,
     Broadcast,
+    Channel,
     Event,
     OutboxMessage,
     Petition,
@@ -116,7 +117,8 @@ async def _sign(session: AsyncSession, rules: PetitionRules, petition_id: int,
     for i, signer in enumerate(signers[:count]):
         # Spread over the days since publication, oldest first.
         moment = when + (now - when) * (i + 1) / (count + 1)
-        await petitions.sign(session, rules, petition_id, signer, now=moment)
+        await petitions.sign(session, rules, petition_id, signer, now=moment,
+                             channel=Channel.TELEGRAM)
     return min(count, len(signers))
 
 
