@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from bot.dispatcher import feature_routers
 from bot.features import FEATURES, build_sections, job_registry
 from handlers.core import MainMenu
+from handlers.kit.render_aiogram import inline_markup
 from services import appeals, broadcasts, events, jobs, residents, roles
 from services.appeals import AppealRules
 from services.db import utcnow
@@ -39,7 +40,9 @@ def test_routers_keep_their_order_busiest_first_catch_alls_last():
 
 def test_the_main_menu_comes_from_the_features_entries():
     menu = MainMenu.of(f.menu for f in FEATURES if f.menu is not None)
-    assert [[b.callback_data for b in row] for row in menu.markup(str).inline_keyboard] == [
+    markup = inline_markup(menu.rows(str))
+    assert markup is not None
+    assert [[b.callback_data for b in row] for row in markup.inline_keyboard] == [
         ["m:appeals", "m:petitions"], ["m:polls", "m:votes"],
         ["m:subscriptions", "m:settings"], ["m:help"]]
 
