@@ -1,7 +1,8 @@
 """Drafts of every multi-step dialog, kept in one table so a restart loses nothing.
 
 A draft belongs to a resident (appeals, petitions: any of the person's accounts continues it)
-or to a staff account (events, broadcasts), one per owner and kind. Every change bumps its
+or to a staff account (events, broadcasts, polls, a moderator's action on an appeal), one per
+owner and kind. Every change bumps its
 `version`. Submitting claims the draft with a compare-and-set delete in the submitting
 transaction: of two concurrent submissions exactly one gets the row, the other a polite
 "already submitted", and a submission that fails later rolls the claim back with it.
@@ -34,6 +35,7 @@ class DraftKind(StrEnum):
     EVENT_EDIT = "event_edit"
     BROADCAST = "broadcast"
     POLL = "poll"
+    STAFF_APPEAL = "staff_appeal"  # a moderator's action on one appeal (extend, answer...)
 
     @property
     def owned_by_resident(self) -> bool:

@@ -1,7 +1,8 @@
 """The appeals feature: residents' appeals (Law No. 393/96) and the moderators' register.
 
-`filing` (the wizard), `resident` (section, own appeals, follow-up), `staff` and `reports`
-(moderators) build their routers in factories; `screens` / `screens_staff` are pure;
+`filing` (the wizard), `resident` (section, own appeals, follow-up), `staff`,
+`staff_dialogs` (the moderators' wizards on one appeal) and `reports` (moderators) build their
+routers in factories; `staff_card` reads a staff card; `screens` / `screens_staff` are pure;
 `callbacks` holds the CallbackData families, `actions` what the screens put on buttons.
 """
 

@@ -1,10 +1,12 @@
 """What moderators see of appeals: the queue, a page of it, the card with its actions, the
-prompts of their dialogs, the statistics. Pure: Screen values from plain values and `tr`."""
+extend dialog's question, the statistics. Pure: Screen values from plain values and `tr`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from handlers.appeals.actions import StaffAction, StaffActions
 from handlers.appeals.screens import PAGER, history_lines, status_line
@@ -121,14 +123,26 @@ def _card_rows(tr: Texts, a: StaffActions, appeal: Appeal, category: str, page: 
     return tuple(row for row in rows if row)
 
 
-def card(tr: Texts, a: StaffActions, appeal: Appeal, events: Sequence[AppealEvent],
-         supporters: int, petition: Petition | None, *, notice: str = "", category: str = "",
-         page: int = 0) -> Screen:
+@dataclass(frozen=True, slots=True)
+class CardView:
+    """What a staff card shows, as read from the services; `notice` says what was just done,
+    `category` and `page` are of the list it was opened from."""
+
+    appeal: Appeal
+    events: Sequence[AppealEvent]
+    supporters: int
+    petition: Petition | None
+    notice: str = ""
+    category: str = ""
+    page: int = 0
+
+
+def card(tr: Texts, a: StaffActions, view: CardView) -> Screen:
     """The staff card: everything of the appeal, the actions its status allows, the way back
-    to the list it was opened from; `notice` says what was just done."""
-    text = (notice + "\n\n" if notice else "") + _card_text(tr, appeal, events, supporters,
-                                                             petition)
-    return Screen(text, _card_rows(tr, a, appeal, category, page, petition))
+    to the list it was opened from."""
+    text = (view.notice + "\n\n" if view.notice else "") + _card_text(
+        tr, view.appeal, view.events, view.supporters, view.petition)
+    return Screen(text, _card_rows(tr, a, view.appeal, view.category, view.page, view.petition))
 
 
 def departments(tr: Texts, a: StaffActions, appeal_id: int,
@@ -139,25 +153,16 @@ def departments(tr: Texts, a: StaffActions, appeal_id: int,
                   (*rows, (Button(tr("common.back"), a.card(appeal_id)),)))
 
 
-def prompt(tr: Texts, a: StaffActions, appeal_id: int, text: str,
-           *rows: tuple[Button, ...]) -> Screen:
-    """A staff dialog's question about an appeal, with a way out back to its card."""
-    return Screen(text, (*rows, (Button(tr("common.cancel"), a.card(appeal_id)),)))
+def ask_extend_date(tr: Texts, data: Mapping[str, Any]) -> str:
+    """The extend dialog's first question (its draft holds the appeal's dates)."""
+    return tr("appeals.admin.ask_extend_date", number=data.get("number", ""),
+              deadline=format_date(date.fromisoformat(data["deadline"])),
+              latest=latest_shown(data))
 
 
-def ask_extend_date(tr: Texts, a: StaffActions, appeal: Appeal, latest: date) -> Screen:
-    shown = format_date(latest)
-    return prompt(tr, a, appeal.id,
-                  tr("appeals.admin.ask_extend_date", number=appeal.number,
-                     deadline=format_date(appeal.deadline), latest=shown),
-                  (Button(shown, a.act(StaffAction.EXTEND_MAX, appeal.id)),))
-
-
-def ask_answer_file(tr: Texts, a: StaffActions, appeal_id: int, reason: str = "") -> Screen:
-    return prompt(tr, a, appeal_id,
-                  (reason + "\n" if reason else "") + tr("appeals.admin.ask_answer_file"),
-                  (Button(tr("appeals.admin.send_without_file"),
-                          a.act(StaffAction.ANSWER_SEND, appeal_id)),))
+def latest_shown(data: Mapping[str, Any]) -> str:
+    """The latest date the law allows, as the extend dialog offers it on a button."""
+    return format_date(date.fromisoformat(data["latest"]))
 
 
 def _percent(value: float | None) -> str:

@@ -7,7 +7,8 @@ their names), declares the states as the draft's dialog, and answers:
 - typed messages (commands excepted) in any of the states: the answer to the step the
   account is at;
 - the wizard's buttons (WizardCB with its name): start (again), cancel at any time; a step's
-  option / skip / back and the summary's submit only at that step, else "no longer works".
+  option / suggestion / skip / back and the summary's submit only at that step, else "no
+  longer works".
 
 `gate(event, state, resident, tr, resume, data)` returns the resident who may start, or None
 after it has sent them to complete the profile (onboarding then calls `resume`).
@@ -129,6 +130,8 @@ class WizardRouter(Generic[R]):
             return
         if action is WizardAction.PICK:
             await wizard.pick(turn, step, callback_data.option)
+        elif action is WizardAction.SUGGEST:
+            await wizard.suggest(turn, step, callback_data.option)
         elif action is WizardAction.SUBMIT:
             await wizard.submit(turn, callback_data.version or None)
         else:
@@ -137,15 +140,17 @@ class WizardRouter(Generic[R]):
                    WizardAction.CONFIRM: wizard.confirm_pending,
                    WizardAction.AGAIN: wizard.again}[action](turn, step)
 
-    async def start(self, event: Event, data: dict[str, Any]) -> None:
-        """Start (or start again) once the person may: the gate first, if any."""
+    async def start(self, event: Event, data: dict[str, Any],
+                    context: Mapping[str, Any] | None = None) -> None:
+        """Start (or start again) once the person may: the gate first, if any; `context`
+        is what the opening button said (Wizard.bind checks it)."""
         resident = data.get("resident")
         if self.gate is not None:
             resident = await self.gate(event, data["state"], resident, data["tr"],
                                        f"{self.resume_key}:", data)
             if resident is None:
                 return
-        await self.wizard.start(self.turn(event, {**data, "resident": resident}))
+        await self.wizard.start(self.turn(event, {**data, "resident": resident}), context)
 
     async def resume(self, message: Message, resident: Resident, tr: Texts,
                      **data: Any) -> None:

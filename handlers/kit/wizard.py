@@ -51,6 +51,14 @@ opens (`wizard.open`) and that lead back to the summary.
 
 Grown for appeal filing (handlers/appeals/filing.py): `collect`, `keep`, `clear`, `check`,
 `Confirm.notice` and `Wizard.leave`.
+
+Grown for the moderators' appeal dialogs (handlers/appeals/staff_dialogs.py), opened from an
+appeal's card: `start(turn, context)` hands the pressed button's values (the appeal id) to
+`bind`, which checks them (may this appeal be extended?) and gives the draft's first values,
+so the id is bound to the dialog and never read from a later button; `back_to` rebuilds the
+screen the dialog was opened from (the card) when it is cancelled; a step's `suggest` offers
+answers as buttons while typing stays open, its `verify` checks an answer against the
+database; a one-step dialog shows no "step 1 of 1".
 - Poll creation (later): question, options (collected like files), closing date, summary.
 """
 
@@ -99,9 +107,13 @@ class Wizard(WizardScreens[R]):
     confirm: Confirm[R]
     progress: Callable[[Texts, int, int], str]
     labels: Labels
-    cancelled: Callable[[Asking[R]], Screen]
+    # What cancel shows; or `back_to(turn, the draft's values)`: the screen it was opened from.
+    cancelled: Callable[[Asking[R]], Screen] | None = None
+    back_to: Callable[[Turn[R], Mapping[str, Any]], Awaitable[Screen]] | None = None
     # Who may start and the fresh draft at the first step; default: drafts.start.
     begin: Callable[[Turn[R]], Awaitable[Draft]] | None = None
+    # A dialog opened with a context (a card's appeal id): checks it, gives the first values.
+    bind: Callable[[Turn[R], Mapping[str, Any]], Awaitable[Mapping[str, Any]]] | None = None
     joiner: str = "\n"  # between the progress line and the question
     asides: tuple[Step[R], ...] = ()  # unnumbered questions leading back to the summary
     # Where the first step's back button leads (the feature's section); None: no button.
@@ -112,40 +124,11 @@ class Wizard(WizardScreens[R]):
         names = [s.name for s in (*self.steps, *self.asides)] + [self.confirm.name]
         if not self.steps or len(set(names)) != len(names):
             raise ValueError(f"wizard {self.name}: steps need unique names: {names}")
+        if (self.cancelled is None) == (self.back_to is None):
+            raise ValueError(f"wizard {self.name}: one of cancelled and back_to")
+        if self.begin is not None and self.bind is not None:
+            raise ValueError(f"wizard {self.name}: begin or bind, not both")
         object.__setattr__(self, "_by_name", {s.name: s for s in (*self.steps, *self.asides)})
-
-    # ---- the declared flow -------------------------------------------------------------
-
-    @property
-    def step_names(self) -> tuple[str, ...]:
-        """Every step's name, the summary's last (whatever the rules)."""
-        summary = () if self.confirm.at_last_answer else (self.confirm.name,)
-        return (*(s.name for s in (*self.steps, *self.asides)), *summary)
-
-    def active(self, rules: R) -> list[str]:
-        """The steps asked under these rules, in order, ending with the summary."""
-        summary = [] if self.confirm.at_last_answer else [self.confirm.name]
-        return [s.name for s in self.steps if s.when(rules)] + summary
-
-    def number(self, name: str, rules: R) -> tuple[int, int]:
-        """(k, n) for "step k of n"."""
-        active = self.active(rules)
-        return active.index(name) + 1, len(active)
-
-    def after(self, name: str, rules: R) -> str:
-        active = self.active(rules)
-        if name not in active:  # an aside
-            return self.confirm.name
-        return active[min(active.index(name) + 1, len(active) - 1)]
-
-    def before(self, name: str, rules: R) -> str | None:
-        active = self.active(rules)
-        at = active.index(name) if name in active else 0
-        return active[at - 1] if at > 0 else None
-
-    def step(self, name: str) -> Step[R] | None:
-        """The question step of that name (None for the summary)."""
-        return self._by_name.get(name)
 
     # ---- the engine --------------------------------------------------------------------
 
@@ -213,13 +196,16 @@ class Wizard(WizardScreens[R]):
         await turn.session.commit()
         await self.ask(turn, draft)
 
-    async def start(self, turn: Turn[R]) -> None:
-        """A fresh draft at the first step (replacing an earlier one), then its question."""
+    async def start(self, turn: Turn[R], context: Mapping[str, Any] | None = None) -> None:
+        """A fresh draft at the first step (replacing an earlier one), then its question;
+        `context` (what the button that opened it said) goes through `bind` first."""
         if self.begin is not None:
             draft = await self.begin(turn)
         else:
+            values = (dict(await self.bind(turn, context or {})) if self.bind is not None
+                      else {})
             draft = await drafts.start(turn.session, self._owner(turn), self.kind,
-                                       self.active(turn.rules)[0])
+                                       self.active(turn.rules)[0], values)
         await turn.session.commit()  # before talking to the channel: no write lock held
         await self.ask(turn, draft)
 
@@ -262,6 +248,15 @@ class Wizard(WizardScreens[R]):
             raise NotFound(self.labels.stale)  # a forged or outdated button
         await self._store(turn, step, Answer(text=values[option]))
 
+    async def suggest(self, turn: Turn[R], name: str, index: int) -> None:
+        """A suggested answer pressed: taken as if it was typed."""
+        step = self._by_name.get(name)
+        draft = await self.draft(turn)
+        values = list(step.suggest(turn.asking(draft.data))) if step and step.suggest else []
+        if step is None or not 0 <= index < len(values):
+            raise NotFound(self.labels.stale)  # a forged or outdated button
+        await self._store(turn, step, Answer(text=values[index]))
+
     async def skip(self, turn: Turn[R], name: str) -> None:
         step = self._by_name.get(name)
         if step is None or not step.skip:
@@ -275,6 +270,8 @@ class Wizard(WizardScreens[R]):
             value = step.parse(turn.rules, answer)
             if step.cross_check is not None:
                 value = step.cross_check(turn.rules, (await self.draft(turn)).data, value)
+            if step.verify is not None:
+                value = await step.verify(turn, (await self.draft(turn)).data, value)
         except InvalidInput as err:
             await self._again(turn, err.message_key, **err.params)
             return
@@ -349,11 +346,18 @@ class Wizard(WizardScreens[R]):
         """Cancel drops the draft: nothing half-written is kept."""
         owner = Owner.for_kind(self.kind, turn.resident.id if turn.resident else None,
                                turn.actor)
+        data: Mapping[str, Any] = {}
         if owner is not None:
+            draft = await drafts.get(turn.session, owner, self.kind)
+            data = dict(draft.data or {}) if draft is not None else {}
             await drafts.discard(turn.session, owner, self.kind)
             await turn.session.commit()
         await turn.dialog.enter(None)
-        await turn.dialog.show(self.cancelled(turn.asking()))
+        if self.back_to is not None:
+            await turn.dialog.show(await self.back_to(turn, data))
+        else:
+            assert self.cancelled is not None
+            await turn.dialog.show(self.cancelled(turn.asking()))
 
     async def submit(self, turn: Turn[R], version: int | None) -> Any:
         """File the draft; returns what `confirm.submit` did (None if it was not filed)."""

@@ -20,6 +20,7 @@ class WizardAction(StrEnum):
     CLEAR = "clear"  # empty a collecting step's value and ask it again
     CONFIRM = "confirm"  # yes to a value the step's check asked about
     AGAIN = "again"  # the step's question again instead of the checked value
+    SUGGEST = "suggest"  # one of a step's suggested answers, by its place: as if typed
 
 
 class WizardCB(CallbackData, prefix="wz"):

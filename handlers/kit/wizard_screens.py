@@ -1,6 +1,6 @@
-"""How a wizard's steps look (handlers/kit/wizard.py): "step k of n", each step's question
-and buttons, the check inside a step, the notice and the summary (Screen values carrying
-the wizard's WizardCB actions)."""
+"""How a wizard's steps follow and look (handlers/kit/wizard.py): the declared order, "step k
+of n" (none in a one-step dialog), each step's question and buttons, the check inside a
+step, the notice and the summary (Screen values carrying the wizard's WizardCB actions)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ R = TypeVar("R")
 
 
 class WizardScreens(Generic[R]):
-    """The screens part of `Wizard`, which declares these fields and the step order."""
+    """The flow and screens part of `Wizard`, which declares these fields."""
 
     name: str
+    steps: tuple[Step[R], ...]
+    asides: tuple[Step[R], ...]
     confirm: Confirm[R]
     progress: Callable[[Texts, int, int], str]
     labels: Labels
@@ -27,14 +29,40 @@ class WizardScreens(Generic[R]):
     joiner: str
     _by_name: dict[str, Step[R]]
 
+    # ---- the declared flow -------------------------------------------------------------
+
+    @property
+    def step_names(self) -> tuple[str, ...]:
+        """Every step's name, the summary's last (whatever the rules)."""
+        summary = () if self.confirm.at_last_answer else (self.confirm.name,)
+        return (*(s.name for s in (*self.steps, *self.asides)), *summary)
+
     def active(self, rules: R) -> list[str]:
-        raise NotImplementedError
+        """The steps asked under these rules, in order, ending with the summary."""
+        summary = [] if self.confirm.at_last_answer else [self.confirm.name]
+        return [s.name for s in self.steps if s.when(rules)] + summary
 
     def number(self, name: str, rules: R) -> tuple[int, int]:
-        raise NotImplementedError
+        """(k, n) for "step k of n"."""
+        active = self.active(rules)
+        return active.index(name) + 1, len(active)
+
+    def after(self, name: str, rules: R) -> str:
+        active = self.active(rules)
+        if name not in active:  # an aside
+            return self.confirm.name
+        return active[min(active.index(name) + 1, len(active) - 1)]
 
     def before(self, name: str, rules: R) -> str | None:
-        raise NotImplementedError
+        active = self.active(rules)
+        at = active.index(name) if name in active else 0
+        return active[at - 1] if at > 0 else None
+
+    def step(self, name: str) -> Step[R] | None:
+        """The question step of that name (None for the summary)."""
+        return self._by_name.get(name)
+
+    # ---- the screens -------------------------------------------------------------------
 
     def _action(self, action: WizardAction, step: str = "", option: int = 0,
                 version: int = 0) -> WizardCB:
@@ -49,6 +77,8 @@ class WizardScreens(Generic[R]):
         if name not in self.active(asking.rules):  # an aside: no number
             return head
         k, n = self.number(name, asking.rules)
+        if n == 1:  # a one-step dialog: no "step 1 of 1"
+            return head
         return head + self.progress(asking.tr, k, n) + self.joiner
 
     def _way_out(self, keyboard: Keyboard, asking: Asking[R], name: str) -> Keyboard:
@@ -61,13 +91,19 @@ class WizardScreens(Generic[R]):
                                          self._action(WizardAction.CANCEL)))
 
     def _step_keyboard(self, asking: Asking[R], name: str) -> Rows:
-        """A step's buttons: options, skip, keep, clear, then back and cancel."""
+        """A step's buttons: options (or suggested answers), skip, keep, clear, then back and
+        cancel."""
         step, tr = self._by_name[name], asking.tr
         keyboard = Keyboard()
         if step.options is not None:
             keyboard.add(*(Button(step.option_label(tr, value),
                                   self._action(WizardAction.PICK, step=name, option=i))
                            for i, value in enumerate(step.options(asking.rules))))
+            keyboard.adjust(step.width)
+        if step.suggest is not None:
+            keyboard.add(*(Button(value, self._action(WizardAction.SUGGEST, step=name,
+                                                      option=i))
+                           for i, value in enumerate(step.suggest(asking))))
             keyboard.adjust(step.width)
         if step.skip:
             keyboard.row(Button(tr(step.skip), self._action(WizardAction.SKIP, step=name)))

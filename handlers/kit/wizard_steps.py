@@ -98,7 +98,11 @@ class Step(Generic[R]):
     `keep(asking)` names a button going on with the value as it is ("" = none now); a
     `collect` step gathers answers, each stored by `collect(turn, answer)`, which returns
     the notice shown with the step's buttons (None: nothing) or raises InvalidInput, until
-    keep or skip; `clear` names a button emptying its value; `check` asks before keeping."""
+    keep or skip; `clear` names a button emptying its value; `check` asks before keeping;
+    `suggest(asking)` offers answers as buttons while typing stays open (a press is taken as
+    if its value was typed: the latest date the law allows); `verify(turn, data so far,
+    parsed value)` checks an answer against the database (the appeal the dialog is bound
+    to, the number of another one) and gives the value to store, or raises InvalidInput."""
 
     name: str
     question: Callable[[Asking[R]], str]
@@ -118,6 +122,8 @@ class Step(Generic[R]):
     # `cross_check(rules, data so far, parsed value)` gives the value to store, or raises
     # InvalidInput.
     cross_check: Callable[[R, Mapping[str, Any], Any], Any] | None = None
+    suggest: Callable[[Asking[R]], Sequence[str]] | None = None
+    verify: Callable[[Turn[R], Mapping[str, Any], Any], Awaitable[Any]] | None = None
 
     def values(self, value: Any) -> Mapping[str, Any]:
         """The draft keys a value (None: none) is kept under."""

@@ -70,6 +70,7 @@ if TYPE_CHECKING:
         extend,
         mark_simple,
         merge,
+        merge_target,
         return_appeal,
         set_status,
     )
@@ -137,8 +138,8 @@ __all__ = [
     "due_soon", "export_csv", "extend", "extension_deadline", "find_by_number",
     "followup_reply", "followup_task", "format_number", "get",
     "get_draft", "history", "is_open", "is_supporter", "latest_deadline", "mark_simple",
-    "may_comment", "merge", "my_appeals", "offer_duplicates", "parse_bbox", "parse_date",
-    "possible_duplicates", "queue", "queue_summary", "rate", "register",
+    "may_comment", "merge", "merge_target", "my_appeals", "offer_duplicates", "parse_bbox",
+    "parse_date", "possible_duplicates", "queue", "queue_summary", "rate", "register",
     "register_from_petition", "require_author", "return_appeal", "send_digest", "set_status",
     "source_petition", "start_draft", "stats", "status_label", "submit_draft",
     "supporters_count", "tell_file_limit", "type_label", "update_draft", "validate_address",

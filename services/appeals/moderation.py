@@ -13,7 +13,7 @@ from services.appeals.labels import status_label
 from services.appeals.models import Appeal, AppealStatus, AttachmentKind
 from services.appeals.notifications import notify_followers, record
 from services.appeals.numbering import deadline_for, extension_deadline, latest_deadline
-from services.appeals.queries import get
+from services.appeals.queries import find_by_number, get
 from services.appeals.rules import AppealRules
 from services.appeals.status import (
     MANUAL_STATUSES,
@@ -26,7 +26,7 @@ from services.appeals.supporters import add_supporters, followers
 from services.appeals.validation import validate_department, validate_reason, validate_text
 from services.appeals.views import Audience, view_for
 from services.db import utcnow
-from services.errors import Conflict, InvalidInput
+from services.errors import Conflict, InvalidInput, NotFound
 from services.i18n import Texts
 from services.timeutil import format_date, local_today
 
@@ -268,3 +268,17 @@ async def merge(session: AsyncSession, actor: str, appeal_id: int, into_id: int)
     await audit.record(session, actor, "appeal.merge", "appeal", duplicate.id,
                        into=target.number)
     return duplicate
+
+
+async def merge_target(session: AsyncSession, appeal_id: int, raw: str | None) -> Appeal:
+    """The open appeal whose number a moderator typed to merge `appeal_id` into; why not as
+    InvalidInput, so the same question is asked again (`merge` checks it all once more)."""
+    try:
+        target = await find_by_number(session, raw or "")
+    except NotFound as err:
+        raise InvalidInput(err.message_key, **err.params) from None
+    if target.id == appeal_id:
+        raise InvalidInput("appeals.error.merge_self")
+    if AppealStatus(target.status) not in OPEN_STATUSES:
+        raise InvalidInput("appeals.error.merge_target_closed", number=target.number)
+    return target
