@@ -88,6 +88,11 @@ async def test_back_and_cancel_in_the_staff_dialogs(bot_app):
     replies = await staff.send("Потрібне обстеження дорожнього покриття")
     assert not any("продовжено" in r.text for r in replies)  # not taken as the reason
     assert not (await _stored(bot_app, appeal.id)).extended
+    # The "latest date" button of a prompt shown before the wizard: the dialog, date taken.
+    await staff.callback(StaffAppealCB(action=StaffAction.EXTEND_MAX, appeal_id=appeal.id).pack())
+    assert "Крок 2 з 2" in staff.last.text and latest in staff.last.text
+    await staff.press("Скасувати")
+    assert not (await _stored(bot_app, appeal.id)).extended and await _drafts(bot_app) == 0
 
     await staff.press("Відповісти")
     await staff.send("Яму засиплять щебенем до п'ятниці.")

@@ -145,6 +145,30 @@ def test_the_press_dialogs_options_number_inline_spread_and_dress_the_summary():
     assert toy_wizard().steps[0].values("Ann") == {"name": "Ann"}
 
 
+def test_suggested_answers_a_one_step_dialog_and_what_a_wizard_must_declare():
+    """`suggest` (buttons, typing still open), no "step 1 of 1", cancelled xor back_to."""
+    asking = Asking(str, ToyRules(), {"latest": "15.01.2027"})
+    step = Step("when", lambda a: "when?", parse=lambda r, a: a.text,
+                suggest=lambda a: (a.data["latest"],))
+    one = dataclasses.replace(toy_wizard(), steps=(step,), confirm=dataclasses.replace(
+        toy_wizard().confirm, at_last_answer=True))
+    screen = one.question_screen(asking, "when", reason="bad")
+    assert screen.text == "bad\n\nwhen?"  # one step: no counter
+    assert [[b.text for b in row] for row in screen.rows] == [["15.01.2027"], ["toy.cancel"]]
+    suggested = screen.rows[0][0].action
+    assert isinstance(suggested, WizardCB) and (suggested.action, suggested.option) == (
+        WizardAction.SUGGEST, 0)
+
+    async def back_to(turn: Any, data: Any) -> Screen:
+        return Screen("the card")
+
+    with pytest.raises(ValueError, match="cancelled and back_to"):
+        dataclasses.replace(toy_wizard(), back_to=back_to)
+    with pytest.raises(ValueError, match="cancelled and back_to"):
+        dataclasses.replace(toy_wizard(), cancelled=None)
+    assert dataclasses.replace(toy_wizard(), cancelled=None, back_to=back_to).back_to is back_to
+
+
 def test_every_step_needs_a_state():
     class Missing(StatesGroup):
         name = State()

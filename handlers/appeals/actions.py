@@ -29,10 +29,12 @@ class StaffAction(StrEnum):
     SIMPLE = "simple"  # toggles the simple (15-day) term
     FILES = "files"
     EXTEND = "extend"
+    # The latest date is the extend wizard's suggestion now; this button of a prompt shown
+    # before opens the dialog with that date taken.
     EXTEND_MAX = "extend_max"
     RETURN = "return"
     ANSWER = "answer"
-    ANSWER_SEND = "answer_send"  # the answer without a file
+    ANSWER_SEND = "answer_send"  # the wizard's skip button now: on no screen, refused as stale
     MERGE = "merge"
 
 

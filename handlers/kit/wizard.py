@@ -348,8 +348,9 @@ class Wizard(WizardScreens[R]):
                                turn.actor)
         data: Mapping[str, Any] = {}
         if owner is not None:
-            draft = await drafts.get(turn.session, owner, self.kind)
-            data = dict(draft.data or {}) if draft is not None else {}
+            if self.back_to is not None:  # what it goes back to is in the draft
+                draft = await drafts.get(turn.session, owner, self.kind)
+                data = dict(draft.data or {}) if draft is not None else {}
             await drafts.discard(turn.session, owner, self.kind)
             await turn.session.commit()
         await turn.dialog.enter(None)
