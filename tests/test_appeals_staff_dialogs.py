@@ -10,6 +10,7 @@ from handlers.appeals.actions import StaffAction
 from handlers.appeals.callbacks import StaffAppealCB
 from handlers.kit.wizard_callbacks import WizardAction, WizardCB
 from services import appeals, roles
+from services.drafts import DraftKind, Owner
 from services.models import Channel, Draft, Role
 from services.models.appeals import Appeal
 from services.timeutil import format_date
@@ -181,3 +182,9 @@ async def test_the_appeal_and_the_role_are_checked_again_when_filed(bot_app):
     await staff.send(appeal.number)
     assert (await _stored(bot_app, duplicate.id)).merged_into_id is None
     assert not any("Об'єднано" in t for t in staff.texts())
+
+
+def test_a_staff_appeal_draft_belongs_to_the_staff_account():
+    assert Owner.for_kind(DraftKind.STAFF_APPEAL, 5, "telegram:931") == Owner.staff(
+        "telegram:931")
+    assert len(DraftKind.STAFF_APPEAL.value) <= 16  # drafts.kind is a String(16)
