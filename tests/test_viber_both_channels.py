@@ -5,43 +5,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-
 from services import outbox, petitions
-from services.models import ChannelIdentity, Petition, Resident
+from services.models import Petition, Resident
+from tests.viber_residents import one_resident_on_both
 
 if TYPE_CHECKING:
-    from tests.fakes.resident import ResidentClient
-    from tests.fakes.viber_api import ViberClientSim
     from tests.viber_support import ViberApp
 
 pytest_plugins = ("tests.viber_support",)
 
-PHONE = "+380671234567"
 TITLE = "Відремонтувати дорогу на вулиці Миру"
 TEXT = "Просимо міську раду відремонтувати дорожнє покриття на вулиці Миру до кінця року."
-
-
-async def _one_resident_on_both(viber: ViberApp) -> tuple[ResidentClient, ViberClientSim, int]:
-    telegram = viber.telegram
-    on_telegram = telegram.resident(201)
-    await on_telegram.onboard(phone=PHONE, name="Коваленко Олена Петрівна")
-    on_viber = viber.resident()
-    await on_viber.open_chat()
-    for label in ("Почати", "Українська", "Погоджуюся"):
-        await on_viber.press(label)
-    await on_viber.share_phone(PHONE)
-    assert "+38067•••••67" in on_viber.last.text
-    await on_viber.press("Так, це мій профіль")
-    assert any("Профіль збережено" in t for t in on_viber.texts()[-2:])
-    await on_viber.press("Не зараз")
-    async with telegram.sessionmaker() as session:
-        assert await session.scalar(select(func.count()).select_from(Resident)) == 1
-        channels = sorted((await session.scalars(select(ChannelIdentity.channel))).all())
-        resident_id = await session.scalar(select(Resident.id))
-    assert channels == ["telegram", "viber"] and resident_id is not None
-    await telegram.deliver()  # the owner's notice that an account joined the profile
-    return on_telegram, on_viber, resident_id
 
 
 async def _notify(viber: ViberApp, resident_id: int, text: str) -> tuple[int, int]:
@@ -53,7 +27,7 @@ async def _notify(viber: ViberApp, resident_id: int, text: str) -> tuple[int, in
 
 
 async def test_signed_on_telegram_viber_says_already_signed(viber: ViberApp):
-    on_telegram, on_viber, resident_id = await _one_resident_on_both(viber)
+    on_telegram, on_viber, resident_id = await one_resident_on_both(viber)
     rules = petitions.PetitionRules(max_pending_per_author=10)
     async with viber.telegram.sessionmaker() as session:
         author = await session.get(Resident, resident_id)
@@ -81,7 +55,7 @@ async def test_signed_on_telegram_viber_says_already_signed(viber: ViberApp):
 
 
 async def test_notifications_follow_the_last_messenger_or_go_to_both(viber: ViberApp):
-    on_telegram, on_viber, resident_id = await _one_resident_on_both(viber)
+    on_telegram, on_viber, resident_id = await one_resident_on_both(viber)
     assert await _notify(viber, resident_id, "Петицію №1 розглянуто") == (0, 1)  # Viber last
     await on_telegram.send("/menu")
     assert await _notify(viber, resident_id, "Петицію №2 розглянуто") == (1, 0)

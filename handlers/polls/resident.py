@@ -34,11 +34,12 @@ from handlers.polls.screens import (
     shelf_screen,
 )
 from handlers.profile import ProfileRules, on_resume, require_profile
+from services.accounts import Account
 from services.db import write_turn
 from services.districts.residents import set_district
 from services.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.i18n import Texts
-from services.models import Channel, Resident
+from services.models import Resident
 from services.polls import answers, media
 from services.polls.answers import Access, PollView
 from services.polls.listing import PollList, list_polls
@@ -180,7 +181,7 @@ async def toggle(query: CallbackQuery, callback_data: PollCB, state: FSMContext,
 async def answer(query: CallbackQuery, callback_data: PollCB, state: FSMContext,
                  session: AsyncSession, tr: Texts, poll_config: PollConfig,
                  resident: Resident | None, callback_answer: CallbackAnswer,
-                 profile_rules: ProfileRules) -> None:
+                 profile_rules: ProfileRules, account: Account) -> None:
     """Answer (or change the answer) with the options of the pressed button."""
     cb = callback_data
     view = await view_of(session, poll_config, cb.poll_id, resident)
@@ -198,7 +199,7 @@ async def answer(query: CallbackQuery, callback_data: PollCB, state: FSMContext,
             try:
                 outcome = await answers.answer(
                     session, poll_config.districts, cb.poll_id, resident, chosen,
-                    seen_version=cb.version, channel=Channel.TELEGRAM, view=view)
+                    seen_version=cb.version, channel=account.channel, view=view)
             except DomainError:
                 await session.rollback()
                 raise
@@ -222,22 +223,23 @@ async def answer(query: CallbackQuery, callback_data: PollCB, state: FSMContext,
 
 
 async def chart(query: CallbackQuery, callback_data: PollCB, session: AsyncSession, tr: Texts,
-                poll_config: PollConfig, resident: Resident | None) -> None:
-    """The results picture of a closed poll: drawn once, uploaded once, then reused."""
+                poll_config: PollConfig, resident: Resident | None, account: Account) -> None:
+    """The results picture of a closed poll: drawn once, uploaded once per messenger (the
+    file id one messenger gave means nothing to another), then reused."""
     view = await answers.poll_view(session, poll_config.districts, callback_data.poll_id,
                                    resident)
     if view.access is not Access.CLOSED or view.results is None:
         raise Conflict("polls.error.chart_after_closing")
     ref = await media.ensure_chart(session, view.results)
     await session.commit()
-    image = await media.resolve(session, ref, Channel.TELEGRAM)
+    image = await media.resolve(session, ref, account.channel)
     if image is None:  # the poll was deleted in between
         raise NotFound("polls.error.not_found")
     sent = await show(query, chart_screen(tr, view.results, NAV, file_id=image.file_id,
                                           png=image.png, filename=image.filename,
                                           page=callback_data.page, rules=poll_config.polls))
     if image.file_id is None and sent is not None and sent.photo:
-        await media.remember_upload(session, ref, Channel.TELEGRAM, sent.photo[-1].file_id)
+        await media.remember_upload(session, ref, account.channel, sent.photo[-1].file_id)
 
 
 # ---- the district ------------------------------------------------------------------------

@@ -136,7 +136,11 @@ class Outgoing:
                           stored.is_picture)
 
     async def store(self, data: bytes, filename: str) -> Attachment:
-        stored = await self.media.save(data, filename)
+        """Keep bytes a handler sends (a chart, an export) to give Viber a link; the same
+        bytes again (the same chart opened twice) find the copy kept the first time."""
+        source = "sha256:" + hashlib.sha256(data).hexdigest()
+        stored = self.media.find_copy(source) or await self.media.save_copy(source, data,
+                                                                             filename)
         return Attachment(self.media.url(stored), stored.name, stored.size, stored.is_picture)
 
     # ---- sending ------------------------------------------------------------------------------
