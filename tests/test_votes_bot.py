@@ -86,14 +86,14 @@ async def test_a_roll_call_of_many_seats_is_paged_and_counts_the_placeholder_sea
     assert "Місць без імені в списку (без картки): 1" in first.text
     assert first.button("1/3")
     deputy_buttons = [b for b in first.buttons if b["callback_data"].startswith("vp:")]
-    assert len(deputy_buttons) == 20
+    assert len(deputy_buttons) == 15  # with the tabs and the pager, Viber's 24 buttons
     await c.press("Далі")
     second = c.last
     assert second.button("2/3")
     assert {b["text"] for b in second.buttons if b["callback_data"].startswith("vp:")}.isdisjoint(
         {b["text"] for b in deputy_buttons})
     await c.press("Далі")
-    assert len([b for b in c.last.buttons if b["callback_data"].startswith("vp:")]) == 3
+    assert len([b for b in c.last.buttons if b["callback_data"].startswith("vp:")]) == 13
     await c.press("⚪ 1")
     assert "<b>Відсутній</b>: 1" in c.last.text
 

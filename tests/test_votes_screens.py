@@ -3,7 +3,7 @@ fits Telegram (text, buttons, packed actions) and pages long lists."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from handlers.kit.clip import MESSAGE_MAX, visible_length
@@ -18,6 +18,7 @@ from services.votes.tallies import ORDER
 from services.votes.views import DeputyRef, Share, VoteCounts
 
 TR = get_translator().for_language("uk")
+VIBER_BUTTONS = 24  # what one Viber keyboard holds
 LONG = "Дуже довга назва, яку рада надрукувала без скорочень " * 20
 
 
@@ -40,6 +41,7 @@ class PackedNav:
 
 def _fits(screen: Screen) -> None:
     assert visible_length(screen.text) <= MESSAGE_MAX
+    assert len(screen.buttons) <= VIBER_BUTTONS
     assert all(len(b.action.pack().encode()) <= MAX_ACTION_BYTES
                for b in screen.buttons if b.action is not None)
 
@@ -68,15 +70,15 @@ def test_a_decision_card_of_long_published_texts_fits_one_message():
     assert screen.text.endswith("…") and screen.text.count("<b>") == screen.text.count("</b>")
 
 
-def test_a_roll_call_of_121_pages_by_twenty_and_every_page_fits():
+def test_a_roll_call_of_121_pages_by_fifteen_and_every_page_fits():
     card = _card(121, 9)
     seen: list[str] = []
-    for page in range(7):
+    for page in range(9):
         screen = screens.roll_call(TR, NAV, card, VoteValue.FOR, page)
         _fits(screen)
         deputies = [b.text for b in screen.buttons if b.action and b.action.pack()
                     .startswith("vp:")]
-        assert len(deputies) == (20 if page < 6 else 1)
+        assert len(deputies) == (15 if page < 8 else 1)
         seen += deputies
     assert len(set(seen)) == 121
     # A page past the end shows the last one.
@@ -115,3 +117,27 @@ def test_the_home_screen_offers_staff_and_notifications_only_to_whom_they_concer
 class Packed_nav:
     def __getattr__(self, name: str):
         return lambda *args, **kwargs: Packed(f"{name}:{':'.join(map(str, args))}"[:64])
+
+
+def test_the_longest_lists_fit_a_viber_keyboard_on_every_page():
+    """Five vote tabs, a full page and the pager; 60 districts; 40 followed deputies."""
+    refs = tuple(DeputyRef(i, f"Депутат {i}", f"Депутат{i} А. Б.", "Фракція", i)
+                 for i in range(1, 61))
+    card = _card(1, 1)
+    groups = tuple(VoteGroup(v, refs[k * 12:(k + 1) * 12 + 20], 1) for k, v in enumerate(ORDER))
+    card = replace(card, groups=groups)
+    for value in ORDER:
+        for page in range(3):
+            screen = screens.roll_call(TR, NAV, card, value, page)
+            _fits(screen)
+            assert any(b.text.startswith("⬅️") for b in screen.buttons)  # "back" is kept
+    districts = [(n, 2) for n in range(1, 61)]
+    followed = refs[:40]
+    shown: list[str] = []
+    for page in range(4):
+        _fits(screens_deputies.districts(TR, NAV, districts, page))
+        screen = screens_deputies.followed(TR, NAV, followed, page)
+        _fits(screen)
+        shown += [b.text for b in screen.buttons if b.action and b.action.pack()
+                  .startswith("vp:")]
+    assert len(set(shown)) == 40  # every followed deputy on some page

@@ -174,13 +174,13 @@ def router() -> Router:
         await show(query, screens_deputies.comparison(tr, nav, result))
 
     @r.callback_query(VotesCB.filter(F.to == Section.FOLLOWED))
-    async def followed(query: CallbackQuery, session: AsyncSession, tr: Texts,
-                       resident: Resident | None) -> None:
+    async def followed(query: CallbackQuery, callback_data: VotesCB, session: AsyncSession,
+                       tr: Texts, resident: Resident | None) -> None:
         if resident is None:
             await show(query, screens.need_start(tr, nav))
             return
         await show(query, screens_deputies.followed(
-            tr, nav, await follow.followed_by(session, resident.id)))
+            tr, nav, await follow.followed_by(session, resident.id), callback_data.page))
 
     @r.callback_query(VotesCB.filter(F.to == Section.MY_DISTRICT))
     async def my_district(query: CallbackQuery, session: AsyncSession, tr: Texts,

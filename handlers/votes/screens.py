@@ -21,7 +21,9 @@ from services.votes.views import DecisionLine, DeputyRef, Page, VoteCounts, page
 
 LABEL_MAX = 56  # a button's text, so a phone shows it on one or two lines
 TITLE_MAX = 600  # a decision's title on its card
-ROLL_PAGE = 20  # deputies per page of a roll call
+# Every screen fits Viber's keyboard of 24 buttons: a roll call's page is 5 vote tabs,
+# 15 deputies, 3 pager buttons and "back".
+ROLL_PAGE = 15  # deputies per page of a roll call
 RESULT_MARK = {DecisionResult.ADOPTED: "✅", DecisionResult.NOT_ADOPTED: "❌"}
 VALUE_MARK = {VoteValue.FOR: "👍", VoteValue.AGAINST: "👎", VoteValue.ABSTAIN: "✋",
               VoteValue.NOT_VOTING: "⏸", VoteValue.ABSENT: "⚪"}

@@ -24,8 +24,9 @@ from services.votes.queries import FactionLine
 from services.votes.stats import Comparison, DeputyCard, DeputyVoteLine
 from services.votes.views import DeputyRef, Page, Share, page_of
 
-DISTRICTS_PAGE = 24  # four a row, six rows
+DISTRICTS_PAGE = 20  # four a row, five rows: with the pager and "back", Viber's 24
 DISTRICTS_ROW = 4
+FOLLOWED_PAGE = 10
 
 
 def share_text(tr: Translate, share: Share) -> str:
@@ -190,10 +191,14 @@ def comparison(tr: Translate, nav: VotesNav, c: Comparison) -> Screen:
     return Screen(fit("\n".join(lines)), kb.build())
 
 
-def followed(tr: Translate, nav: VotesNav, deputies: Sequence[DeputyRef]) -> Screen:
+def followed(tr: Translate, nav: VotesNav, deputies: Sequence[DeputyRef],
+             page_number: int = 0) -> Screen:
+    """The deputies a resident follows (as many as they like: a page at a time)."""
     text = tr("votes.followed.title") if deputies else tr("votes.followed.none")
+    page = page_of(deputies, page_number, FOLLOWED_PAGE)
     kb = Keyboard()
-    kb.add(*(deputy_button(d, nav.deputy(d.id)) for d in deputies))
+    kb.add(*(deputy_button(d, nav.deputy(d.id)) for d in page.items))
+    kb.row(*pager_row(page, lambda p: nav.section(Section.FOLLOWED, p), tr, counter=True))
     kb.back(nav.home(), tr)
     return Screen(text, kb.build())
 

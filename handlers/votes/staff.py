@@ -41,6 +41,7 @@ from handlers.votes.support import (
     nav,
 )
 from services import subscriptions
+from services.accounts import Account
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.i18n import Texts
 from services.ids import parse_row_id
@@ -76,22 +77,22 @@ async def _download(bot: Bot, file_id: str) -> bytes:
     return buffer.read()
 
 
-async def _dry_run(sessionmaker: async_sessionmaker[AsyncSession], event: Message | CallbackQuery,
+async def _dry_run(sessionmaker: async_sessionmaker[AsyncSession], account: Account,
                    pending: dict[str, Any], data: bytes, limits: VotesLimits) -> ImportReport:
     """What importing would do, in a transaction of its own that is always rolled back."""
     async with sessionmaker() as dry:
         try:
-            return await import_file(dry, actor_of(event), pending["name"], data,
+            return await import_file(dry, actor_of(account), pending["name"], data,
                                      limits=limits, options=_options(pending))
         finally:
             await dry.rollback()
 
 
-async def _preview(event: Message | CallbackQuery, pending: dict[str, Any], bot: Bot,
-                   sessionmaker: async_sessionmaker[AsyncSession], tr: Texts,
+async def _preview(event: Message | CallbackQuery, account: Account, pending: dict[str, Any],
+                   bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], tr: Texts,
                    limits: VotesLimits) -> None:
     data = await _download(bot, pending["file_id"])
-    report = await _dry_run(sessionmaker, event, pending, data, limits)
+    report = await _dry_run(sessionmaker, account, pending, data, limits)
     await show(event, screens_staff.preview(tr, nav, pending["name"], report,
                                             _options(pending)))
 
@@ -135,7 +136,7 @@ def router() -> Router:
     @r.message(StateFilter(None), F.document.file_name.regexp(VOTE_FILE, mode="search"), staff)
     async def document(message: Message, state: FSMContext, bot: Bot,
                        sessionmaker: async_sessionmaker[AsyncSession], tr: Texts,
-                       votes_limits: VotesLimits) -> None:
+                       votes_limits: VotesLimits, account: Account) -> None:
         doc = message.document
         assert doc is not None
         max_mb = votes_limits.max_file_bytes // MB
@@ -148,7 +149,7 @@ def router() -> Router:
         pending = {"file_id": doc.file_id, "name": doc.file_name or "upload", "options": {}}
         await state.set_state(None)
         await state.update_data({UPLOAD_KEY: pending})
-        await _preview(message, pending, bot, sessionmaker, tr, votes_limits)
+        await _preview(message, account, pending, bot, sessionmaker, tr, votes_limits)
 
     @r.message(StateFilter(VotesInput.file), NOT_COMMAND, staff)
     async def not_a_document(message: Message, tr: Texts, votes_limits: VotesLimits) -> None:
@@ -163,7 +164,8 @@ def router() -> Router:
     @r.callback_query(StaffCB.filter(F.to.in_(set(screens_staff.OFFERS))), staff)
     async def toggle(query: CallbackQuery, callback_data: StaffCB, state: FSMContext, bot: Bot,
                      sessionmaker: async_sessionmaker[AsyncSession], tr: Texts,
-                     votes_limits: VotesLimits, callback_answer: CallbackAnswer) -> None:
+                     votes_limits: VotesLimits, callback_answer: CallbackAnswer,
+                     account: Account) -> None:
         pending = _pending(await state.get_data())
         if pending is None:
             callback_answer.text = tr("votes.staff.nothing_pending")
@@ -174,12 +176,12 @@ def router() -> Router:
         options = replace(options, **{field: not getattr(options, field)})
         pending = {**pending, "options": asdict(options)}
         await state.update_data({UPLOAD_KEY: pending})
-        await _preview(query, pending, bot, sessionmaker, tr, votes_limits)
+        await _preview(query, account, pending, bot, sessionmaker, tr, votes_limits)
 
     @r.callback_query(StaffCB.filter(F.to == StaffSection.IMPORT), staff)
     async def do_import(query: CallbackQuery, state: FSMContext, session: AsyncSession,
                         bot: Bot, tr: Texts, votes_limits: VotesLimits,
-                        callback_answer: CallbackAnswer) -> None:
+                        callback_answer: CallbackAnswer, account: Account) -> None:
         pending = _pending(await state.get_data())
         if pending is None:  # imported or cancelled already (a second press)
             callback_answer.text = tr("votes.staff.nothing_pending")
@@ -187,7 +189,7 @@ def router() -> Router:
             return
         data = await _download(bot, pending["file_id"])
         await state.update_data({UPLOAD_KEY: None})
-        report = await import_file(session, actor_of(query), pending["name"], data,
+        report = await import_file(session, actor_of(account), pending["name"], data,
                                    limits=votes_limits, options=_options(pending))
         await show(query, screens_staff.imported(tr, nav, report))
 
@@ -238,8 +240,8 @@ def router() -> Router:
 
     @r.callback_query(StaffSessionCB.filter(F.action == StaffSessionAction.PUBLISH), staff)
     async def publish(query: CallbackQuery, callback_data: StaffSessionCB,
-                      session: AsyncSession, tr: Texts) -> None:
-        announcement = await publishing.publish_session(session, actor_of(query),
+                      session: AsyncSession, tr: Texts, account: Account) -> None:
+        announcement = await publishing.publish_session(session, actor_of(account),
                                                         callback_data.id)
         announced = await notices.announce(session, announcement,
                                            buttons=_open_session(callback_data.id))
@@ -254,8 +256,8 @@ def router() -> Router:
 
     @r.callback_query(StaffVoteCB.filter(F.action == StaffVoteAction.CONFIRM), staff)
     async def confirm(query: CallbackQuery, callback_data: StaffVoteCB, session: AsyncSession,
-                      tr: Texts, callback_answer: CallbackAnswer) -> None:
-        changed = await publishing.confirm_vote(session, actor_of(query), callback_data.id)
+                      tr: Texts, callback_answer: CallbackAnswer, account: Account) -> None:
+        changed = await publishing.confirm_vote(session, actor_of(account), callback_data.id)
         callback_answer.text = tr("votes.staff.confirmed" if changed
                                   else "votes.staff.confirmed_before")
         await _show_vote(query, session, tr, callback_data.id)
@@ -270,7 +272,7 @@ def router() -> Router:
 
     @r.message(StateFilter(VotesInput.petition), NOT_COMMAND, staff)
     async def link_typed(message: Message, state: FSMContext, session: AsyncSession,
-                         tr: Texts) -> None:
+                         tr: Texts, account: Account) -> None:
         event_id = (await state.get_data()).get(LINK_KEY)
         if not isinstance(event_id, int):
             await state.set_state(None)
@@ -281,7 +283,7 @@ def router() -> Router:
         if number is not None:
             try:
                 linked = await petition_links.link_petition(
-                    session, actor_of(message), event_id, number,
+                    session, actor_of(account), event_id, number,
                     buttons=_open_decision(event_id))
             except NotFound as exc:
                 problem = tr(exc.message_key, **exc.params)
@@ -294,8 +296,8 @@ def router() -> Router:
 
     @r.callback_query(StaffVoteCB.filter(F.action == StaffVoteAction.UNLINK), staff)
     async def unlink(query: CallbackQuery, callback_data: StaffVoteCB, session: AsyncSession,
-                     tr: Texts, callback_answer: CallbackAnswer) -> None:
-        await petition_links.unlink_petition(session, actor_of(query), callback_data.id)
+                     tr: Texts, callback_answer: CallbackAnswer, account: Account) -> None:
+        await petition_links.unlink_petition(session, actor_of(account), callback_data.id)
         callback_answer.text = tr("votes.staff.unlinked")
         await _show_vote(query, session, tr, callback_data.id)
 

@@ -7,11 +7,12 @@ from typing import Any
 
 from aiogram.filters import Filter
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import TelegramObject
 
 from handlers.votes.callbacks import NAV
 from handlers.votes.screens_nav import VotesNav
-from services.models import Channel, Role
+from services.accounts import Account
+from services.models import Role
 from services.votes.access import STAFF_ROLES, Actor
 
 # FSM data keys: the last searches (their pages are read back from here) and the upload
@@ -46,10 +47,10 @@ class IsVotesStaff(Filter):
         return is_staff(roles)
 
 
-def actor_of(event: Message | CallbackQuery) -> Actor:
-    user = event.from_user
-    assert user is not None  # the private-chats middleware drops updates without a sender
-    return Actor(Channel.TELEGRAM.value, str(user.id))
+def actor_of(account: Account) -> Actor:
+    """The staff member acting: the update's messenger account (on Viber the user id the
+    roles were granted to, not the integer alias the handlers see)."""
+    return Actor(account.channel, account.external_id)
 
 
 def district_number(name: str | None) -> int | None:
