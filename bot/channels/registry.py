@@ -5,10 +5,11 @@ configured in them (no token). The worker loop (bot/outbox/) runs one sender per
 adding a channel is a package under bot/channels/ and one line here.
 
 A process that serves a channel live (Viber's webhook) hands the worker that channel's own
-transport instead (`Runtime.transports`): Viber shows only the keyboard of the newest message,
-so a notification must carry the keyboard the person was last shown, which only the live
-channel remembers. The factory's transport (its own, empty memory) serves processes that
-deliver without serving the webhook.
+transport instead (`Runtime.transports`), which shares the webhook's client and memory. The
+factory's transport serves processes that deliver without serving the webhook: Viber shows
+only the keyboard of the newest message, so a notification must carry the keyboard the person
+was last shown, which the database keeps for every process; it copies stored media (poll
+charts, Telegram files) into the media store as the live channel does.
 """
 
 from __future__ import annotations
@@ -52,12 +53,12 @@ def _telegram(settings: Settings,
 
 
 def _viber(settings: Settings,
-           _sessionmaker: async_sessionmaker[AsyncSession] | None) -> Transport | None:
+           sessionmaker: async_sessionmaker[AsyncSession] | None) -> Transport | None:
     if settings.viber_token is None:
         return None
     from bot.channels.viber import transport_from_settings
 
-    return transport_from_settings(settings)
+    return transport_from_settings(settings, sessionmaker)
 
 
 CHANNELS: Mapping[str, TransportFactory] = MappingProxyType({

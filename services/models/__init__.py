@@ -1,7 +1,7 @@
 """All models, imported here so `Base.metadata` (and Alembic) sees every table."""
 
 from services.appeals.models import Appeal, AppealStatus, AppealType
-from services.models.channels import ChannelAlias, InboundEvent, InboundStatus
+from services.models.channels import ChannelAlias, ChannelKeyboard, InboundEvent, InboundStatus
 from services.models.core import (
     AppSecret,
     AuditEntry,
@@ -40,6 +40,7 @@ __all__ = [
     "Channel",
     "ChannelAlias",
     "ChannelIdentity",
+    "ChannelKeyboard",
     "Counter",
     "Draft",
     "Event",

@@ -1,4 +1,5 @@
-"""What channels other than Telegram need stored: callbacks kept until handled, int aliases."""
+"""What channels other than Telegram need stored: callbacks kept until handled, int aliases,
+the keyboard each person was last shown."""
 
 from __future__ import annotations
 
@@ -61,3 +62,16 @@ class ChannelAlias(Base):
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ChannelKeyboard(Base):
+    """The keyboard a person was last shown, on a messenger that shows only the newest
+    message's (Viber): a message sent without one, from whichever process, carries it again.
+    `board` is the messenger's own keyboard as JSON; no row: none is shown."""
+
+    __tablename__ = "channel_keyboards"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    board: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import outbox
+from services import keyboards, outbox
 from services.db import utcnow
 from services.models import ChannelIdentity, Resident
 from services.profile.phones import phone_hash
@@ -29,6 +29,7 @@ async def forget(session: AsyncSession, resident: Resident, *, phone_secret: str
     resident.is_active = False
     resident.notifications_enabled = False
     resident.forgotten_at = utcnow()
+    await keyboards.erase_resident(session, resident.id)  # their buttons named their things
     await session.execute(
         delete(ChannelIdentity).where(ChannelIdentity.resident_id == resident.id)
     )

@@ -20,6 +20,8 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import User
 from aiohttp import web
@@ -30,7 +32,8 @@ from bot.channels.viber.aliases import CHANNEL, AliasBook
 from bot.channels.viber.client import Sender, ViberClient
 from bot.channels.viber.errors import TransientError, ViberError
 from bot.channels.viber.inbound import Inbound, welcome
-from bot.channels.viber.outgoing import FileSource, KeyboardMemory, Outgoing
+from bot.channels.viber.keyboards import StoredKeyboards
+from bot.channels.viber.outgoing import FileSource, Outgoing
 from bot.channels.viber.processor import Processor
 from bot.channels.viber.render import Links
 from bot.channels.viber.screens import ViberRenderer
@@ -83,7 +86,7 @@ class LinkSource:
         return Links(self.fallback, self.usernames)
 
 
-def _outgoing(settings: Settings, keyboards: KeyboardMemory | None = None,
+def _outgoing(settings: Settings, keyboards: StoredKeyboards,
               sources: Sequence[FileSource] = ()) -> Outgoing:
     if settings.viber_token is None:
         raise ValueError("the Viber channel needs VIBER_TOKEN")
@@ -94,14 +97,36 @@ def _outgoing(settings: Settings, keyboards: KeyboardMemory | None = None,
                        settings.media_base_url, settings.media_url_ttl_days * 86400.0)
     usernames = [settings.bot_username] if settings.bot_username else []
     links = LinkSource(client, settings.viber_bot_name, usernames)
-    return Outgoing(client, media, links, keyboards or KeyboardMemory(),
-                    _derive(token, b"viber-share-phone"), sources)
+    return Outgoing(client, media, links, keyboards, _derive(token, b"viber-share-phone"),
+                    sources)
 
 
-def transport_from_settings(settings: Settings) -> ViberTransport:
-    """The registry's factory (bot/channels/registry.py): a sender needs no dispatcher (nor
-    can it copy Telegram files or poll charts: that takes the live channel's sources)."""
-    return ViberTransport(_outgoing(settings), rate_per_second=settings.viber_rate_per_second)
+def _telegram_downloads(settings: Settings) -> Bot | None:
+    """A Telegram bot that only downloads files (none without BOT_TOKEN)."""
+    if settings.bot_token is None:
+        return None
+    session = AiohttpSession()
+    if settings.telegram_api_base:
+        session.api = TelegramAPIServer.from_base(settings.telegram_api_base)
+    return Bot(token=settings.bot_token.get_secret_value(), session=session)
+
+
+def transport_from_settings(settings: Settings,
+                            sessionmaker: async_sessionmaker[AsyncSession] | None = None
+                            ) -> ViberTransport:
+    """The registry's factory (bot/channels/registry.py) for a process that delivers without
+    serving the webhook: no dispatcher, but the same database (the keyboards people were last
+    shown, poll charts) and media store as the live channel, and Telegram's files when there
+    is a BOT_TOKEN."""
+    sources: list[FileSource] = []
+    telegram = _telegram_downloads(settings)
+    if sessionmaker is not None:
+        sources.append(poll_charts(sessionmaker))
+    if telegram is not None:
+        sources.append(telegram_files(telegram))
+    outgoing = _outgoing(settings, StoredKeyboards(sessionmaker), sources)
+    return ViberTransport(outgoing, rate_per_second=settings.viber_rate_per_second,
+                          closers=[telegram.session.close] if telegram is not None else [])
 
 
 @dataclass
@@ -170,7 +195,7 @@ def build_viber(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessio
     sources = [poll_charts(sessionmaker)]
     if telegram is not None:
         sources.append(telegram_files(telegram))
-    outgoing = _outgoing(settings, sources=sources)
+    outgoing = _outgoing(settings, StoredKeyboards(sessionmaker), sources)
     token = outgoing.client.token
     aliases = AliasBook(sessionmaker)
     bot_id = ALIAS_BASE + int.from_bytes(_derive(token, b"bot-id")[:5], "big")
@@ -183,7 +208,8 @@ def build_viber(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessio
                       outgoing=outgoing, translator=translator,
                       max_file_bytes=settings.appeal_max_file_mb * 1024 * 1024)
     processor = Processor(sessionmaker, inbound.handle, channel=CHANNEL,
-                          worker=f"viber:{worker or worker_name()}", prepare=inbound.prepare)
+                          worker=f"viber:{worker or worker_name()}", prepare=inbound.prepare,
+                          finish=outgoing.keyboards.flush)
     sender = outgoing.client.sender.as_json()
     hook = ViberWebhook(token, sessionmaker,
                         lambda event: welcome(event, translator, settings.city_name, sender),

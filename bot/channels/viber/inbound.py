@@ -103,8 +103,9 @@ class Inbound:
 
     async def prepare(self, session: AsyncSession, rows: list[inbox.Claimed]) -> None:
         """For a claimed batch, in the claim's transaction: the aliases of those who wrote,
-        and any of them marked unreachable made reachable again (Viber sends no `subscribed`
-        for a first message, VIBER.md §2): two queries a batch, not a session an update.
+        the keyboards they were last shown (by any process), and any of them marked
+        unreachable made reachable again (Viber sends no `subscribed` for a first message,
+        VIBER.md §2): three queries a batch, not a session an update.
         (A batch holds one row per person, so an earlier `unsubscribed` is already done.)"""
         if len(self._read) > 10_000:  # rows of failed batches another process took over
             self._read.clear()
@@ -115,6 +116,7 @@ class Inbound:
         if not writers:
             return
         await self.aliases.preload(session, writers)
+        await self.outgoing.keyboards.load(session, writers)
         blocked = (await session.scalars(select(ChannelIdentity.external_id).where(
             ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id.in_(writers),
             ChannelIdentity.is_blocked.is_(True)))).all()

@@ -2,7 +2,8 @@
 
 Viber shows one keyboard, the one on the newest message. On Telegram older messages keep their
 buttons and a reply keyboard stays until removed, so a message sent without buttons carries the
-person's last keyboard again (`KeyboardMemory`); an explicit removal clears it.
+person's last keyboard again (`StoredKeyboards`, kept for every process); an explicit removal
+clears it. A keyboard is remembered once the message carrying it was sent.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import asyncio
 import hashlib
 import hmac
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from bot.channels.media import MediaStore, Stored, safe_name
 from bot.channels.viber.client import ViberClient
 from bot.channels.viber.errors import Rejected
+from bot.channels.viber.keyboards import StoredKeyboards
 from bot.channels.viber.render import (
     CAPTION_MAX,
     PHONE_PREFIX,
@@ -38,27 +39,6 @@ Rows = Sequence[Sequence[Spec]]
 FileSource = Callable[[str], Awaitable[tuple[bytes, str] | None]]
 
 
-class KeyboardMemory:
-    """The last keyboard sent to each person, for the messages that come without one
-    (bounded: the least recently used are forgotten first; per process)."""
-
-    def __init__(self, size: int = 20_000) -> None:
-        self._size = size
-        self._boards: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
-
-    def get(self, receiver: str) -> dict[str, Any] | None:
-        board = self._boards.get(receiver)
-        if board is not None:
-            self._boards.move_to_end(receiver)
-        return board
-
-    def set(self, receiver: str, board: dict[str, Any] | None) -> None:
-        self._boards[receiver] = board
-        self._boards.move_to_end(receiver)
-        while len(self._boards) > self._size:
-            self._boards.popitem(last=False)
-
-
 @dataclass(frozen=True, slots=True)
 class Attachment:
     """A picture or file to send: where Viber fetches it, its size and name."""
@@ -73,7 +53,7 @@ class Outgoing:
     """Builds and sends Viber messages; returns the `message_token` of the last one sent."""
 
     def __init__(self, client: ViberClient, media: MediaStore,
-                 links: Callable[[], Awaitable[Links]], keyboards: KeyboardMemory,
+                 links: Callable[[], Awaitable[Links]], keyboards: StoredKeyboards,
                  phone_key: bytes, sources: Sequence[FileSource] = ()) -> None:
         self.client = client
         self.media = media
@@ -145,22 +125,20 @@ class Outgoing:
 
     # ---- sending ------------------------------------------------------------------------------
     async def board(self, receiver: str, rows: Rows | None, remove: bool
-                    ) -> dict[str, Any] | None:
-        """The keyboard to put on the next message, remembered for those without one."""
+                    ) -> tuple[dict[str, Any] | None, bool]:
+        """The keyboard to put on the next message, and whether it is a new one (to remember
+        once sent); without rows, the one the person was last shown."""
         if remove:
-            self.keyboards.set(receiver, None)
-            return None
+            return None, True
         if not rows:
-            return self.keyboards.get(receiver)
-        board = keyboard(rows, await self.links(), self.phone_body(receiver))
-        self.keyboards.set(receiver, board)
-        return board
+            return await self.keyboards.get(receiver), False
+        return keyboard(rows, await self.links(), self.phone_body(receiver)), True
 
     async def send(self, receiver: str, text: str, *, markup: bool = True,
                    rows: Rows | None = None, remove: bool = False,
                    attachment: Attachment | None = None,
                    location: tuple[float, float] | None = None) -> int:
-        board = await self.board(receiver, rows, remove)
+        board, new = await self.board(receiver, rows, remove)
         body = to_viber_text(text, await self.links(), markup=markup).strip()
         messages: list[dict[str, Any]] = []
         if attachment is not None:
@@ -187,14 +165,18 @@ class Outgoing:
                 if (level := api_level(board)) > 1:
                     message["min_api_version"] = level
             token = await self.client.send_message(receiver, message)
+        if new:
+            self.keyboards.set(receiver, board)
         return token
 
     async def send_keyboard(self, receiver: str, rows: Rows) -> int:
         """Replace the shown keyboard without a new text (Viber's message without a type)."""
-        board = await self.board(receiver, rows, remove=False)
+        board, _ = await self.board(receiver, rows, remove=False)
         if board is None:
             return 0
         message: dict[str, Any] = {"keyboard": board}
         if (level := api_level(board)) > 1:
             message["min_api_version"] = level
-        return await self.client.send_message(receiver, message)
+        token = await self.client.send_message(receiver, message)
+        self.keyboards.set(receiver, board)
+        return token

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 Handle = Callable[[inbox.Claimed], Awaitable[None]]
 # Work for a whole batch inside the claim's transaction (one query instead of one per row).
 Prepare = Callable[[AsyncSession, list[inbox.Claimed]], Awaitable[None]]
+# Work after a batch, in the transaction that marks it handled (what the batch left to store).
+Finish = Callable[[AsyncSession], Awaitable[None]]
 
 
 class Processor:
@@ -33,10 +35,11 @@ class Processor:
                  channel: str, worker: str, concurrency: int = 16,
                  lease: timedelta = timedelta(seconds=60), poll: float = 1.0,
                  max_attempts: int = 5, retry_base: float = 2.0,
-                 prepare: Prepare | None = None) -> None:
+                 prepare: Prepare | None = None, finish: Finish | None = None) -> None:
         self.sessionmaker = sessionmaker
         self.handle = handle
         self.prepare = prepare
+        self.finish = finish
         self.channel = channel
         self.worker = worker
         self.concurrency = concurrency
@@ -95,6 +98,8 @@ class Processor:
                 if error is not None:
                     await inbox.give_back(session, row.id, self.worker, error,
                                           retry_at=self._retry_at(row))
+            if self.finish is not None:
+                await self.finish(session)
             await session.commit()
         self.handled += len(done)
         return len(rows)
