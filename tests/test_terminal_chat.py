@@ -142,3 +142,42 @@ async def test_make_run_with_a_malformed_token_still_says_so(tmp_path: Path, dat
                                        "run", "--chat-without-token")
     assert code == 2
     assert "does not look like a token" in err and "terminal" not in out
+
+
+async def test_an_english_speaking_resident_reads_the_terminals_own_lines_in_english(
+        tmp_path: Path, database_url: str):
+    """The help, the hints beside buttons and the headers follow the person's language: the
+    council's until they choose, then theirs (also in the next run, from the profile)."""
+    env = chat_env(database_url)
+    chat = await Terminal.start(tmp_path, env)
+    try:
+        await chat.expect("Чат із ботом у терміналі")  # nobody known yet: the council's
+        await chat.expect("Крок 1 з 6")
+        await chat.press("English", then="Step 2 of 6")
+        await chat.press("I agree", then="Step 3 of 6")
+        await chat.expect("Share my number (type :phone +380…)")
+        await chat.send(":help")
+        await chat.expect("A button's number presses it.")
+        await chat.expect(":phone +380…        share your own number")
+        await chat.send(":phon")
+        await chat.expect("Unknown command :phon. Type :help")
+        await chat.send(":phone +380671234568")
+        await chat.expect("Step 4 of 6")
+        await chat.send("Kovalenko Olena")
+        await chat.expect("Step 5 of 6")
+        await chat.send("Shevchenka St")
+        await chat.expect("Step 6 of 6")
+        await chat.send("12")
+        await chat.expect("Your profile is saved")
+        await chat.send(":quit")
+        await chat.expect("Goodbye!")
+    finally:
+        code, err = await chat.close()
+    assert code == 0, err
+    assert "── bot ──" in chat.output()
+    assert "наберіть" not in chat.output() and "Номер кнопки" not in chat.output()
+
+    code, out, err = await run_command(tmp_path, env, "chat", given=":help\n")
+    assert code == 0, err
+    assert "Chat with the bot in the terminal" in out and "A button's number" in out
+    assert "Goodbye!" in out

@@ -6,6 +6,9 @@ contact (its `user_id` is the sender's, which is what onboarding trusts), `:cont
 else's card; `:location` a location; `:photo` / `:file` a photo or document kept in the media
 store. The user and chat id is the terminal account's int alias (services/aliases.py); the
 update carries the `Account` (channel "terminal", the account id) for the handlers.
+
+The terminal's own lines (the help, the hints beside buttons, the headers) are in the
+person's language, which can change with each update (chosen at onboarding, in /settings).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -41,7 +45,8 @@ class TerminalChat:
     """One person's side of the chat: each input becomes one update, handled before the next."""
 
     def __init__(self, *, dp: Dispatcher, bot: Bot, console: Console, files: Files,
-                 account: Account, alias: int, name: str, language: str) -> None:
+                 account: Account, alias: int, name: str, language: str,
+                 language_of: Callable[[], Awaitable[str]] | None = None) -> None:
         self.dp = dp
         self.bot = bot
         self.console = console
@@ -50,7 +55,18 @@ class TerminalChat:
         self.alias = alias
         self.name = name
         self.language = language
+        self._language_of = language_of
         self._update_ids = itertools.count(1)
+
+    async def follow_language(self) -> None:
+        """Speak the person's language from now on (their profile's, or the one they chose
+        before giving consent)."""
+        if self._language_of is None:
+            return
+        language = await self._language_of()
+        if language != self.console.tr.language:
+            tr = self.console.tr.translator.for_language(language)
+            self.console.tr = self.files.tr = tr
 
     async def handle(self, item: Input) -> bool:
         """Act on one input; False when the person wants to leave."""
@@ -148,3 +164,4 @@ class TerminalChat:
             # The dispatcher's error handler answers what it can; this is what it could not.
             log.exception("the terminal chat's update %s failed", update.update_id)
             self.console.note("terminal.failed")
+        await self.follow_language()

@@ -172,7 +172,9 @@ class ChatProcess:
             chat = TerminalChat(dp=dp, bot=bot, console=self.console, files=self.files,
                                 account=Account(CHANNEL, self.account_id, self.account_id),
                                 alias=person.alias, name=_user_name(),
-                                language=settings.default_language)
+                                language=settings.default_language,
+                                language_of=lambda: self._language(sessionmaker, dp, bot,
+                                                                   person.alias))
             self._start_background(sessionmaker, dp, redis)
             await self._converse(chat, first_time=not person.known)
             return 0
@@ -187,6 +189,18 @@ class ChatProcess:
             if redis is not None:
                 await redis.aclose()
             await engine.dispose()
+
+    async def _language(self, sessionmaker: async_sessionmaker[AsyncSession], dp: Any,
+                        bot: Bot, alias: int) -> str:
+        """The person's language as the dispatcher would choose it: their profile's, else
+        the one chosen before consent (kept in the dialog's state), else the default."""
+        async with sessionmaker() as session:
+            resident = await residents.by_identity(session, CHANNEL, self.account_id)
+        if resident is not None:
+            return resident.language
+        data = await dp.fsm.get_context(bot, chat_id=alias, user_id=alias).get_data()
+        chosen = data.get("language")
+        return chosen if isinstance(chosen, str) else self.settings.default_language
 
     def _start_background(self, sessionmaker: async_sessionmaker[AsyncSession], dp: Any,
                           redis: Any | None) -> None:
@@ -220,6 +234,7 @@ class ChatProcess:
         lines: asyncio.Queue[str | None] = asyncio.Queue()
         threading.Thread(target=_read_lines, args=(self.stdin.fileno(), loop, lines),
                          name="terminal-input", daemon=True).start()
+        await chat.follow_language()
         self.console.note("terminal.intro", value=self.account_id)
         if first_time:
             await chat.say("/start")
