@@ -98,3 +98,41 @@ async def test_a_returning_subscriber_reopening_the_chat(viber: ViberApp):
     # A deep link opened by a subscriber is `/start <context>`: the menu's deep-link route.
     await olena.open_chat(context="menu")
     assert olena.last is not shown and "Оберіть розділ" in olena.last.text
+
+
+async def test_a_phone_typed_on_viber_desktop_joins_nobody_and_points_to_the_phone_app(
+        viber: ViberApp):
+    """Viber for computers has no share-phone button: a number typed instead proves nothing
+    (it must never join the profile that holds it, or anyone could take over an account),
+    so the person is told, in their language, to use the button in Viber on the phone."""
+    owner = viber.telegram.resident(201)
+    await owner.onboard(phone="+380671234567", name="Коваленко Олена Петрівна")
+    intruder = viber.resident("DDDDDDDDDDDDDDDDDDDDDD==", name="Desk", language="en")
+    await intruder.open_chat()
+    for label in ("Start", "English", "I agree"):
+        await intruder.press(label)
+    for typed in ("+380671234567", "0671234567", "my number is 067 123 45 67"):
+        await intruder.send(typed)
+        assert "Viber on your phone" in intruder.last.text, intruder.last.text
+        assert "Share my number" in intruder.last.text and "confirm your phone number" \
+            in intruder.last.text  # and the question again
+        assert intruder.button("Share my number")["ActionType"] == "share-phone"
+        assert not any("my profile" in label for label in intruder.labels())
+    # The desktop's press of the share-phone button: only its ActionBody comes, no contact.
+    await intruder.send(intruder.button("Share my number")["ActionBody"])
+    assert "Viber on your phone" in intruder.last.text
+    async with viber.telegram.sessionmaker() as session:
+        held = await session.scalar(select(Resident).where(Resident.phone == "+380671234567"))
+        accounts = (await session.execute(select(ChannelIdentity.channel,
+                                                 ChannelIdentity.resident_id))).all()
+    assert held is not None and held.full_name == "Коваленко Олена Петрівна"
+    assert ("viber", held.id) not in accounts  # not joined to the owner's profile
+    mine = await viber.resident_of(intruder.id)
+    assert mine is not None and mine.id != held.id and mine.phone is None
+
+    olena = viber.resident()  # in Ukrainian, the same
+    await olena.open_chat()
+    for label in ("Почати", "Українська", "Погоджуюся"):
+        await olena.press(label)
+    await olena.send("+380501112233")
+    assert "Viber на телефоні" in olena.last.text and olena.button("Поділитися номером")

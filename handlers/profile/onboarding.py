@@ -26,7 +26,7 @@ from services.accounts import Account
 from services.districts.residents import address_changed
 from services.errors import InvalidInput
 from services.i18n import Texts, Translator
-from services.models import Resident
+from services.models import Channel, Resident
 from services.profile import ProfileRules
 
 Handler = Callable[..., Awaitable[None]]
@@ -108,9 +108,15 @@ async def phone_shared(message: Message, state: FSMContext, tr: Texts, session: 
     await proceed(message, state, tr, verified, profile_rules, session=session, **data)
 
 
-async def phone_not_contact(message: Message, tr: Texts) -> None:
-    # A typed number cannot be checked; a sticker or photo is not a number at all.
-    reason = "onboarding.phone_use_button" if message.text else "onboarding.phone_not_contact"
+async def phone_not_contact(message: Message, tr: Texts, account: Account) -> None:
+    """A typed number cannot be checked (it joins nobody: whoever typed someone's number
+    would take over their profile); a sticker or photo is not a number at all. Viber for
+    computers has no share-phone button (a press there sends only the button's text): the
+    way is the button in Viber on the phone."""
+    reason = "onboarding.phone_not_contact"
+    if message.text:
+        reason = ("onboarding.phone_use_app" if account.channel == Channel.VIBER
+                  else "onboarding.phone_use_button")
     await show(message, screens.phone_request(
         tr, tr(reason) + "\n" + tr("onboarding.phone_ask")))
 
