@@ -10,31 +10,51 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import DateTime, bindparam, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.db import is_postgres, utcnow
+from services.db import utcnow
 from services.models import ChannelIdentity, ChannelKeyboard
 
 Board = dict[str, Any]
+
+# Plain SQL, the same on SQLite (3.24+) and PostgreSQL, compiled once: the webhook's processor
+# runs these once a batch, under a rush of presses.
+_READ = text("SELECT external_id, board FROM channel_keyboards "
+             "WHERE channel = :channel AND external_id IN :ids").bindparams(
+    bindparam("ids", expanding=True))
+_UPSERT = text("INSERT INTO channel_keyboards (channel, external_id, board, updated_at) "
+               "VALUES (:channel, :external_id, :board, :updated_at) "
+               "ON CONFLICT (channel, external_id) DO UPDATE "
+               "SET board = excluded.board, updated_at = excluded.updated_at").bindparams(
+    bindparam("updated_at", type_=DateTime(timezone=True)))
+
+
+async def stored_boards(session: AsyncSession, channel: str, external_ids: Collection[str]
+                        ) -> dict[str, str]:
+    """The stored keyboards of those of these accounts that have one, as their JSON text."""
+    if not external_ids:
+        return {}
+    rows = await session.execute(_READ, {"channel": channel, "ids": list(external_ids)})
+    return {str(external_id): str(board) for external_id, board in rows}
+
+
+def parse_board(stored: str | None) -> Board | None:
+    """A keyboard as `stored_boards` gives it (None for none, or one that is no keyboard)."""
+    if stored is None:
+        return None
+    try:
+        loaded = json.loads(stored)
+    except ValueError:
+        return None
+    return loaded if isinstance(loaded, dict) else None
 
 
 async def boards_of(session: AsyncSession, channel: str, external_ids: Collection[str]
                     ) -> dict[str, Board | None]:
     """The stored keyboard of each of these accounts (None for those with none)."""
-    found: dict[str, Board | None] = dict.fromkeys(external_ids)
-    if not found:
-        return found
-    rows = await session.execute(
-        select(ChannelKeyboard.external_id, ChannelKeyboard.board).where(
-            ChannelKeyboard.channel == channel, ChannelKeyboard.external_id.in_(found)))
-    for external_id, board in rows:
-        try:
-            loaded = json.loads(board)
-        except ValueError:
-            loaded = None
-        found[external_id] = loaded if isinstance(loaded, dict) else None
-    return found
+    stored = await stored_boards(session, channel, external_ids)
+    return {external_id: parse_board(stored.get(external_id)) for external_id in external_ids}
 
 
 async def save(session: AsyncSession, channel: str, boards: Mapping[str, Board | None], *,
@@ -44,20 +64,12 @@ async def save(session: AsyncSession, channel: str, boards: Mapping[str, Board |
     if gone:
         await session.execute(delete(ChannelKeyboard).where(
             ChannelKeyboard.channel == channel, ChannelKeyboard.external_id.in_(gone)))
-    rows = [{"channel": channel, "external_id": external_id, "updated_at": now or utcnow(),
+    when = now or utcnow()
+    rows = [{"channel": channel, "external_id": external_id, "updated_at": when,
              "board": json.dumps(board, ensure_ascii=False, separators=(",", ":"))}
             for external_id, board in boards.items() if board is not None]
-    if not rows:
-        return
-    if is_postgres(session):
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    stmt = insert(ChannelKeyboard)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["channel", "external_id"],
-        set_={"board": stmt.excluded.board, "updated_at": stmt.excluded.updated_at})
-    await session.execute(stmt, rows)
+    if rows:
+        await session.execute(_UPSERT, rows)
 
 
 async def erase_resident(session: AsyncSession, resident_id: int) -> None:

@@ -39,10 +39,11 @@ class StoredKeyboards:
                  size: int = 20_000) -> None:
         self.sessionmaker = sessionmaker
         self._size = size
-        self._known: OrderedDict[str, Board | None] = OrderedDict()
+        # A keyboard read from the database stays its JSON text until a message needs it.
+        self._known: OrderedDict[str, Board | str | None] = OrderedDict()
         self._dirty: dict[str, Board | None] = {}
 
-    def _remember(self, receiver: str, board: Board | None) -> None:
+    def _remember(self, receiver: str, board: Board | str | None) -> None:
         self._known[receiver] = board
         self._known.move_to_end(receiver)
         while len(self._known) > self._size:
@@ -51,11 +52,15 @@ class StoredKeyboards:
     async def get(self, receiver: str) -> Board | None:
         if receiver in self._dirty:  # not stored yet
             return self._dirty[receiver]
-        if receiver in self._known:
-            self._known.move_to_end(receiver)
-            return self._known[receiver]
-        await self.refresh(receiver)
-        return self._known.get(receiver)
+        if receiver not in self._known:
+            await self.refresh(receiver)
+        if receiver not in self._known:
+            return None
+        self._known.move_to_end(receiver)
+        board = self._known[receiver]
+        if isinstance(board, str):
+            board = self._known[receiver] = keyboards.parse_board(board)
+        return board
 
     def set(self, receiver: str, board: Board | None) -> None:
         """What the person is shown now; stored at the next `flush`."""
@@ -68,9 +73,10 @@ class StoredKeyboards:
         wanted = [r for r in receivers if r not in self._dirty]
         if not wanted:
             return
-        for receiver, board in (await keyboards.boards_of(session, CHANNEL, wanted)).items():
+        stored = await keyboards.stored_boards(session, CHANNEL, wanted)
+        for receiver in wanted:
             if receiver not in self._dirty:
-                self._remember(receiver, board)
+                self._remember(receiver, stored.get(receiver))
 
     async def refresh(self, receiver: str) -> None:
         """`load` of one person in a session of its own (a sender between two callbacks)."""
