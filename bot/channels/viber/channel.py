@@ -181,6 +181,7 @@ class ViberChannel:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         for undo in self.closers:
             undo()
+        await self.outgoing.keyboards.flush()  # what the last messages showed, for the others
         await self.inbound.close()
         await self.bot.session.close()
         await self.client.close()
