@@ -60,6 +60,8 @@ async def boards_of(session: AsyncSession, channel: str, external_ids: Collectio
 async def save(session: AsyncSession, channel: str, boards: Mapping[str, Board | None], *,
                now: datetime | None = None) -> None:
     """Keep these keyboards (None: the account is shown none now); one statement each kind."""
+    # In one order everywhere: two processes storing the same people never deadlock.
+    boards = dict(sorted(boards.items()))
     gone = [external_id for external_id, board in boards.items() if board is None]
     if gone:
         await session.execute(delete(ChannelKeyboard).where(
