@@ -1,6 +1,6 @@
 """the keyboard each Viber user was last shown, for every process that sends to them
 
-Revision ID: viber21
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-01
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = 'viber21'
+revision: str = '0013'
 down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
