@@ -6,7 +6,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from services.db import utcnow
+from services.db import utcnow, write_turn
 from services.errors import NotFound
 from services.i18n import LANGUAGES
 from services.models import ChannelIdentity, Resident
@@ -67,10 +67,18 @@ async def give_consent(
 
 async def note_channel(session: AsyncSession, resident: Resident, channel: str) -> None:
     """The resident wrote from `channel`: notifications follow him there (a write only when
-    he changes messenger)."""
-    if resident.last_channel != channel:
+    he changes messenger).
+
+    Committed at once, in the write turn: left open until the update's end, the write would
+    hold SQLite's one write lock while the handler queues for the turn behind a holder that
+    waits for that lock (a deadlock until the busy timeout, seen under a rush of first taps
+    by residents whose messenger was not known yet)."""
+    if resident.last_channel == channel:
+        return
+    async with write_turn(session):
         resident.last_channel = channel
         await session.flush()
+        await session.commit()
 
 
 async def channel_count(session: AsyncSession, resident_id: int) -> int:
