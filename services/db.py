@@ -53,6 +53,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # as well as many and keep memory down.
         kwargs.setdefault("pool_size", 4)
         kwargs.setdefault("max_overflow", 2)
+        if url.startswith("sqlite+aiosqlite"):
+            from services.sqlite_driver import dbapi
+
+            kwargs.setdefault("module", dbapi())  # one thread hop per statement
         engine = create_async_engine(url, connect_args={"timeout": 15}, **kwargs)
         # aiosqlite's default (pysqlite) mode starts a transaction at the first write only, so
         # reads never hold a snapshot and writers queue on busy_timeout instead of deadlocking.
