@@ -6,7 +6,8 @@ the rows, close the cursor). On a local SQLite file the statement itself takes m
 the hops (a queue, a future, a wake-up of the loop and the GIL passed back and forth) most of
 a tap's database time. Here the four run together on the connection's thread, in one hop;
 rows, errors and cursor attributes come back exactly as before. Server-side cursors (not
-used by the bot) keep SQLAlchemy's own.
+used by the bot) keep SQLAlchemy's own. A commit or rollback with no transaction open
+(which sqlite3 would skip anyway) makes no hop.
 """
 
 from __future__ import annotations
@@ -88,6 +89,23 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         if server_side:
             return super().cursor(server_side=True)
         return OneHopCursor(self)
+
+    def _in_transaction(self) -> bool:
+        try:
+            return bool(self._connection._conn.in_transaction)
+        except ValueError:  # no active connection: let the call below report it
+            return True
+
+    # sqlite3's commit() and rollback() do nothing outside a transaction; ask first, without
+    # a hop. Reads open none (pysqlite mode), so a read-only update, the pool's reset after
+    # a commit and the commit after a handler that committed already cost no hop at all.
+    def commit(self) -> None:
+        if self._in_transaction():
+            super().commit()
+
+    def rollback(self) -> None:
+        if self._in_transaction():
+            super().rollback()
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
