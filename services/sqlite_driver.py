@@ -55,7 +55,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _run(self, function: Any, operation: Any, parameters: Any) -> _Result:
         connection = self._connection
-        return self.await_(connection._execute(  # type: ignore[no-any-return]
+        return self.await_(connection._execute(
             function, connection._conn, operation, parameters))
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
