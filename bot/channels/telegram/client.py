@@ -22,6 +22,7 @@ from bot.channels.telegram.commands import (
 from bot.channels.telegram.limits import WithinTelegramLimits
 from bot.channels.telegram.render import TelegramRenderer
 from bot.channels.telegram.response_types import KeepResponseTypes
+from bot.channels.telegram.session import JsonAiohttpSession
 from bot.config import Settings
 from bot.features import FEATURES
 from handlers.kit.show import set_default_renderer
@@ -36,7 +37,7 @@ def build_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot:
     """The Bot for `settings`; screens shown through `handlers.kit.show` render on Telegram
     unless another channel registers itself for its events."""
     if session is None:
-        session = AiohttpSession()
+        session = JsonAiohttpSession()
         if settings.telegram_api_base:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_base)
     if settings.bot_token is None:
