@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiogram import Bot, Router
-from aiogram.dispatcher.event.handler import CallableObject
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +22,7 @@ from bot.middlewares import (
     ThrottlingMiddleware,
     UserContextMiddleware,
 )
+from bot.routing import speed_up_routing
 from bot.updates import SkippingDispatcher
 from handlers.core import MainMenu
 from handlers.kit.feature import Feature
@@ -107,35 +107,8 @@ def build_dispatcher(
     for router in feature_routers(features):
         _detach(router)
         dp.include_router(router)
-    _run_sync_callbacks_inline(dp)
+    speed_up_routing(dp)
     return dp
-
-
-def _run_sync_callbacks_inline(router: Router) -> None:
-    """aiogram runs a plain (non-async) filter or handler in a thread (`asyncio.to_thread`)
-    at every check: each `F.text`-style magic filter tried on the way to a handler cost a
-    thread pool hop. They are pure and quick, so they run in the loop, as async callables
-    taking the same arguments (the parameters aiogram passes were read from the original)."""
-    for observer in router.observers.values():
-        for handler in observer.handlers:
-            for callable_ in (handler, *(handler.filters or ())):
-                _inline(callable_)
-        for filter_ in observer._handler.filters or ():
-            _inline(filter_)
-    for sub_router in router.sub_routers:
-        _run_sync_callbacks_inline(sub_router)
-
-
-def _inline(callable_: CallableObject) -> None:
-    if callable_.awaitable:
-        return
-    function = callable_.callback
-
-    async def run_inline(*args: Any, **kwargs: Any) -> Any:
-        return function(*args, **kwargs)
-
-    callable_.callback = run_inline
-    callable_.awaitable = True
 
 
 def _detach(router: Router) -> None:

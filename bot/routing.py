@@ -1,0 +1,98 @@
+"""Cheaper routing, same outcome: what aiogram does on the way to a handler, minus waste.
+
+- aiogram calls a plain (non-async) filter or handler through `asyncio.to_thread` at every
+  check: each `F.text`-style magic filter tried cost a thread-pool hop. They are pure and
+  quick, so they run in the loop, as async callables taking the same arguments (aiogram read
+  the parameters it passes from the original).
+- A button press walks every feature's handlers until one matches; each `SomeCB.filter()` on
+  the way splits the data and raises and catches an error for a foreign prefix (a sign tap
+  tried 53 handlers). A router whose every callback handler needs one of a few prefixes gets
+  a first check of the prefix, so a foreign press skips it whole, as its handlers would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from aiogram import Router
+from aiogram.dispatcher.event.handler import CallableObject, FilterObject
+from aiogram.filters import Filter
+from aiogram.filters.callback_data import CallbackQueryFilter
+from aiogram.types import CallbackQuery
+
+
+def speed_up_routing(dispatcher: Router) -> None:
+    _run_sync_callbacks_inline(dispatcher)
+    for router in dispatcher.sub_routers:
+        _gate_callbacks(router)
+
+
+def _run_sync_callbacks_inline(router: Router) -> None:
+    for observer in router.observers.values():
+        for handler in observer.handlers:
+            for callable_ in (handler, *(handler.filters or ())):
+                _inline(callable_)
+        for filter_ in observer._handler.filters or ():
+            _inline(filter_)
+    for sub_router in router.sub_routers:
+        _run_sync_callbacks_inline(sub_router)
+
+
+def _inline(callable_: CallableObject) -> None:
+    if callable_.awaitable:
+        return
+    function = callable_.callback
+
+    async def run_inline(*args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs)
+
+    callable_.callback = run_inline
+    callable_.awaitable = True
+
+
+class CallbackPrefixGate(Filter):
+    """Passes a press whose data starts with one of `prefixes` (per separator)."""
+
+    def __init__(self, prefixes: dict[str, frozenset[str]]) -> None:
+        self.prefixes = prefixes
+
+    async def __call__(self, query: CallbackQuery) -> bool:
+        data = query.data
+        if not data:
+            return False
+        return any(data.split(sep, 1)[0] in names for sep, names in self.prefixes.items())
+
+
+def _gate_callbacks(router: Router) -> None:
+    """Gate the router when every callback handler in it and below needs a known prefix
+    (root filters that fail skip the sub-routers too); else try its sub-routers alone."""
+    observer = router.observers["callback_query"]
+    if any(isinstance(f.callback, CallbackPrefixGate) for f in observer._handler.filters or ()):
+        return  # a router module shared by two dispatchers (tests) is gated once
+    prefixes: dict[str, set[str]] = {}
+    if all(_add_prefixes(handler.filters or (), prefixes) for handler in _handlers(router)):
+        if prefixes:
+            gate = FilterObject(CallbackPrefixGate(
+                {sep: frozenset(names) for sep, names in prefixes.items()}))
+            observer._handler.filters = [gate, *(observer._handler.filters or ())]
+        return
+    for sub_router in router.sub_routers:
+        _gate_callbacks(sub_router)
+
+
+def _handlers(router: Router) -> Iterator[Any]:
+    yield from router.observers["callback_query"].handlers
+    for sub_router in router.sub_routers:
+        yield from _handlers(sub_router)
+
+
+def _add_prefixes(filters: Any, prefixes: dict[str, set[str]]) -> bool:
+    """Note the prefix a handler needs; False when it may take a press without one."""
+    for filter_ in filters:
+        callback = filter_.callback
+        if isinstance(callback, CallbackQueryFilter):
+            data = callback.callback_data
+            prefixes.setdefault(data.__separator__, set()).add(data.__prefix__)
+            return True
+    return False
