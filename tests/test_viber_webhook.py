@@ -78,6 +78,17 @@ async def test_set_webhook_is_validated_and_unhandled_events_are_answered_not_st
     assert await _stored(viber) == []
 
 
+async def test_a_signed_body_that_is_no_event_is_ignored_without_a_traceback(
+        viber: ViberApp, caplog):
+    deep = b'{"event":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    for body in (deep, b"not json", b"[1, 2]", b'{"event": 5}'):
+        status, _ = await viber.fake.post({}, raw=body)
+        assert status == 200
+    assert await _stored(viber) == []
+    assert viber.channel.webhook.counts["unreadable"] == 4
+    assert "Traceback" not in caplog.text and "RecursionError" not in caplog.text
+
+
 async def test_the_same_message_token_twice_is_handled_once(viber: ViberApp):
     olena = viber.resident()
     olena.user.subscribed = True

@@ -148,10 +148,11 @@ class FakeViberAPI:
         return [s for s in self.sent if s.receiver == receiver]
 
     async def post(self, event: dict[str, Any], *, signature: str | None = "auto",
-                   url: str | None = None) -> tuple[int, Any]:
-        """Post a callback to the bot's webhook as Viber does; (HTTP status, JSON or None)."""
+                   url: str | None = None, raw: bytes | None = None) -> tuple[int, Any]:
+        """Post a callback to the bot's webhook as Viber does (`raw`: these exact bytes
+        instead of the event); (HTTP status, JSON or None)."""
         assert self._http is not None
-        body = compact(event)
+        body = compact(event) if raw is None else raw
         headers = {"Content-Type": "application/json"}
         if signature == "auto":
             signature = sign(body, self.token)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import orjson
 
 from bot.channels.viber.errors import ServerError, TransientError, error_for
 
@@ -74,7 +74,7 @@ class ViberClient:
         url = f"{self.api_base}/{method}"
         try:
             async with self._http().post(
-                url, data=json.dumps(body, ensure_ascii=False).encode(),
+                url, data=orjson.dumps(body),
                 headers={AUTH_HEADER: self.token, "Content-Type": "application/json"},
             ) as response:
                 raw = await response.read()
@@ -85,7 +85,7 @@ class ViberClient:
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise TransientError(f"Viber {method}: {type(exc).__name__}: {exc}") from exc
         try:
-            answer = json.loads(raw)
+            answer = orjson.loads(raw)
         except ValueError as exc:
             raise ServerError(f"Viber {method}: the answer is not JSON") from exc
         if not isinstance(answer, dict) or not isinstance(answer.get("status"), int):

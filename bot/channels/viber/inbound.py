@@ -11,13 +11,13 @@ the update carries the `Account` (Channel.VIBER, Viber id) for the handlers that
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
+import orjson
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from sqlalchemy import select
@@ -95,7 +95,7 @@ class Inbound:
     @staticmethod
     def _event(row: inbox.Claimed) -> dict[str, Any] | None:
         try:
-            event = json.loads(row.body)
+            event = orjson.loads(row.body)
         except ValueError:
             log.warning("stored Viber callback %s is not JSON; skipped", row.id)
             return None

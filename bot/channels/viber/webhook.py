@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -96,7 +96,7 @@ class ViberWebhook:
                         "wrong" if given else "missing")
             return web.Response(status=403)
         try:
-            event = json.loads(body)
+            event = orjson.loads(body)
         except ValueError:
             event = None
         if not isinstance(event, dict) or not isinstance(event.get("event"), str):
