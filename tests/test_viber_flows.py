@@ -22,23 +22,15 @@ from services.models import (
 )
 from services.models.broadcasts import EventKind
 from tests.fakes.viber_api import BOT_URI
+from tests.viber_residents import onboarded
 
 if TYPE_CHECKING:
-    from tests.fakes.viber_api import ViberClientSim
     from tests.viber_support import ViberApp
 
 pytest_plugins = ("tests.viber_support",)
 
 TITLE = "Відремонтувати дорогу на вулиці Миру"
 TEXT = "Просимо міську раду відремонтувати дорожнє покриття на вулиці Миру до кінця року."
-
-
-async def _onboarded(viber: ViberApp, viber_id: str = "jc9HsWTZ2Yf2NkRZ8KcNug==",
-                     name: str = "Коваленко Олена Петрівна") -> ViberClientSim:
-    sim = viber.resident(viber_id)
-    await sim.onboard(name=name)
-    await sim.press("Не зараз")  # the topics offer at the end of onboarding
-    return sim
 
 
 async def _publish(viber: ViberApp, author: Resident, title: str = TITLE) -> int:
@@ -53,7 +45,7 @@ async def _publish(viber: ViberApp, author: Resident, title: str = TITLE) -> int
 
 async def test_petitions_create_browse_sign_withdraw_and_share(viber: ViberApp):
     await viber.telegram.make_staff(900, Role.MODERATOR)
-    author = await _onboarded(viber)
+    author = await onboarded(viber)
     await author.send("/menu")
     await author.press("Петиції")
     await author.press("Створити петицію")
@@ -76,7 +68,7 @@ async def test_petitions_create_browse_sign_withdraw_and_share(viber: ViberApp):
     resident = await viber.resident_of(author.id)
     assert resident is not None
     pid = await _publish(viber, resident)
-    signer = await _onboarded(viber, "SSSSSSSSSSSSSSSSSSSSSS==", "Петренко Іван Іванович")
+    signer = await onboarded(viber, "SSSSSSSSSSSSSSSSSSSSSS==", "Петренко Іван Іванович")
     await signer.send("/menu")
     await signer.press("Петиції")
     await signer.press("Нові")
@@ -114,7 +106,7 @@ async def _row(viber: ViberApp, pid: int) -> Petition:
 
 
 async def test_subscriptions_events_and_a_reminder_delivered_on_viber(viber: ViberApp):
-    olena = await _onboarded(viber)
+    olena = await onboarded(viber)
     await olena.send("/subscriptions")
     await olena.press("Новини міста")
     assert "Підписано: Новини міста" in olena.last.text
@@ -143,7 +135,7 @@ async def test_subscriptions_events_and_a_reminder_delivered_on_viber(viber: Vib
 
 
 async def test_settings_help_and_forget_on_viber(viber: ViberApp):
-    olena = await _onboarded(viber)
+    olena = await onboarded(viber)
     await olena.send("/help")
     assert "/menu" in olena.last.text
     await olena.send("/settings")

@@ -22,7 +22,7 @@ from tests.polls_support import (
     png_size,
     poll_row,
 )
-from tests.viber_residents import one_resident_on_both
+from tests.viber_residents import onboarded, one_resident_on_both
 
 if TYPE_CHECKING:
     from tests.fakes.viber_api import ViberClientSim
@@ -32,14 +32,6 @@ pytest_plugins = ("tests.viber_support",)
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Чи потрібен сквер на вулиці Миру?"
-
-
-async def _onboarded(viber: ViberApp, viber_id: str = "jc9HsWTZ2Yf2NkRZ8KcNug==",
-                     name: str = "Коваленко Олена Петрівна") -> ViberClientSim:
-    sim = viber.resident(viber_id)
-    await sim.onboard(name=name)
-    await sim.press("Не зараз")  # the topics offer at the end of onboarding
-    return sim
 
 
 async def _answers(viber: ViberApp, poll_id: int) -> list[tuple[int, str]]:
@@ -65,7 +57,7 @@ async def test_the_list_the_card_an_answer_and_a_change_on_viber(viber: ViberApp
         await bot_poll(viber.telegram, now, question=f"Відкрите опитування {i}",
                        closes_at=now + timedelta(days=i + 2))
     poll_id = await bot_poll(viber.telegram, now, closes_at=now + timedelta(days=1))
-    olena = await _onboarded(viber)
+    olena = await onboarded(viber)
     await olena.send("/menu")
     await olena.press("Опитування")
     assert "Опитування громади" in olena.last.text and "Сторінка 1 з 2" in olena.last.text
@@ -104,7 +96,7 @@ async def test_multiple_choice_toggles_and_confirms_on_viber(viber: ViberApp):
     poll_id = await bot_poll(viber.telegram,
                              options=("Лавки", "Ліхтарі", "Дитячий майданчик", "Фонтан"),
                              multiple=True, max_choices=2)
-    taras = await _onboarded(viber, "TTTTTTTTTTTTTTTTTTTTTT==", "Шевчук Тарас Іванович")
+    taras = await onboarded(viber, "TTTTTTTTTTTTTTTTTTTTTT==", "Шевчук Тарас Іванович")
     await taras.send(f"/start poll_{poll_id}")
     assert "до 2 варіантів" in taras.last.text
     assert not any("Відповісти" in label for label in taras.labels())
@@ -138,7 +130,7 @@ async def test_another_districts_poll_and_a_closed_poll_are_refused_politely(
     south = await bot_poll(telegram, question="Сквер на півдні", districts=("Південний",))
     north = await bot_poll(telegram, question="Сквер на півночі", districts=("Північний",))
     # вул. Шевченка 12: the even side up to 50 is Північний (from the council's table).
-    olena = await _onboarded(viber)
+    olena = await onboarded(viber)
     resident = await viber.resident_of(olena.id)
     assert resident is not None and resident.district == "Північний"
 
@@ -174,7 +166,7 @@ async def test_the_results_chart_reaches_viber_by_a_link_to_one_stored_copy(
     await on_telegram.onboard()
     await on_telegram.send(f"/start poll_{poll_id}")
     await on_telegram.press("1. Так")
-    olena = await _onboarded(viber)
+    olena = await onboarded(viber)
     await olena.send(f"/start poll_{poll_id}")
     await olena.press("2. Ні")
     await _close(viber, poll_id)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from services.models import Role
 from services.votes import follow, publishing
 from services.votes.models import Deputy, VoteSession
+from tests.viber_residents import onboarded
 from tests.votes_bot_support import V2, evoting_file, import_council, seat_names
 from tests.votes_support import SHELL, run_import
 
@@ -23,14 +24,6 @@ pytest_plugins = ("tests.viber_support",)
 MAX_BUTTONS = 24
 
 
-async def _onboarded(viber: ViberApp, viber_id: str = "jc9HsWTZ2Yf2NkRZ8KcNug==",
-                     name: str = "Коваленко Олена Петрівна") -> ViberClientSim:
-    sim = viber.resident(viber_id)
-    await sim.onboard(name=name)
-    await sim.press("Не зараз")  # the topics offer at the end of onboarding
-    return sim
-
-
 def _deputy_labels(sim: ViberClientSim) -> list[str]:
     return [str(b["Text"]) for b in sim.shown_keyboard()
             if str(b["ActionBody"]).startswith("cb:vp:")]
@@ -38,7 +31,7 @@ def _deputy_labels(sim: ViberClientSim) -> list[str]:
 
 async def test_sessions_a_decision_its_roll_call_and_a_deputy_on_viber(viber: ViberApp):
     await import_council(viber.telegram)
-    olena = await _onboarded(viber)
+    olena = await onboarded(viber)
     await olena.send("/menu")
     await olena.press("Голосування ради")
     assert "Голосування ради" in olena.last.text
@@ -77,7 +70,7 @@ async def test_a_long_roll_call_pages_within_vibers_24_buttons(viber: ViberApp):
         session_id = await session.scalar(select(VoteSession.id))
         await publishing.publish_session(session, SHELL, session_id)
         await session.commit()
-    olena = await _onboarded(viber)
+    olena = await onboarded(viber)
     await olena.send("/votes")
     await olena.press("Засідання")
     await olena.press("05.11.2024")
@@ -101,7 +94,7 @@ async def test_a_long_roll_call_pages_within_vibers_24_buttons(viber: ViberApp):
 async def test_follow_unfollow_and_the_notice_of_a_session_published_on_viber(
         viber: ViberApp):
     data = await import_council(viber.telegram, publish=False)
-    olena = await _onboarded(viber)
+    olena = await onboarded(viber)
     await olena.send("/votes")
     await olena.press("Депутати")
     await olena.press("Фракція «Світанок»")
@@ -115,7 +108,7 @@ async def test_follow_unfollow_and_the_notice_of_a_session_published_on_viber(
         assert await follow.is_following(session, resident.id, data["deputies"]["D2"])
 
     # A staff member publishes the session from Viber.
-    clerk = await _onboarded(viber, "CCCCCCCCCCCCCCCCCCCCCC==", "Петренко Іван Іванович")
+    clerk = await onboarded(viber, "CCCCCCCCCCCCCCCCCCCCCC==", "Петренко Іван Іванович")
     await viber.make_staff(clerk.id, Role.MODERATOR)
     await clerk.send("/votes")
     await clerk.press("Імпорт і публікація")

@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 PHONE = "+380671234567"
 
 
+async def onboarded(viber: ViberApp, viber_id: str = "jc9HsWTZ2Yf2NkRZ8KcNug==",
+                     name: str = "Коваленко Олена Петрівна") -> ViberClientSim:
+    """A Viber resident through onboarding, the topics offer declined."""
+    sim = viber.resident(viber_id)
+    await sim.onboard(name=name)
+    await sim.press("Не зараз")  # the topics offer at the end of onboarding
+    return sim
+
+
 async def one_resident_on_both(viber: ViberApp, phone: str = PHONE
                                ) -> tuple[ResidentClient, ViberClientSim, int]:
     """A resident onboarded on Telegram (user 201) who then shares the same phone on Viber and
