@@ -173,6 +173,12 @@ def stop_bot(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+def failed_updates(log_path: Path) -> int:
+    """Updates the bot logged as failed (a failed update still gets an apology, which would
+    count as an answer)."""
+    return sum(" failed" in line for line in log_path.read_text().splitlines())
+
+
 @dataclass(frozen=True, slots=True)
 class Burst:
     """How a burst of presses went: wall time and CPU of the bot and of this process."""

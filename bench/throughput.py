@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import cpu_seconds, peak_rss_mb
+from bench.common import cpu_seconds, failed_updates, peak_rss_mb, stop_bot
 from bench.mix import WAVES, message, press
 from bench.webhooks import run_webhooks
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -64,16 +64,10 @@ async def _run(kind: str, residents: int, workdir: Path) -> tuple[float, float, 
         rate = residents * len(WAVES) / total
         peak = peak_rss_mb(proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_bot(proc)
         log.close()
         await fake.stop()
-    # An update that failed still gets an apology, which would count as an answer: count them.
-    failures = sum(" failed" in line for line in log_path.read_text().splitlines())
-    return rate, peak, cpu_ms, failures
+    return rate, peak, cpu_ms, failed_updates(log_path)
 
 
 async def _waves(fake: FakeTelegramAPI, proc: subprocess.Popen[bytes], kind: str,

@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.common import cpu_seconds, peak_rss_mb
+from bench.common import cpu_seconds, failed_updates, peak_rss_mb, stop_bot
 from bench.mix import WAVES, message, press
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.viber_api import TOKEN as VIBER_TOKEN
@@ -168,16 +168,12 @@ async def run_webhooks(residents: int, workdir: Path) -> dict[str, Any]:
             vb_cpu = cpu_seconds(proc.pid) - cpu
         peak = peak_rss_mb(proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_bot(proc)
         log.close()
         await viber.stop()
         await telegram.stop()
     updates = residents * len(WAVES)
-    failures = sum(" failed" in line for line in log_path.read_text().splitlines())
+    failures = failed_updates(log_path)
     figures = {"telegram_rate": updates / tg_seconds, "viber_rate": updates / vb_seconds,
                "telegram_cpu_ms": tg_cpu * 1000 / updates,
                "viber_cpu_ms": vb_cpu * 1000 / updates, "peak_rss_mb": peak,
