@@ -17,7 +17,7 @@ import logging
 import time
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,10 +25,17 @@ from bot.scheduler import worker_name
 from services import outbox
 from services.db import utcnow, write_turn
 
-if TYPE_CHECKING:
-    from bot.outbox.throttle import Throttle
-
 log = logging.getLogger(__name__)
+
+
+class Throttle(Protocol):
+    """What a budget needs of the throttle it feeds (bot/outbox/throttle.Throttle)."""
+
+    @property
+    def rate(self) -> float: ...
+
+    def hold(self, seconds: float) -> None:
+        """Nobody of this process sends until `seconds` from now."""
 
 
 class LocalBudget:
