@@ -202,24 +202,26 @@ def build_viber(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessio
     bot_id = ALIAS_BASE + int.from_bytes(_derive(token, b"bot-id")[:5], "big")
     me = User(id=bot_id, is_bot=True, first_name=settings.viber_bot_name,
               username=INTERNAL_USERNAME)
-    bot = Bot(token=f"{bot_id}:viber", session=ViberSession(outgoing, aliases, me),
+    session = ViberSession(outgoing, aliases, me)
+    bot = Bot(token=f"{bot_id}:viber", session=session,
               default=DefaultBotProperties(parse_mode=ParseMode.HTML,
                                            link_preview_is_disabled=True))
     inbound = Inbound(dp=dp, bot=bot, sessionmaker=sessionmaker, aliases=aliases,
                       outgoing=outgoing, translator=translator,
                       max_file_bytes=settings.appeal_max_file_mb * 1024 * 1024)
     processor = Processor(sessionmaker, inbound.handle, channel=CHANNEL,
-                          worker=f"viber:{worker or worker_name()}", prepare=inbound.prepare,
+                          worker=f"viber:{worker or worker_name()}",
+                          concurrency=settings.polling_concurrency, prepare=inbound.prepare,
                           finish=outgoing.keyboards.flush)
     sender = outgoing.client.sender.as_json()
     hook = ViberWebhook(token, sessionmaker,
                         lambda event: welcome(event, translator, settings.city_name, sender),
                         processor.wake)
     channel = ViberChannel(settings, outgoing, aliases, bot, inbound, processor, hook)
-    # Screens reach Viber through the Bot API calls of the aiogram renderer, which the
-    # session turns into Viber messages; registered for this bot, so a deployment without
-    # Telegram (whose bot sets the default renderer) shows them too.
-    channel.closers.append(register_renderer(bot.id, ViberRenderer()))
+    # Screens are drawn as Viber messages (media ones through the session's Bot API
+    # calls); registered for this bot, so a deployment without Telegram (whose bot sets
+    # the default renderer) shows them too.
+    channel.closers.append(register_renderer(bot.id, ViberRenderer(session)))
     return channel
 
 

@@ -83,6 +83,20 @@ def _presser(query_id: str) -> int | None:
     return int(alias) if kind == "viber" and alias.isdigit() else None
 
 
+VIBER_ERRORS = (NotSubscribed, TooManyRequests, Rejected, TransientError)
+
+
+def as_telegram_error(exc: Exception, method: TelegramMethod[Any]) -> Exception:
+    """The aiogram error a handler expects of Telegram for what Viber answered."""
+    if isinstance(exc, NotSubscribed):
+        return TelegramForbiddenError(method=method, message=f"Forbidden: {exc}")
+    if isinstance(exc, TooManyRequests):
+        return TelegramRetryAfter(method=method, message=str(exc), retry_after=int(exc.seconds))
+    if isinstance(exc, Rejected):
+        return TelegramBadRequest(method=method, message=f"Bad Request: {exc}")
+    return TelegramNetworkError(method=method, message=str(exc))
+
+
 def specs_of(markup: Any) -> tuple[list[list[Spec]] | None, bool]:
     """(button rows, remove) of an aiogram markup, in the neutral specs render.py draws."""
     if isinstance(markup, ReplyKeyboardRemove):
@@ -126,6 +140,7 @@ class ViberSession(BaseSession):
         self.outgoing = outgoing
         self.aliases = aliases
         self.me = me
+        self._me = me.model_dump()
         self._handlers: dict[type[TelegramMethod[Any]], Handler] = {
             SendMessage: self._send_message,
             EditMessageText: self._edit_text,
@@ -153,15 +168,21 @@ class ViberSession(BaseSession):
                 f"Bad Request: {type(method).__name__} is not available on Viber"))
         try:
             return cast(TelegramType, await handler(bot, method))
-        except NotSubscribed as exc:
-            raise TelegramForbiddenError(method=method, message=f"Forbidden: {exc}") from exc
-        except TooManyRequests as exc:
-            raise TelegramRetryAfter(method=method, message=str(exc),
-                                     retry_after=int(exc.seconds)) from exc
-        except Rejected as exc:
-            raise TelegramBadRequest(method=method, message=f"Bad Request: {exc}") from exc
-        except TransientError as exc:
-            raise TelegramNetworkError(method=method, message=str(exc)) from exc
+        except VIBER_ERRORS as exc:
+            raise as_telegram_error(exc, method) from exc
+
+    async def send_text(self, bot: Bot, chat_id: int, text: str, rows: list[list[Spec]] | None,
+                        remove: bool) -> Message:
+        """A screen's text and buttons as a message, with no Bot API method in between (the
+        renderer's way); errors as a `SendMessage` of the same would raise them."""
+        try:
+            receiver = await self.aliases.external(chat_id)
+            if receiver is None:
+                raise Rejected("chat not found")
+            token = await self.outgoing.send(receiver, text, rows=rows, remove=remove)
+        except VIBER_ERRORS as exc:
+            raise as_telegram_error(exc, SendMessage(chat_id=chat_id, text=text)) from exc
+        return self._message(bot, chat_id, token, text=text)
 
     async def stream_content(self, url: str, headers: dict[str, Any] | None = None,
                              timeout: int = 30, chunk_size: int = 65536,  # noqa: ASYNC109
@@ -195,7 +216,7 @@ class ViberSession(BaseSession):
             "message_id": token or int(time.time() * 1000),
             "date": datetime.now(UTC),
             "chat": {"id": alias, "type": "private"},
-            "from": self.me.model_dump(),
+            "from": self._me,
             **content,
         }, context={"bot": bot})
 
