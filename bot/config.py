@@ -61,8 +61,9 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = 5
     allow_paid_broadcast: bool = False
 
-    # Updates handled at once in polling mode: enough to overlap network waits, few enough
-    # that a rush is served in order and memory stays flat.
+    # Updates handled at once in polling mode, and Viber callbacks taken in one batch:
+    # enough to overlap network waits, few enough that a rush is served in order and
+    # memory stays flat.
     polling_concurrency: int = 32
 
     throttle_rate: float = 1.0

@@ -6,7 +6,7 @@ meet in dialog-state keys, per-person locks or throttling buckets, which all key
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,12 +42,23 @@ async def aliases_for(session: AsyncSession, channel: str, external_ids: Iterabl
     wanted = set(external_ids)
     if not wanted:
         return {}
-    found = {ext: ALIAS_BASE + row_id for row_id, ext in (await session.execute(
-        select(ChannelAlias.id, ChannelAlias.external_id).where(
-            ChannelAlias.channel == channel, ChannelAlias.external_id.in_(wanted)))).all()}
-    for external_id in wanted - found.keys():  # first sight
-        found[external_id] = await alias_for(session, channel, external_id)
+    found = await _known(session, channel, wanted)
+    new = sorted(wanted - found.keys())  # first sight; in one order, as every process does
+    if new:
+        now = utcnow()
+        await session.execute(insert_ignoring_conflicts(session, ChannelAlias.__table__).values(
+            [{"channel": channel, "external_id": ext, "created_at": now} for ext in new]))
+        found |= await _known(session, channel, new)
+        if len(found) < len(wanted):  # only under an isolation level that hides the winner's row
+            raise RuntimeError(f"no alias could be made for a {channel} account")
     return found
+
+
+async def _known(session: AsyncSession, channel: str, external_ids: Collection[str]
+                 ) -> dict[str, int]:
+    return {ext: ALIAS_BASE + row_id for row_id, ext in (await session.execute(
+        select(ChannelAlias.id, ChannelAlias.external_id).where(
+            ChannelAlias.channel == channel, ChannelAlias.external_id.in_(external_ids)))).all()}
 
 
 async def account_of(session: AsyncSession, alias: int) -> tuple[str, str] | None:

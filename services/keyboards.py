@@ -5,11 +5,11 @@ comes without its own. Plain JSON-able dicts in and out; /forget erases them."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import DateTime, bindparam, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,7 +44,7 @@ def parse_board(stored: str | None) -> Board | None:
     if stored is None:
         return None
     try:
-        loaded = json.loads(stored)
+        loaded = orjson.loads(stored)
     except ValueError:
         return None
     return loaded if isinstance(loaded, dict) else None
@@ -68,7 +68,7 @@ async def save(session: AsyncSession, channel: str, boards: Mapping[str, Board |
             ChannelKeyboard.channel == channel, ChannelKeyboard.external_id.in_(gone)))
     when = now or utcnow()
     rows = [{"channel": channel, "external_id": external_id, "updated_at": when,
-             "board": json.dumps(board, ensure_ascii=False, separators=(",", ":"))}
+             "board": orjson.dumps(board).decode()}
             for external_id, board in boards.items() if board is not None]
     if rows:
         await session.execute(_UPSERT, rows)

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import orjson
+from yarl import URL
 
 from bot.channels.viber.errors import ServerError, TransientError, error_for
 
@@ -60,23 +61,30 @@ class ViberClient:
         self.api_base = api_base.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
+        self._headers = {AUTH_HEADER: token, "Content-Type": "application/json"}
+        self._urls: dict[str, URL] = {}
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
+            # Viber's API sets no cookies: no jar to look through on every request.
+            self._session = aiohttp.ClientSession(timeout=self._timeout,
+                                                  cookie_jar=aiohttp.DummyCookieJar())
         return self._session
+
+    def _url(self, method: str) -> URL:
+        url = self._urls.get(method)
+        if url is None:
+            url = self._urls[method] = URL(f"{self.api_base}/{method}")
+        return url
 
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
     async def call(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
-        url = f"{self.api_base}/{method}"
         try:
-            async with self._http().post(
-                url, data=orjson.dumps(body),
-                headers={AUTH_HEADER: self.token, "Content-Type": "application/json"},
-            ) as response:
+            async with self._http().post(self._url(method), data=orjson.dumps(body),
+                                         headers=self._headers) as response:
                 raw = await response.read()
                 if response.status >= 500:
                     raise ServerError(f"Viber {method}: HTTP {response.status}")

@@ -132,7 +132,9 @@ class Outgoing:
             return None, True
         if not rows:
             return await self.keyboards.get(receiver), False
-        return keyboard(rows, await self.links(), self.phone_body(receiver)), True
+        asks_phone = any("phone" in spec for row in rows for spec in row)
+        return keyboard(rows, await self.links(),
+                        self.phone_body(receiver) if asks_phone else None), True
 
     async def send(self, receiver: str, text: str, *, markup: bool = True,
                    rows: Rows | None = None, remove: bool = False,

@@ -13,6 +13,7 @@ import html
 import logging
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -123,8 +124,13 @@ class _ToViber(HTMLParser):
 
 def to_viber_text(text: str, links: Links | None = None, *, markup: bool = True) -> str:
     """Our HTML subset as Viber shows it; `markup=False` for text sent without a parse mode."""
-    if not markup:
+    if not markup or ("<" not in text and "&" not in text):
         return text
+    return _converted(text, links)
+
+
+@lru_cache(maxsize=2048)  # most screens are the same text for everyone (menus, questions)
+def _converted(text: str, links: Links | None) -> str:
     parser = _ToViber(links)
     parser.feed(text)
     parser.close()
