@@ -7,6 +7,7 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import MetaData, event
@@ -114,19 +115,38 @@ def is_postgres(session: AsyncSession) -> bool:
     return dialect_name(session) == "postgresql"
 
 
+def _ignoring_classes(dml: Any) -> tuple[type[Any], type[Any]]:
+    """A dialect's INSERT and a bare ON CONFLICT DO NOTHING that may be cached: the clause
+    has no target and no WHERE, nothing that varies, so its cache key is its class alone."""
+    clause = type("BareDoNothing", (dml.OnConflictDoNothing,),
+                  {"_traverse_internals": [], "inherit_cache": True})
+    insert = type("InsertIgnoringConflicts", (dml.Insert,), {"inherit_cache": True})
+    return insert, clause
+
+
+@cache
+def _ignoring(dialect: str) -> tuple[type[Any], type[Any]]:
+    # The PostgreSQL dialect is loaded on first use: a SQLite deployment never needs it.
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import dml
+    else:
+        from sqlalchemy.dialects.sqlite import dml  # type: ignore[no-redef]
+    return _ignoring_classes(dml)
+
+
 def insert_ignoring_conflicts(session: AsyncSession, table: Any) -> Any:
     """`INSERT ... ON CONFLICT DO NOTHING` for the session's dialect (SQLite or PostgreSQL).
 
     Uniqueness rules (one signature per person, one run of a daily job) are enforced by
     constraints; this lets a service try the insert and learn from `RETURNING` whether it won.
+    SQLAlchemy 2.0's dialect INSERTs opt out of its statement cache (their ON CONFLICT
+    clauses have no cache key), so each one was compiled anew, ~0.3 ms a signature; this one
+    carries a clause that has one.
     """
-    if is_postgres(session):
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).on_conflict_do_nothing()
+    insert, clause = _ignoring("postgresql" if is_postgres(session) else "sqlite")
+    statement = insert(table)
+    statement._post_values_clause = clause()  # what on_conflict_do_nothing() sets
+    return statement
 
 
 _write_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
