@@ -150,10 +150,13 @@ async def sign(query: CallbackQuery, callback_data: PetCB, state: FSMContext,
     except Conflict as err:
         callback_answer.text = tr(err.message_key, **err.params)
         callback_answer.show_alert = True
-    else:
-        callback_answer.text = tr("petition.signed" if result.signed else "petition.already_signed")
-    await show_card(query, session, tr, viewer_id, callback_data.id,
-                    back=callback_data.kind, page=callback_data.page)
+        await show_card(query, session, tr, viewer_id, callback_data.id,
+                        back=callback_data.kind, page=callback_data.page)
+        return
+    callback_answer.text = tr("petition.signed" if result.signed else "petition.already_signed")
+    # The signing read the card already: shown as it is now, with no second read.
+    await show(query, screens.card_screen(tr, result.card, ACTIONS, callback_data.kind,
+                                          callback_data.page))
 
 
 async def withdraw(query: CallbackQuery, callback_data: PetCB, session: AsyncSession,

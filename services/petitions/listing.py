@@ -34,6 +34,7 @@ __all__ = [
     "PetitionCard",
     "QueueItem",
     "card",
+    "card_of",
     "list_petitions",
     "moderation_queue",
 ]
@@ -107,7 +108,12 @@ async def card(
             _CARD, {"petition_id": petition_id, "viewer_id": viewer_id})).first()
     if row is None or not is_visible(row[0], viewer_id, is_staff):
         raise NotFound("petition.error.not_found")
-    petition, author_name, signed = row[0], row[1], bool(row[2])
+    return card_of(row[0], row[1], viewer_id, signed=bool(row[2]), now=now)
+
+
+def card_of(petition: Petition, author_name: str | None, viewer_id: int | None, *,
+            signed: bool, now: datetime) -> PetitionCard:
+    """The card of a petition already read (as `card` reads it) for this viewer."""
     open_now = is_open(petition, now)
     return PetitionCard(
         petition=petition,

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services.db import dialect_name, insert_ignoring_conflicts, utcnow
-from services.errors import Conflict, NotFound
+from services.errors import Conflict
 from services.models import Channel, Resident
 from services.petitions import notifications
+from services.petitions.listing import PetitionCard, card, card_of
 from services.petitions.models import Petition, PetitionStatus, Signature
 from services.petitions.rules import PetitionRules
 from services.petitions.status import (
     OPEN_FOR_SIGNING,
     get,
     is_open,
-    is_visible,
     working_days_due,
 )
 from services.petitions.validation import require_complete
@@ -37,6 +38,7 @@ class SignResult:
     signed: bool  # False: this resident had already signed
     count: int
     threshold_reached: bool  # True only for the one signature that crossed the threshold
+    card: PetitionCard  # the card as the signer sees it now, with this signature in it
 
 
 _FIELDS = ("petition_id", "resident_id", "channel", "created_at")
@@ -75,16 +77,18 @@ def _build_insert(session: AsyncSession, by_phone: bool) -> Any:
     ).returning(columns.id)
 
 
+_PETITIONS = cast(Table, Petition.__table__)
+# Core, not the ORM's bulk UPDATE: the card read at the start already holds the petition, and
+# the ORM's path for a RETURNING UPDATE costs ~0.3 ms a tap more.
 _COUNT_SIGNATURE = (
-    update(Petition)
+    update(_PETITIONS)
     .where(
-        Petition.id == bindparam("p_petition_id"),
-        Petition.status.in_(OPEN_FOR_SIGNING),
-        Petition.deadline > bindparam("p_now"),
+        _PETITIONS.c.id == bindparam("p_petition_id"),
+        _PETITIONS.c.status.in_(OPEN_FOR_SIGNING),
+        _PETITIONS.c.deadline > bindparam("p_now"),
     )
-    .values(signature_count=Petition.signature_count + 1)
-    .returning(Petition.signature_count, Petition.status, Petition.threshold)
-    .execution_options(synchronize_session=False)
+    .values(signature_count=_PETITIONS.c.signature_count + 1)
+    .returning(_PETITIONS.c.signature_count, _PETITIONS.c.status, _PETITIONS.c.threshold)
 )
 
 
@@ -99,41 +103,43 @@ async def sign(
 ) -> SignResult:
     """Add the resident's one signature, recording the `channel` it came through; a repeat is
     reported, never counted twice. If the petition closed in between, the error makes the
-    caller roll back the insert and the counter together."""
+    caller roll back the insert and the counter together. Three statements: the card (which
+    also tells a repeat), the insert and the counter."""
     resident = require_complete(resident)
     now = now or utcnow()
-    petition = await get(session, petition_id)
-    if not is_visible(petition, resident.id, False):
-        raise NotFound("petition.error.not_found")
+    seen = await card(session, petition_id, resident.id, now=now)
+    petition = seen.petition
     if not is_open(petition, now):
         raise Conflict("petition.error.closed")
+    if seen.signed:
+        return SignResult(False, petition.signature_count, False, seen)
     by_phone = resident.phone_hash is not None
     params: dict[str, Any] = {"p_petition_id": petition_id, "p_resident_id": resident.id,
                               "p_channel": Channel(channel).value, "p_created_at": now}
     if by_phone:
         params["p_phone"] = resident.phone_hash
     inserted = (await session.execute(_insert_signature(session, by_phone), params)).first()
-    if inserted is None:
-        count = await session.scalar(
-            select(Petition.signature_count).where(Petition.id == petition_id)
-        )
-        return SignResult(False, int(count or 0), False)
+    if inserted is None:  # signed already from a profile with the same phone number
+        return SignResult(False, petition.signature_count, False, seen)
     row = (
         await session.execute(_COUNT_SIGNATURE, {"p_petition_id": petition_id, "p_now": now})
     ).first()
     if row is None:
         raise Conflict("petition.error.closed")
     count, status, threshold = row
+    set_committed_value(petition, "signature_count", count)  # as stored; nothing to flush
     reached = False
     if status == PetitionStatus.COLLECTING and threshold is not None and count >= threshold:
         reached = await _cross_threshold(session, rules, petition, now)
-    return SignResult(True, count, reached)
+    return SignResult(True, count, reached,
+                      card_of(petition, seen.author_name, resident.id, signed=True, now=now))
 
 
 async def _cross_threshold(
     session: AsyncSession, rules: PetitionRules, petition: Petition, now: datetime
 ) -> bool:
     """Move to 'awaiting answer' once; only the winner of this UPDATE notifies anyone."""
+    due = working_days_due(now, rules.answer_working_days)
     won = (
         await session.execute(
             update(Petition)
@@ -145,7 +151,7 @@ async def _cross_threshold(
             .values(
                 status=PetitionStatus.AWAITING_ANSWER,
                 reached_at=now,
-                answer_due_at=working_days_due(now, rules.answer_working_days),
+                answer_due_at=due,
             )
             .returning(Petition.id, Petition.signature_count)
             .execution_options(synchronize_session=False)
@@ -153,6 +159,9 @@ async def _cross_threshold(
     ).first()
     if won is None:
         return False
+    for name, value in (("status", PetitionStatus.AWAITING_ANSWER), ("reached_at", now),
+                        ("answer_due_at", due)):
+        set_committed_value(petition, name, value)
     await notifications.threshold_reached(session, rules, petition, won[1], now)
     return True
 
