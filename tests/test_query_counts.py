@@ -16,12 +16,14 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine.default import CACHE_HIT, DefaultExecutionContext
 
+from tests.polls_support import bot_poll
 from tests.test_petitions_bot import onboarded, publish
 
 # The most statements each tap may take.
 SIGN_TAP = 6
 MENU_TAP = 3
 CARD_OPEN = 4
+POLL_ANSWER = 5
 
 
 @contextmanager
@@ -88,4 +90,21 @@ async def test_a_second_signature_compiles_no_sql(bot_app):
     with compilations(bot_app) as compiled:
         await second.press("Підписати")
     assert "Ви підписали цю петицію" in second.last.text
+    assert compiled == []
+
+
+async def test_a_poll_answer_needs_few_statements_and_compiles_none(bot_app):
+    """A first answer: the card (poll, options, this resident's choices), the answer, the
+    poll's counter, the choice; 4 on SQLite, 6 on PostgreSQL (its profile lookups)."""
+    poll_id = await bot_poll(bot_app)
+    first = await onboarded(bot_app, 12, "Петренко Іван")
+    second = await onboarded(bot_app, 13, "Коваль Марія")
+    for voter in (first, second):
+        await voter.send(f"/start poll_{poll_id}")
+    await first.press("1. Так")
+    with counting(bot_app) as statements, compilations(bot_app) as compiled:
+        await second.press("1. Так")
+    assert "Ваша відповідь: 1. Так" in second.last.text
+    postgres = bot_app.sessionmaker.kw["bind"].dialect.name == "postgresql"
+    assert len(statements) <= POLL_ANSWER + (2 if postgres else 0), statements
     assert compiled == []

@@ -50,17 +50,19 @@ NAV = RESIDENT_NAV
 
 
 async def view_of(session: AsyncSession, config: PollConfig, poll_id: int,
-                  resident: Resident | None) -> PollView:
+                  resident: Resident | None, *, earlier_profiles: bool = True) -> PollView:
     """The card's view; a restricted poll first takes the district from the address when the
     council's street table covers it (no need to ask then)."""
-    view = await answers.poll_view(session, config.districts, poll_id, resident)
+    view = await answers.poll_view(session, config.districts, poll_id, resident,
+                                   earlier_profiles=earlier_profiles)
     if view.access is Access.ASK_DISTRICT and resident is not None:
         derived = config.districts.derive(resident.street, resident.building)
         if derived is not None:
             async with write_turn(session):
                 await set_district(session, config.districts, resident, derived)
                 await session.commit()
-            view = await answers.poll_view(session, config.districts, poll_id, resident)
+            view = await answers.poll_view(session, config.districts, poll_id, resident,
+                                           earlier_profiles=earlier_profiles)
     return view
 
 
@@ -153,7 +155,7 @@ async def toggle(query: CallbackQuery, callback_data: PollCB, state: FSMContext,
                  profile_rules: ProfileRules) -> None:
     """Multiple choice: a tap puts the option in or out of the selection on the card."""
     cb = callback_data
-    view = await view_of(session, poll_config, cb.poll_id, resident)
+    view = await view_of(session, poll_config, cb.poll_id, resident, earlier_profiles=False)
     if view.access is Access.NOT_VERIFIED:
         await _to_onboarding(query, state, tr, resident, cb.poll_id, profile_rules)
         return
@@ -184,7 +186,7 @@ async def answer(query: CallbackQuery, callback_data: PollCB, state: FSMContext,
                  profile_rules: ProfileRules, account: Account) -> None:
     """Answer (or change the answer) with the options of the pressed button."""
     cb = callback_data
-    view = await view_of(session, poll_config, cb.poll_id, resident)
+    view = await view_of(session, poll_config, cb.poll_id, resident, earlier_profiles=False)
     if view.access is Access.NOT_VERIFIED:
         await _to_onboarding(query, state, tr, resident, cb.poll_id, profile_rules)
         return
