@@ -323,3 +323,28 @@ async def test_the_district_can_be_set_from_outside_a_poll(bot_app_factory):
     other = await onboarded(plain, 26)
     await other.callback(DISTRICT_SETTING)
     assert other.last_callback_answers[-1]["text"] == "У громаді не налаштовано районів."
+
+
+async def test_thirty_districts_page_on_the_poll_question_within_vibers_24_buttons(
+        bot_app_factory):
+    names = ",".join([*(f"Округ {k}" for k in range(1, 30)), "Північний"])
+    app = await bot_app_factory(districts=names)
+    poll_id = await bot_poll(app, districts=("Північний",))  # the 30th: on the second page
+    olena = await onboarded(app, 31)
+    await olena.press("Не знаю")  # onboarding's own district step: not known then
+    async with app.sessionmaker() as session:  # as if never asked: the poll asks
+        resident = await session.get(Resident, (await resident_of(app, 31)).id)
+        resident.district_asked_at = None
+        await session.commit()
+    await olena.send(f"/start poll_{poll_id}")
+    assert "У якому районі" in olena.last.text and olena.last.button("Округ 16")
+    assert olena.last.button("1/2") and len(olena.last.buttons) <= 24
+    await olena.press("Далі")
+    assert olena.last.button("Північний") and olena.last.button("2/2")
+    assert len(olena.last.buttons) <= 24
+    # The card would ask again: the way back from any page of the question is the list.
+    assert olena.last.button("До списку")
+    await olena.press("Північний")
+    assert alerts(olena) == ["Збережено."]
+    await olena.press("1. Так")
+    assert alerts(olena) == ["Дякуємо! Вашу відповідь враховано."]

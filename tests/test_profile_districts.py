@@ -150,3 +150,40 @@ async def test_no_district_step_or_row_without_configured_districts(bot_app):
     await olena.callback(DistrictCB(choice=1).pack())
     await olena.callback(SettingsDistrictCB(choice=1).pack())
     assert (await resident_of(bot_app, 406)).district is None
+
+
+MANY = ",".join(f"Округ {k}" for k in range(1, 31))  # a merged hromada's 30 starosta districts
+
+
+def _button_count(message) -> int:
+    return len(message.buttons)
+
+
+async def test_thirty_districts_come_a_page_at_a_time_within_vibers_24_buttons(bot_app_factory):
+    app = await bot_app_factory(districts=MANY)
+    olena = app.resident(407)
+    await olena.onboard()
+    question = olena.last
+    assert "Крок 7 з 7" in question.text and question.button("Округ 16")
+    assert not any(b["text"] == "Округ 17" for b in question.buttons)
+    assert question.button("1/2") and question.button("Далі") and question.button("Не знаю")
+    assert _button_count(question) <= 24
+    await olena.press("Далі")
+    turned = olena.last
+    assert turned.message_id == question.message_id  # the question edited in place
+    assert turned.button("Округ 30") and turned.button("2/2") and turned.button("Назад")
+    assert not any(b["text"] == "Округ 1" for b in turned.buttons)
+    assert _button_count(turned) <= 24
+    replies = await olena.press("Округ 25")
+    assert any("Ваш район: Округ 25" in (r.text or "") for r in replies)
+    assert (await resident_of(app, 407)).district == "Округ 25"
+    # The settings open at the current district's page; the other page is one press away.
+    await olena.send("/settings")
+    await olena.press("Район")
+    assert olena.last.button("Округ 25")["text"] == "📍 Округ 25" and olena.last.button("2/2")
+    assert _button_count(olena.last) <= 24
+    await olena.press("◀️ Назад")
+    assert olena.last.button("Округ 1") and olena.last.button("1/2")
+    await olena.press("Округ 3")
+    assert "Район: Округ 3" in olena.last.text
+    assert (await resident_of(app, 407)).district == "Округ 3"

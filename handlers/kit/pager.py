@@ -98,3 +98,11 @@ def pager_row(page: PageInfo, action_for_page: Callable[[int], Action], tr: Tran
     if has_next:
         row.append(Button(tr(texts.next), action_for_page(page.page + 1)))
     return tuple(row)
+
+
+def page_slice(count: int, page: int, per_page: int) -> tuple[range, PageWindow]:
+    """The positions (0-based) of the items on `page` of `count`, and its window; a page
+    past either end shows the nearest one (a button from a longer list)."""
+    pages = max(1, math.ceil(count / per_page))
+    page = min(max(page, 0), pages - 1)
+    return range(page * per_page, min(count, (page + 1) * per_page)), PageWindow(page, pages)

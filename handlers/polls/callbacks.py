@@ -44,7 +44,7 @@ class PollCB(CallbackData, prefix="pv"):
     poll_id: RowId
     version: SmallNumber = 0
     mask: SmallNumber = 0
-    option: SmallNumber = 0  # the position toggled
+    option: SmallNumber = 0  # the position toggled; for DISTRICT, the page of districts
     page: SmallNumber = 0  # of the list to go back to
 
 
@@ -99,8 +99,9 @@ class ResidentNav:
     def chart(self, poll_id: int, page: int = 0) -> Action:
         return PollCB(action=CardAction.CHART, poll_id=poll_id, page=page)
 
-    def ask_district(self, poll_id: int, page: int = 0) -> Action:
-        return PollCB(action=CardAction.DISTRICT, poll_id=poll_id, page=page)
+    def ask_district(self, poll_id: int, page: int = 0, districts_page: int = 0) -> Action:
+        return PollCB(action=CardAction.DISTRICT, poll_id=poll_id, page=page,
+                      option=districts_page)
 
     def district(self, poll_id: int, choice: int) -> Action:
         return DistrictCB(poll_id=poll_id, choice=choice)

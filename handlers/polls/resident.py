@@ -36,7 +36,7 @@ from handlers.polls.screens import (
 from handlers.profile import ProfileRules, on_resume, require_profile
 from services.accounts import Account
 from services.db import write_turn
-from services.districts.residents import set_district
+from services.districts.residents import needs_asking, set_district
 from services.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.i18n import Texts
 from services.models import Resident
@@ -261,9 +261,14 @@ async def ask_district(query: CallbackQuery, callback_data: PollCB, state: FSMCo
     if resident is None:
         await _to_onboarding(query, state, tr, resident, poll_id, profile_rules)
         return
+    # From the card's "set my district", back goes to the card; while the card itself asks
+    # (a restricted poll, never asked), back goes to the list, as on the card's question.
+    asking = bool(poll_id and districts and resident.district is None
+                  and needs_asking(poll_config.districts, resident))
     await show(query, district_screen(tr, poll_config.districts.names, NAV, poll_id=poll_id,
                                       page=callback_data.page, current=resident.district,
-                                      districts=districts))
+                                      districts=districts, back_to_card=not asking,
+                                      districts_page=callback_data.option))
 
 
 async def choose_district(query: CallbackQuery, callback_data: DistrictCB, state: FSMContext,

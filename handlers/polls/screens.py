@@ -12,7 +12,7 @@ from typing import Protocol
 
 from handlers.kit.clip import CAPTION_MAX, MESSAGE_MAX, clip_html, clip_text
 from handlers.kit.keyboard import Keyboard
-from handlers.kit.pager import pager_row
+from handlers.kit.pager import page_slice, pager_row
 from handlers.kit.screen import Action, Button, Media, MediaKind, Screen
 from services.i18n import Raw, Texts
 from services.paging import Page
@@ -41,7 +41,8 @@ class ResidentActions(Protocol):
                page: int = 0) -> Action: ...
     def answer(self, poll_id: int, version: int, mask: int, page: int = 0) -> Action: ...
     def chart(self, poll_id: int, page: int = 0) -> Action: ...
-    def ask_district(self, poll_id: int, page: int = 0) -> Action: ...
+    def ask_district(self, poll_id: int, page: int = 0, districts_page: int = 0
+                     ) -> Action: ...
     def district(self, poll_id: int, choice: int) -> Action: ...
 
 
@@ -168,13 +169,22 @@ def _answer_rows(tr: Texts, view: PollView, nav: ResidentActions, mask: int,
     return keyboard
 
 
+# Two a row; with the pager, "don't know", back and the menu, within Viber's 24 buttons.
+DISTRICTS_PAGE = 16
+
+
 def district_rows(tr: Texts, names: Sequence[str], poll_id: int, nav: ResidentActions,
-                  current: str | None = None) -> Keyboard:
+                  current: str | None = None, *, page: int = 0, districts_page: int = 0
+                  ) -> Keyboard:
+    """The districts a page at a time (`page` is the list's, for the way back)."""
+    shown, window = page_slice(len(names), districts_page, DISTRICTS_PAGE)
     keyboard = Keyboard()
-    for k, name in enumerate(names):
-        keyboard.add(Button(("📍 " if name == current else "") + name,
+    for k in shown:
+        keyboard.add(Button(("📍 " if names[k] == current else "") + names[k],
                             nav.district(poll_id, k + 1)))
     keyboard.adjust(2)
+    keyboard.row(*pager_row(window, lambda p: nav.ask_district(poll_id, page, p), tr,
+                            counter=True))
     return keyboard.row(Button(tr("polls.btn.district_unknown"), nav.district(poll_id, 0)))
 
 
@@ -210,13 +220,18 @@ def card_screen(tr: Texts, view: PollView, nav: ResidentActions, *, mask: int | 
 
 def district_screen(tr: Texts, names: Sequence[str], nav: ResidentActions, *,
                     poll_id: int = 0, page: int = 0, districts: Sequence[str] = (),
-                    current: str | None = None, back_to_card: bool = True) -> Screen:
+                    current: str | None = None, back_to_card: bool = True,
+                    districts_page: int | None = None) -> Screen:
     """Where do you live? Asked once when a restricted poll is opened (the way back is then
-    the list: the card would ask again); also to change it from the card."""
+    the list: the card would ask again); also to change it from the card. The districts
+    open at the current one's page unless `districts_page` is given."""
     text = tr("polls.district.ask")
     if districts:
         text = tr("polls.district.ask_for_poll", districts=", ".join(districts)) + "\n\n" + text
-    keyboard = district_rows(tr, names, poll_id, nav, current)
+    if districts_page is None:
+        districts_page = names.index(current) // DISTRICTS_PAGE if current in names else 0
+    keyboard = district_rows(tr, names, poll_id, nav, current, page=page,
+                             districts_page=districts_page)
     if poll_id and back_to_card:
         keyboard.back(nav.card(poll_id, page), tr, "polls.btn.back_poll")
     elif poll_id:

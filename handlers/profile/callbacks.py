@@ -58,6 +58,13 @@ class DistrictCB(CallbackData, prefix="ob"):
     choice: SmallNumber
 
 
+class DistrictPageCB(CallbackData, prefix="ob"):
+    """Another page of onboarding's district buttons."""
+
+    question: Literal["district_page"] = "district_page"
+    page: SmallNumber
+
+
 class UnlinkCB(CallbackData, prefix="acc"):
     """'Not you? Unlink' under the notice that an account joined the profile."""
 
@@ -85,6 +92,13 @@ class SettingsDistrictCB(CallbackData, prefix="st"):
 
     action: Literal["set_district"] = "set_district"
     choice: SmallNumber
+
+
+class SettingsDistrictPageCB(CallbackData, prefix="st"):
+    """Another page of the settings' district buttons."""
+
+    action: Literal["district_page"] = "district_page"
+    page: SmallNumber
 
 
 def unlink_data(identity: int) -> str:
@@ -115,6 +129,12 @@ class TelegramActions:
 
     def settings_district(self, choice: int) -> Action:
         return SettingsDistrictCB(choice=choice)
+
+    def district_page(self, page: int) -> Action:
+        return DistrictPageCB(page=page)
+
+    def settings_district_page(self, page: int) -> Action:
+        return SettingsDistrictPageCB(page=page)
 
     def menu(self) -> Action:
         return MAIN_MENU

@@ -18,7 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.kit.show import show
 from handlers.profile import screens
-from handlers.profile.callbacks import ACTIONS, DistrictCB, SettingsCB, SettingsDistrictCB
+from handlers.profile.callbacks import (
+    ACTIONS,
+    DistrictCB,
+    DistrictPageCB,
+    SettingsCB,
+    SettingsDistrictCB,
+    SettingsDistrictPageCB,
+)
 from handlers.profile.flow import (
     NOT_A_COMMAND,
     Onboarding,
@@ -64,6 +71,20 @@ async def district_step(query: CallbackQuery, callback_data: DistrictCB, state: 
     await proceed(message, state, tr, resident, profile_rules, session=session, **data)
 
 
+async def district_page(query: CallbackQuery, callback_data: DistrictPageCB, state: FSMContext,
+                        tr: Texts, resident: Resident | None, profile_rules: ProfileRules,
+                        callback_answer: CallbackAnswer) -> None:
+    """Another page of the district question."""
+    if resident is None or not resident.is_complete:  # the earlier steps first
+        await ask_next_step(query, state, tr, resident, profile_rules)
+        return
+    if not profile_rules.districts.enabled:
+        callback_answer.text = tr("districts.error.unknown")
+        return
+    await show(query, screens.district_question(tr, profile_rules, ACTIONS,
+                                                page=callback_data.page))
+
+
 async def district_not_pressed(message: Message, tr: Texts, profile_rules: ProfileRules) -> None:
     await show(message, screens.district_question(
         tr, profile_rules, ACTIONS, reason=tr("onboarding.district_use_buttons")))
@@ -79,6 +100,20 @@ async def settings_form(query: CallbackQuery, tr: Texts, resident: Resident | No
         return
     await show(query, screens.settings_district(tr, districts.names, resident.district,
                                                 ACTIONS))
+
+
+async def settings_page(query: CallbackQuery, callback_data: SettingsDistrictPageCB, tr: Texts,
+                        resident: Resident | None, profile_rules: ProfileRules,
+                        callback_answer: CallbackAnswer) -> None:
+    """Another page of the settings' district form."""
+    districts = profile_rules.districts
+    if resident is None:
+        return
+    if not districts.enabled:
+        callback_answer.text = tr("settings.no_districts")
+        return
+    await show(query, screens.settings_district(tr, districts.names, resident.district, ACTIONS,
+                                                page=callback_data.page))
 
 
 async def settings_chosen(query: CallbackQuery, callback_data: SettingsDistrictCB,
@@ -106,7 +141,9 @@ def router() -> Router:
     """Both district questions (included in the onboarding router by the declaration)."""
     r = Router(name="profile-district")
     r.callback_query.register(district_step, DistrictCB.filter())
+    r.callback_query.register(district_page, DistrictPageCB.filter())
     r.message.register(district_not_pressed, StateFilter(Onboarding.district), NOT_A_COMMAND)
     r.callback_query.register(settings_form, SettingsCB.filter(F.action == SettingsAction.DISTRICT))
     r.callback_query.register(settings_chosen, SettingsDistrictCB.filter())
+    r.callback_query.register(settings_page, SettingsDistrictPageCB.filter())
     return r

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from handlers.kit.keyboard import Keyboard
+from handlers.kit.pager import page_slice, pager_row
 from handlers.kit.screen import Action, Button, InputRequest, RequestKind, Screen
 from services.i18n import LANGUAGES, Texts
 from services.models import Resident
@@ -68,6 +69,10 @@ class Actions(Protocol):
     def district(self, choice: int) -> Action: ...
 
     def settings_district(self, choice: int) -> Action: ...
+
+    def district_page(self, page: int) -> Action: ...
+
+    def settings_district_page(self, page: int) -> Action: ...
 
     def menu(self) -> Action: ...
 
@@ -142,24 +147,34 @@ def question(tr: Texts, step: ProfileStep, rules: ProfileRules, actions: Actions
     return Screen(text, remove_reply_keyboard=step is ProfileStep.FULL_NAME, new_message=True)
 
 
+# Two a row; with the pager, "don't know" and the way back, within Viber's 24 buttons.
+DISTRICTS_PAGE = 16
+
+
 def _district_rows(tr: Texts, names: Sequence[str], action_for: Callable[[int], Action],
-                   current: str | None = None) -> Keyboard:
-    """One button per district (choice k is the k-th name), two a row, then "don't know"."""
+                   page_action: Callable[[int], Action], current: str | None = None,
+                   page: int = 0) -> Keyboard:
+    """One button per district (choice k is the k-th name), two a row, a page at a time,
+    then "don't know"."""
+    shown, window = page_slice(len(names), page, DISTRICTS_PAGE)
     keyboard = Keyboard()
-    for k, name in enumerate(names, start=1):
-        keyboard.add(Button(("📍 " if name == current else "") + name, action_for(k)))
+    for k in shown:
+        keyboard.add(Button(("📍 " if names[k] == current else "") + names[k], action_for(k + 1)))
     keyboard.adjust(2)
+    keyboard.row(*pager_row(window, page_action, tr, counter=True))
     return keyboard.row(Button(tr("district.dont_know"), action_for(0)))
 
 
 def district_question(tr: Texts, rules: ProfileRules, actions: Actions,
-                      reason: str = "") -> Screen:
-    """Onboarding's optional last step: the district, when the address did not tell it."""
+                      reason: str = "", page: int | None = None) -> Screen:
+    """Onboarding's optional last step: the district, when the address did not tell it;
+    `page` for a page turn (the question edited in place)."""
     text = _step(tr, DISTRICT_STEP, rules) + "\n" + tr("onboarding.district_ask")
     if reason:
         text = reason + "\n\n" + text
-    return Screen(text, _district_rows(tr, rules.districts.names, actions.district).build(),
-                  new_message=not reason)
+    rows = _district_rows(tr, rules.districts.names, actions.district, actions.district_page,
+                          page=page or 0)
+    return Screen(text, rows.build(), new_message=not reason and page is None)
 
 
 def district_answered(tr: Texts, district: str | None, *, derived: bool = False) -> Screen:
@@ -239,12 +254,16 @@ def settings(tr: Texts, resident: Resident, actions: Actions, channels: int = 1,
 
 
 def settings_district(tr: Texts, names: Sequence[str], current: str | None, actions: Actions,
-                      reason: str = "") -> Screen:
-    """The district form of the settings: the current one marked, "don't know", back."""
+                      reason: str = "", page: int | None = None) -> Screen:
+    """The district form of the settings: the current one marked (its page shown first),
+    "don't know", back."""
     text = tr("settings.district_ask")
     if reason:
         text = reason + "\n\n" + text
-    rows = (_district_rows(tr, names, actions.settings_district, current)
+    if page is None:
+        page = names.index(current) // DISTRICTS_PAGE if current in names else 0
+    rows = (_district_rows(tr, names, actions.settings_district,
+                           actions.settings_district_page, current, page)
             .back(actions.settings(SettingsAction.BACK), tr)
             .build())
     return Screen(text, rows)
