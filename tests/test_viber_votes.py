@@ -13,7 +13,7 @@ from services.votes import follow, publishing
 from services.votes.models import Deputy, VoteSession
 from tests.viber_residents import onboarded
 from tests.votes_bot_support import V2, evoting_file, import_council, seat_names
-from tests.votes_support import SHELL, run_import
+from tests.votes_support import OWN, SHELL, run_import, upload
 
 if TYPE_CHECKING:
     from tests.fakes.viber_api import ViberClientSim
@@ -139,3 +139,21 @@ async def test_follow_unfollow_and_the_notice_of_a_session_published_on_viber(
         assert not await follow.is_following(session, resident.id, data["deputies"]["D2"])
         assert await session.scalar(select(Deputy.id).where(
             Deputy.id == data["deputies"]["D2"])) is not None
+
+
+async def test_staff_upload_a_vote_file_on_viber_preview_and_import(viber: ViberApp):
+    """A file sent on Viber is kept in the media store; the import reads it from there."""
+    clerk = await onboarded(viber, "DDDDDDDDDDDDDDDDDDDDDD==", "Петренко Іван Іванович")
+    await viber.make_staff(clerk.id, Role.MODERATOR)
+    await clerk.send("/votes")
+    await clerk.press("Імпорт і публікація")
+    await clerk.press("Завантажити файл")
+    assert "Надішліть файл голосувань документом" in clerk.last.text
+    deputies = upload(OWN / "council" / "deputies.csv")
+    await clerk.file(deputies.name, deputies.data)
+    assert "Попередній перегляд" in clerk.last.text, clerk.texts()[-2:]
+    assert "нових депутатів: 6" in clerk.last.text
+    await clerk.press("Імпортувати")
+    assert "Імпорт завершено" in clerk.last.text
+    async with viber.telegram.sessionmaker() as session:
+        assert len((await session.scalars(select(Deputy.id))).all()) == 6

@@ -401,6 +401,12 @@ class ViberClientSim:
         return await self.message({"type": "picture", "media": url, "thumbnail": url,
                                    "text": caption})
 
+    async def file(self, name: str, data: bytes) -> list[ViberSent]:
+        """A document from the phone: its short-lived URL, size and name."""
+        url = self.fake.add_media(name, data)
+        return await self.message({"type": "file", "media": url, "size": len(data),
+                                   "file_name": name})
+
     def labels(self) -> list[str]:
         return [str(b.get("Text", "")) for b in self.shown_keyboard()]
 

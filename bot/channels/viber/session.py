@@ -19,6 +19,7 @@ import aiohttp
 from aiogram import Bot
 from aiogram.client.default import Default
 from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -35,6 +36,7 @@ from aiogram.methods import (
     EditMessageCaption,
     EditMessageReplyMarkup,
     EditMessageText,
+    GetFile,
     GetMe,
     SendChatAction,
     SendDocument,
@@ -50,6 +52,7 @@ from aiogram.methods import (
 )
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
+    File,
     InlineKeyboardMarkup,
     InputFile,
     Message,
@@ -136,7 +139,10 @@ class ViberSession(BaseSession):
     """The session of the Viber channel's `Bot` (one per bot; shares the channel's sender)."""
 
     def __init__(self, outgoing: Outgoing, aliases: AliasBook, me: User) -> None:
-        super().__init__()
+        # Files are read where the media store keeps them (`bot.download` of a `media:` id
+        # a Viber resident sent, such as a staff member's vote file): a "local" Bot API.
+        super().__init__(api=TelegramAPIServer(base="viber://{token}/{method}",
+                                               file="{path}", is_local=True))
         self.outgoing = outgoing
         self.aliases = aliases
         self.me = me
@@ -151,6 +157,7 @@ class ViberSession(BaseSession):
             SendLocation: self._send_location,
             AnswerCallbackQuery: self._answer_callback,
             GetMe: self._get_me,
+            GetFile: self._get_file,
         }
         self._http: aiohttp.ClientSession | None = None
 
@@ -308,3 +315,12 @@ class ViberSession(BaseSession):
 
     async def _get_me(self, _bot: Bot, _method: GetMe) -> User:
         return self.me
+
+    async def _get_file(self, _bot: Bot, method: GetFile) -> File:
+        """A file of the media store (what Viber residents send is kept there), by its path."""
+        stored = self.outgoing.media.find(method.file_id)
+        path = self.outgoing.media.path_of(method.file_id)
+        if stored is None or path is None:
+            raise TelegramBadRequest(method=method, message="Bad Request: file not found")
+        return File(file_id=method.file_id, file_unique_id=stored.key, file_size=stored.size,
+                    file_path=str(path))
