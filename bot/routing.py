@@ -8,6 +8,9 @@
   the way splits the data and raises and catches an error for a foreign prefix (a sign tap
   tried 53 handlers). A router whose every callback handler needs one of a few prefixes gets
   a first check of the prefix, so a foreign press skips it whole, as its handlers would.
+- Typed messages likewise: a router whose every message handler needs a command (aiogram's
+  `Command`, `CommandStart` or our `DeepLink`) gets a first check of the command's name, so
+  "/menu" or a typed answer skips the routers of other commands without parsing it for each.
 """
 
 from __future__ import annotations
@@ -17,15 +20,18 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.dispatcher.event.handler import CallableObject, FilterObject
-from aiogram.filters import Filter
+from aiogram.filters import Command, Filter
 from aiogram.filters.callback_data import CallbackQueryFilter
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
+
+from handlers.kit.aiogram_filters import DeepLink
 
 
 def speed_up_routing(dispatcher: Router) -> None:
     _run_sync_callbacks_inline(dispatcher)
     for router in dispatcher.sub_routers:
         _gate_callbacks(router)
+        _gate_commands(router)
 
 
 def _run_sync_callbacks_inline(router: Router) -> None:
@@ -81,10 +87,10 @@ def _gate_callbacks(router: Router) -> None:
         _gate_callbacks(sub_router)
 
 
-def _handlers(router: Router) -> Iterator[Any]:
-    yield from router.observers["callback_query"].handlers
+def _handlers(router: Router, event: str = "callback_query") -> Iterator[Any]:
+    yield from router.observers[event].handlers
     for sub_router in router.sub_routers:
-        yield from _handlers(sub_router)
+        yield from _handlers(sub_router, event)
 
 
 def _add_prefixes(filters: Any, prefixes: dict[str, set[str]]) -> bool:
@@ -94,5 +100,55 @@ def _add_prefixes(filters: Any, prefixes: dict[str, set[str]]) -> bool:
         if isinstance(callback, CallbackQueryFilter):
             data = callback.callback_data
             prefixes.setdefault(data.__separator__, set()).add(data.__prefix__)
+            return True
+    return False
+
+
+class CommandGate(Filter):
+    """Passes a message whose text (or caption) is one of `names` after one of `prefixes`
+    (any case, any @mention: the handlers' own filters decide those)."""
+
+    def __init__(self, prefixes: frozenset[str], names: frozenset[str]) -> None:
+        self.prefixes = prefixes
+        self.names = names
+
+    async def __call__(self, message: Message) -> bool:
+        text = message.text or message.caption
+        if not text or text[0] not in self.prefixes:
+            return False
+        word = text[1:].split(maxsplit=1)[0] if len(text) > 1 else ""
+        return word.partition("@")[0].casefold() in self.names
+
+
+def _gate_commands(router: Router) -> None:
+    """Gate the router's messages when every message handler in it and below needs a
+    command; else try its sub-routers alone."""
+    observer = router.observers["message"]
+    if any(isinstance(f.callback, CommandGate) for f in observer._handler.filters or ()):
+        return
+    prefixes: set[str] = set()
+    names: set[str] = set()
+    handlers = list(_handlers(router, "message"))
+    if handlers and all(_add_command(h.filters or (), prefixes, names) for h in handlers):
+        gate = FilterObject(CommandGate(frozenset(prefixes), frozenset(names)))
+        observer._handler.filters = [gate, *(observer._handler.filters or ())]
+        return
+    for sub_router in router.sub_routers:
+        _gate_commands(sub_router)
+
+
+def _add_command(filters: Any, prefixes: set[str], names: set[str]) -> bool:
+    """Note the commands a handler needs; False when it may take other text (a pattern)."""
+    for filter_ in filters:
+        callback = filter_.callback
+        if isinstance(callback, DeepLink):
+            prefixes.add("/")
+            names.add("start")
+            return True
+        if isinstance(callback, Command):
+            if not all(isinstance(c, str) for c in callback.commands):
+                return False  # a regular expression: no name to check up front
+            prefixes.update(callback.prefix)
+            names.update(str(c).casefold() for c in callback.commands)
             return True
     return False
