@@ -106,3 +106,31 @@ async def test_an_unsubscribed_receiver_is_telegrams_forbidden(viber: ViberApp):
     viber.fake.users[viber_id].subscribed = False
     with pytest.raises(TelegramForbiddenError):
         await viber.channel.bot.send_message(alias, "x")
+
+
+def test_the_copied_updates_equal_validated_ones():
+    """A typed text and a press are copied from templates: field for field what validating
+    the same callback gives, whoever sends it (and the templates stay as they were)."""
+    from datetime import UTC, datetime
+
+    from aiogram import Bot
+
+    from bot.channels.viber.inbound import UpdateTemplates, validated_update
+
+    bot = Bot("4242:viber")
+    templates = UpdateTemplates(bot)
+    when = 1_767_000_000
+    for alias, name, language in ((2**53 + 7, "Олена", "uk"), (2**53 + 9, "Taras", "en")):
+        moment = datetime.fromtimestamp(when, UTC)
+        text = templates.text(11, 501, moment, alias, name, language, "/start petition_3")
+        press = templates.press(12, 502, moment, alias, name, language, "pv:a:3:1:1:0:0")
+        assert text.model_dump() == validated_update(
+            bot, 11, 501, when, alias, name, language, {"text": "/start petition_3"}).model_dump()
+        assert press.model_dump() == validated_update(
+            bot, 12, 502, when, alias, name, language,
+            {"callback": "pv:a:3:1:1:0:0"}).model_dump()
+        assert text.bot is bot and press.callback_query is not None
+        assert press.callback_query.bot is bot and press.callback_query.message is not None
+        assert press.callback_query.message.bot is bot
+    again = templates.text(1, 1, datetime.fromtimestamp(1, UTC), 1, "Viber", "uk", "…")
+    assert again.message is not None and again.message.chat.id == 1  # templates untouched
