@@ -26,13 +26,25 @@ CARD_OPEN = 4
 POLL_ANSWER = 5
 
 
-@contextmanager
-def counting(bot_app) -> Iterator[list[str]]:
-    engine = bot_app.sessionmaker.kw["bind"].sync_engine
-    statements: list[str] = []
+class Statements(list[str]):
+    """The verbs of the statements run; `missed`: those SQLAlchemy had to compile."""
 
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement.split(None, 1)[0].upper())
+    def __init__(self) -> None:
+        super().__init__()
+        self.missed: list[str] = []
+
+
+@contextmanager
+def counting(bot_app) -> Iterator[Statements]:
+    engine = bot_app.sessionmaker.kw["bind"].sync_engine
+    statements = Statements()
+
+    def count(_conn: Any, _cursor: Any, statement: str, _params: Any,
+              context: DefaultExecutionContext, _many: bool) -> None:
+        verb = statement.split(None, 1)[0].upper()
+        statements.append(verb)
+        if context.compiled is not None and context.cache_hit is not CACHE_HIT:
+            statements.missed.append(statement.split("(", 1)[0][:80])
 
     event.listen(engine, "before_cursor_execute", count)
     try:
@@ -59,22 +71,17 @@ async def test_a_sign_tap_a_menu_tap_and_a_card_open_need_few_statements(bot_app
     assert len(card) <= CARD_OPEN, card
 
 
-@contextmanager
-def compilations(bot_app) -> Iterator[list[str]]:
-    """The statements SQLAlchemy had to compile (not found in its statement cache)."""
-    engine = bot_app.sessionmaker.kw["bind"].sync_engine
-    compiled: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, _params: Any,
-             context: DefaultExecutionContext, _many: bool) -> None:
-        if context.compiled is not None and context.cache_hit is not CACHE_HIT:
-            compiled.append(statement.split("(", 1)[0][:80])
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield compiled
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+async def second_tap(bot_app, link: str, button: str) -> tuple[Any, Statements]:
+    """Two residents open `link`; the first presses `button`, then the second, counted (the
+    first tap of a process builds and caches what the second reuses)."""
+    first = await onboarded(bot_app, 12, "Петренко Іван")
+    second = await onboarded(bot_app, 13, "Коваль Марія")
+    for person in (first, second):
+        await person.send(f"/start {link}")
+    await first.press(button)
+    with counting(bot_app) as statements:
+        await second.press(button)
+    return second, statements
 
 
 async def test_a_second_signature_compiles_no_sql(bot_app):
@@ -82,29 +89,17 @@ async def test_a_second_signature_compiles_no_sql(bot_app):
     uncacheable statement, such as a dialect's INSERT ... ON CONFLICT, costs ~0.3 ms a tap)."""
     await onboarded(bot_app, 11)
     pid = await publish(bot_app, 11)
-    first = await onboarded(bot_app, 12, "Петренко Іван")
-    second = await onboarded(bot_app, 13, "Коваль Марія")
-    for signer in (first, second):
-        await signer.send(f"/start petition_{pid}")
-    await first.press("Підписати")
-    with compilations(bot_app) as compiled:
-        await second.press("Підписати")
+    second, statements = await second_tap(bot_app, f"petition_{pid}", "Підписати")
     assert "Ви підписали цю петицію" in second.last.text
-    assert compiled == []
+    assert statements.missed == []
 
 
 async def test_a_poll_answer_needs_few_statements_and_compiles_none(bot_app):
     """A first answer: the card (poll, options, this resident's choices), the answer, the
     poll's counter, the choice; 4 on SQLite, 6 on PostgreSQL (its profile lookups)."""
     poll_id = await bot_poll(bot_app)
-    first = await onboarded(bot_app, 12, "Петренко Іван")
-    second = await onboarded(bot_app, 13, "Коваль Марія")
-    for voter in (first, second):
-        await voter.send(f"/start poll_{poll_id}")
-    await first.press("1. Так")
-    with counting(bot_app) as statements, compilations(bot_app) as compiled:
-        await second.press("1. Так")
+    second, statements = await second_tap(bot_app, f"poll_{poll_id}", "1. Так")
     assert "Ваша відповідь: 1. Так" in second.last.text
     postgres = bot_app.sessionmaker.kw["bind"].dialect.name == "postgresql"
     assert len(statements) <= POLL_ANSWER + (2 if postgres else 0), statements
-    assert compiled == []
+    assert statements.missed == []

@@ -90,30 +90,21 @@ async def district_not_pressed(message: Message, tr: Texts, profile_rules: Profi
         tr, profile_rules, ACTIONS, reason=tr("onboarding.district_use_buttons")))
 
 
-async def settings_form(query: CallbackQuery, tr: Texts, resident: Resident | None,
-                        profile_rules: ProfileRules, callback_answer: CallbackAnswer) -> None:
-    districts = profile_rules.districts
-    if resident is None:
-        return
-    if not districts.enabled:
-        callback_answer.text = tr("settings.no_districts")
-        return
-    await show(query, screens.settings_district(tr, districts.names, resident.district,
-                                                ACTIONS))
-
-
-async def settings_page(query: CallbackQuery, callback_data: SettingsDistrictPageCB, tr: Texts,
+async def settings_form(query: CallbackQuery,
+                        callback_data: SettingsCB | SettingsDistrictPageCB, tr: Texts,
                         resident: Resident | None, profile_rules: ProfileRules,
                         callback_answer: CallbackAnswer) -> None:
-    """Another page of the settings' district form."""
+    """The settings' district form, from the settings (at the current district's page) or
+    turned to another page."""
     districts = profile_rules.districts
     if resident is None:
         return
     if not districts.enabled:
         callback_answer.text = tr("settings.no_districts")
         return
+    page = callback_data.page if isinstance(callback_data, SettingsDistrictPageCB) else None
     await show(query, screens.settings_district(tr, districts.names, resident.district, ACTIONS,
-                                                page=callback_data.page))
+                                                page=page))
 
 
 async def settings_chosen(query: CallbackQuery, callback_data: SettingsDistrictCB,
@@ -145,5 +136,5 @@ def router() -> Router:
     r.message.register(district_not_pressed, StateFilter(Onboarding.district), NOT_A_COMMAND)
     r.callback_query.register(settings_form, SettingsCB.filter(F.action == SettingsAction.DISTRICT))
     r.callback_query.register(settings_chosen, SettingsDistrictCB.filter())
-    r.callback_query.register(settings_page, SettingsDistrictPageCB.filter())
+    r.callback_query.register(settings_form, SettingsDistrictPageCB.filter())
     return r
