@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert  # noqa: E402
+from sqlalchemy import Connection, Integer, create_engine, insert, make_url, text  # noqa: E402
 
 import services.models  # noqa: E402,F401  (registers every table)
 from services.db import Base  # noqa: E402
@@ -98,9 +98,49 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def seed_residents(db_path: Path, count: int) -> None:
+@dataclass(frozen=True, slots=True)
+class BenchDB:
+    """A run's database: a SQLite file in the work directory, or with `--postgres URL` a
+    database of its own on that server (dropped and made again for each run)."""
+
+    url: str  # the bot's (async) URL
+    name: str
+
+    @property
+    def sync_url(self) -> str:
+        """For seeding and checking in bulk, synchronously."""
+        return self.url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
+
+
+def bench_db(workdir: Path, name: str, postgres: str | None = None) -> BenchDB:
+    if postgres is None:
+        return BenchDB(f"sqlite+aiosqlite:///{workdir / (name + '.db')}", name)
+    server = make_url(postgres)
+    database = f"hromada_bench_{name}"
+    admin = create_engine(server.set(drivername="postgresql+psycopg"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    return BenchDB(server.set(database=database).render_as_string(hide_password=False), name)
+
+
+def align_sequences(conn: Connection) -> None:
+    """After rows inserted with their ids, PostgreSQL's id sequences continue past them."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in Base.metadata.sorted_tables:
+        key = list(table.primary_key.columns)
+        if len(key) == 1 and isinstance(key[0].type, Integer):
+            conn.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', '{key[0].name}'), "
+                f"coalesce((SELECT max({key[0].name}) FROM {table.name}), 0) + 1, false)"))
+
+
+def seed_residents(db: BenchDB, count: int) -> None:
     """`count` verified residents with complete profiles, plus a moderator, in bulk."""
-    engine = create_engine(f"sqlite:///{db_path}")
+    engine = create_engine(db.sync_url)
     Base.metadata.create_all(engine)
     now = datetime.now(UTC)
     with engine.begin() as conn:
@@ -122,19 +162,20 @@ def seed_residents(db_path: Path, count: int) -> None:
         conn.execute(insert(StaffRole).values(
             channel="telegram", external_id=str(MODERATOR), role="moderator",
             granted_by="bench", granted_at=now))
+        align_sequences(conn)
     engine.dispose()
 
 
-def start_bot(fake: FakeTelegramAPI, db_path: Path, *, echo: bool = False) -> subprocess.Popen:
+def start_bot(fake: FakeTelegramAPI, db: BenchDB, *, echo: bool = False) -> subprocess.Popen:
     env = {**os.environ, "BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": fake.url,
-           "DATABASE_URL": f"sqlite+aiosqlite:///{db_path}", "LOG_LEVEL": "WARNING",
+           "DATABASE_URL": db.url, "LOG_LEVEL": "WARNING",
            "PYTHONPATH": str(ROOT), "SCHEDULER_ENABLED": "false",
            "DELIVERY_ENABLED": "true", "DELIVERY_RATE_PER_SECOND": "1000",
            "DELIVERY_PER_CHAT_INTERVAL": "0", "BOT_USERNAME": "hromada_bench_bot"}
     env.pop("REDIS_URL", None)
     cmd = [sys.executable, "-m", "bench.echo_bot"] if echo else [sys.executable, "-m", "bot", "run"]
     if not echo and os.environ.get("BENCH_PROFILE"):  # e.g. BENCH_PROFILE=/tmp/bot.prof
-        cmd[1:2] = ["-m", "cProfile", "-o", f"{os.environ['BENCH_PROFILE']}.{db_path.stem}", "-m"]
+        cmd[1:2] = ["-m", "cProfile", "-o", f"{os.environ['BENCH_PROFILE']}.{db.name}", "-m"]
     return subprocess.Popen(cmd, env=env, cwd=ROOT)
 
 

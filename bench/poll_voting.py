@@ -31,8 +31,10 @@ from sqlalchemy import create_engine, func, insert, select, update
 import services.models  # noqa: F401  (registers every table)
 from bench.common import (
     FIRST_USER,
+    BenchDB,
     Burst,
     TimingFakeAPI,
+    bench_db,
     burst,
     pct,
     seed_residents,
@@ -50,9 +52,9 @@ OPTIONS = ("Так", "Ні", "Не знаю")
 RESULTS_MARK = "Результати опитування"
 
 
-def seed_poll(db_path: Path) -> tuple[int, list[int]]:
+def seed_poll(db: BenchDB) -> tuple[int, list[int]]:
     """One open single-choice poll for the whole city; its id and option ids."""
-    engine = create_engine(f"sqlite:///{db_path}")
+    engine = create_engine(db.sync_url)
     now = datetime.now(UTC)
     with engine.begin() as conn:
         poll_id = int(conn.execute(insert(Poll).values(
@@ -69,13 +71,14 @@ def seed_poll(db_path: Path) -> tuple[int, list[int]]:
     return poll_id, option_ids
 
 
-async def part_voting(workdir: Path, voters: int, window: int, baseline: Burst) -> bool:
-    db_path = workdir / "voting.db"
-    seed_residents(db_path, voters)
-    poll_id, option_ids = seed_poll(db_path)
+async def part_voting(workdir: Path, voters: int, window: int, baseline: Burst,
+                      postgres: str | None = None) -> bool:
+    db = bench_db(workdir, "voting", postgres)
+    seed_residents(db, voters)
+    poll_id, option_ids = seed_poll(db)
     fake = TimingFakeAPI(mark=RESULTS_MARK)
     await fake.start()
-    proc = start_bot(fake, db_path)
+    proc = start_bot(fake, db)
     ok = True
     try:
         await wait_polling(fake, proc)
@@ -85,7 +88,7 @@ async def part_voting(workdir: Path, voters: int, window: int, baseline: Burst) 
         result = await burst(fake, proc, presses, window, "v")
         latencies = list(fake.latencies)
 
-        engine = make_engine(f"sqlite+aiosqlite:///{db_path}")
+        engine = make_engine(db.url)
         maker = make_sessionmaker(engine)
         async with maker() as session:
             counter = (await session.get(Poll, poll_id)).answer_count  # type: ignore[union-attr]
@@ -164,12 +167,14 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="10x smaller numbers")
     parser.add_argument("--window", type=int, default=100, help="presses in flight at most")
+    parser.add_argument("--postgres", metavar="URL", help="run on PostgreSQL: a server URL "
+                        "(postgresql+asyncpg://...), where fresh hromada_bench_* databases go")
     args = parser.parse_args()
     residents, threshold = (1_000, 50) if args.quick else (10_000, 250)
     with tempfile.TemporaryDirectory() as tmp:
-        signing = await run_signing(Path(tmp), residents, threshold, args.window)
+        signing = await run_signing(Path(tmp), residents, threshold, args.window, args.postgres)
         ok = report_signing(signing)
-        ok &= await part_voting(Path(tmp), residents, args.window, signing.burst)
+        ok &= await part_voting(Path(tmp), residents, args.window, signing.burst, args.postgres)
     print("RESULT:", "OK" if ok else "PROBLEMS (see above)")
     raise SystemExit(0 if ok else 1)
 
