@@ -36,7 +36,7 @@ from bot.channels.viber.keyboards import StoredKeyboards
 from bot.channels.viber.outgoing import FileSource, Outgoing
 from bot.channels.viber.processor import Processor
 from bot.channels.viber.render import Links
-from bot.channels.viber.screens import ViberRenderer
+from bot.channels.viber.renderer import ViberRenderer
 from bot.channels.viber.session import ViberSession
 from bot.channels.viber.sources import poll_charts, telegram_files
 from bot.channels.viber.transport import ViberTransport
