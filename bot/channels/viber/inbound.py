@@ -97,17 +97,8 @@ class UpdateTemplates:
     ones validated once with only what varies replaced: a quarter of validating each."""
 
     def __init__(self, bot: Bot) -> None:
-        person = {"id": 1, "is_bot": False, "first_name": "Viber", "language_code": "uk"}
-        chat = {"id": 1, "type": "private", "first_name": "Viber"}
-        message = {"message_id": 1, "date": 1, "chat": chat}
-        self._text = Update.model_validate(
-            {"update_id": 1, "message": {**message, "from": person, "text": "…"}},
-            context={"bot": bot})
-        self._press = Update.model_validate({"update_id": 1, "callback_query": {
-            "id": "viber:1:1", "from": person, "chat_instance": "1", "data": "…",
-            "message": {**message, "text": "…",
-                        "from": {"id": bot.id, "is_bot": True, "first_name": "Viber"}}}},
-            context={"bot": bot})
+        self._text = validated_update(bot, 1, 1, 1, 1, "Viber", "uk", {"text": "…"})
+        self._press = validated_update(bot, 1, 1, 1, 1, "Viber", "uk", {"callback": "…"})
 
     def text(self, update_id: int, message_id: int, date: datetime, alias: int, name: str,
              language: str, text: str) -> Update:
@@ -149,7 +140,7 @@ class Inbound:
         self.translator = translator
         self.max_file_bytes = max_file_bytes
         self._http: aiohttp.ClientSession | None = None
-        self._templates: UpdateTemplates | None = None
+        self._templates = UpdateTemplates(bot)
         # Callbacks read by `prepare`, handed to `handle` (a body is parsed once).
         self._read: dict[int, dict[str, Any] | None] = {}
 
@@ -234,8 +225,6 @@ class Inbound:
         name = str(user.get("name") or "").strip()[:64] or "Viber"
         language = normalize_language(user.get("language"))
         if "callback" in content or content.keys() == {"text"}:
-            if self._templates is None:
-                self._templates = UpdateTemplates(self.bot)
             moment = datetime.fromtimestamp(date, UTC)
             if "callback" in content:
                 return self._templates.press(update_id, token, moment, alias, name, language,

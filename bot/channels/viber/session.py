@@ -147,7 +147,7 @@ class ViberSession(BaseSession):
         self.aliases = aliases
         self.me = me
         self._me = me.model_dump()
-        self._templates: dict[int, Message] = {}
+        self._template: Message | None = None
         self._handlers: dict[type[TelegramMethod[Any]], Handler] = {
             SendMessage: self._send_message,
             EditMessageText: self._edit_text,
@@ -220,11 +220,11 @@ class ViberSession(BaseSession):
         return mode is not None and str(getattr(mode, "value", mode)).upper() == "HTML"
 
     def _text_message(self, bot: Bot, alias: int, token: int, text: str) -> Message:
-        """`_message` of a text, copied from one validated once per bot (a quarter of the
-        cost: nothing in it needs checking)."""
-        template = self._templates.get(bot.id)
+        """`_message` of a text, copied from one validated once (a quarter of the cost:
+        nothing in it needs checking; a session serves one bot)."""
+        template = self._template
         if template is None:
-            template = self._templates[bot.id] = self._message(bot, 0, 1, text="")
+            template = self._template = self._message(bot, 0, 1, text="")
         return template.model_copy(update={
             "message_id": token or int(time.time() * 1000), "date": datetime.now(UTC),
             "chat": template.chat.model_copy(update={"id": alias}), "text": text})
@@ -329,9 +329,9 @@ class ViberSession(BaseSession):
 
     async def _get_file(self, _bot: Bot, method: GetFile) -> File:
         """A file of the media store (what Viber residents send is kept there), by its path."""
-        stored = self.outgoing.media.find(method.file_id)
-        path = self.outgoing.media.path_of(method.file_id)
-        if stored is None or path is None:
+        media = self.outgoing.media
+        stored = media.find(method.file_id)
+        if stored is None:
             raise TelegramBadRequest(method=method, message="Bad Request: file not found")
         return File(file_id=method.file_id, file_unique_id=stored.key, file_size=stored.size,
-                    file_path=str(path))
+                    file_path=str(media.root / stored.key))
