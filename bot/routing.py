@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from aiogram import Router
@@ -30,8 +30,8 @@ from handlers.kit.aiogram_filters import DeepLink
 def speed_up_routing(dispatcher: Router) -> None:
     _run_sync_callbacks_inline(dispatcher)
     for router in dispatcher.sub_routers:
-        _gate_callbacks(router)
-        _gate_commands(router)
+        _gate(router, "callback_query", CallbackPrefixGate, _prefix_gate)
+        _gate(router, "message", CommandGate, _command_gate)
 
 
 def _run_sync_callbacks_inline(router: Router) -> None:
@@ -70,24 +70,32 @@ class CallbackPrefixGate(Filter):
         return any(data.split(sep, 1)[0] in names for sep, names in self.prefixes.items())
 
 
-def _gate_callbacks(router: Router) -> None:
-    """Gate the router when every callback handler in it and below needs a known prefix
-    (root filters that fail skip the sub-routers too); else try its sub-routers alone."""
-    observer = router.observers["callback_query"]
-    if any(isinstance(f.callback, CallbackPrefixGate) for f in observer._handler.filters or ()):
+Gates = Callable[[list[Any]], Filter | None]
+
+
+def _gate(router: Router, event: str, kind: type[Filter], gate_for: Gates) -> None:
+    """Gate the router's `event` when every handler of it in the router and below needs
+    what `gate_for` finds (root filters that fail skip the sub-routers too); else try its
+    sub-routers alone."""
+    observer = router.observers[event]
+    if any(isinstance(f.callback, kind) for f in observer._handler.filters or ()):
         return  # a router module shared by two dispatchers (tests) is gated once
-    prefixes: dict[str, set[str]] = {}
-    if all(_add_prefixes(handler.filters or (), prefixes) for handler in _handlers(router)):
-        if prefixes:
-            gate = FilterObject(CallbackPrefixGate(
-                {sep: frozenset(names) for sep, names in prefixes.items()}))
-            observer._handler.filters = [gate, *(observer._handler.filters or ())]
+    gate = gate_for(list(_handlers(router, event)))
+    if gate is not None:
+        observer._handler.filters = [FilterObject(gate), *(observer._handler.filters or ())]
         return
     for sub_router in router.sub_routers:
-        _gate_callbacks(sub_router)
+        _gate(sub_router, event, kind, gate_for)
 
 
-def _handlers(router: Router, event: str = "callback_query") -> Iterator[Any]:
+def _prefix_gate(handlers: list[Any]) -> CallbackPrefixGate | None:
+    prefixes: dict[str, set[str]] = {}
+    if not handlers or not all(_add_prefixes(h.filters or (), prefixes) for h in handlers):
+        return None
+    return CallbackPrefixGate({sep: frozenset(names) for sep, names in prefixes.items()})
+
+
+def _handlers(router: Router, event: str) -> Iterator[Any]:
     yield from router.observers[event].handlers
     for sub_router in router.sub_routers:
         yield from _handlers(sub_router, event)
@@ -120,21 +128,12 @@ class CommandGate(Filter):
         return word.partition("@")[0].casefold() in self.names
 
 
-def _gate_commands(router: Router) -> None:
-    """Gate the router's messages when every message handler in it and below needs a
-    command; else try its sub-routers alone."""
-    observer = router.observers["message"]
-    if any(isinstance(f.callback, CommandGate) for f in observer._handler.filters or ()):
-        return
+def _command_gate(handlers: list[Any]) -> CommandGate | None:
     prefixes: set[str] = set()
     names: set[str] = set()
-    handlers = list(_handlers(router, "message"))
-    if handlers and all(_add_command(h.filters or (), prefixes, names) for h in handlers):
-        gate = FilterObject(CommandGate(frozenset(prefixes), frozenset(names)))
-        observer._handler.filters = [gate, *(observer._handler.filters or ())]
-        return
-    for sub_router in router.sub_routers:
-        _gate_commands(sub_router)
+    if not handlers or not all(_add_command(h.filters or (), prefixes, names) for h in handlers):
+        return None
+    return CommandGate(frozenset(prefixes), frozenset(names))
 
 
 def _add_command(filters: Any, prefixes: set[str], names: set[str]) -> bool:
