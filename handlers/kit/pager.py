@@ -18,11 +18,13 @@ when the total is unknown. Explicit ``has_prev`` / ``has_next`` win over the com
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from handlers.kit.keyboard import Keyboard
 from handlers.kit.screen import Action, Button, Translate
+from services.paging import page_bounds
 
 
 @runtime_checkable
@@ -103,6 +105,25 @@ def pager_row(page: PageInfo, action_for_page: Callable[[int], Action], tr: Tran
 def page_slice(count: int, page: int, per_page: int) -> tuple[range, PageWindow]:
     """The positions (0-based) of the items on `page` of `count`, and its window; a page
     past either end shows the nearest one (a button from a longer list)."""
-    pages = max(1, math.ceil(count / per_page))
-    page = min(max(page, 0), pages - 1)
+    page, pages = page_bounds(count, page, per_page)
     return range(page * per_page, min(count, (page + 1) * per_page)), PageWindow(page, pages)
+
+
+# Two a row: with the pager and a few rows below (don't know, back, menu), within the 24
+# buttons Viber shows.
+CHOICES_PAGE = 16
+
+
+def choices_page(names: Sequence[str], choose: Callable[[int], Action],
+                 turn: Callable[[int], Action], tr: Translate, *, page: int | None = None,
+                 current: str | None = None, per_page: int = CHOICES_PAGE) -> Keyboard:
+    """The names a page at a time, two a row (choice k is the k-th name, from 1; the current
+    one marked 📍), then the pager; `page` None opens at the current one's page."""
+    if page is None:
+        page = names.index(current) // per_page if current in names else 0
+    shown, window = page_slice(len(names), page, per_page)
+    keyboard = Keyboard()
+    for k in shown:
+        keyboard.add(Button(("📍 " if names[k] == current else "") + names[k], choose(k + 1)))
+    keyboard.adjust(2)
+    return keyboard.row(*pager_row(window, turn, tr, counter=True))

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from handlers.kit.clip import CAPTION_MAX, MESSAGE_MAX, clip_html, clip_text
 from handlers.kit.keyboard import Keyboard
-from handlers.kit.pager import page_slice, pager_row
+from handlers.kit.pager import choices_page, pager_row
 from handlers.kit.screen import Action, Button, Media, MediaKind, Screen
 from services.i18n import Raw, Texts
 from services.paging import Page
@@ -169,22 +169,13 @@ def _answer_rows(tr: Texts, view: PollView, nav: ResidentActions, mask: int,
     return keyboard
 
 
-# Two a row; with the pager, "don't know", back and the menu, within Viber's 24 buttons.
-DISTRICTS_PAGE = 16
-
-
 def district_rows(tr: Texts, names: Sequence[str], poll_id: int, nav: ResidentActions,
-                  current: str | None = None, *, page: int = 0, districts_page: int = 0
-                  ) -> Keyboard:
+                  current: str | None = None, *, page: int = 0,
+                  districts_page: int | None = None) -> Keyboard:
     """The districts a page at a time (`page` is the list's, for the way back)."""
-    shown, window = page_slice(len(names), districts_page, DISTRICTS_PAGE)
-    keyboard = Keyboard()
-    for k in shown:
-        keyboard.add(Button(("📍 " if names[k] == current else "") + names[k],
-                            nav.district(poll_id, k + 1)))
-    keyboard.adjust(2)
-    keyboard.row(*pager_row(window, lambda p: nav.ask_district(poll_id, page, p), tr,
-                            counter=True))
+    keyboard = choices_page(names, lambda k: nav.district(poll_id, k),
+                            lambda p: nav.ask_district(poll_id, page, p), tr,
+                            page=districts_page, current=current)
     return keyboard.row(Button(tr("polls.btn.district_unknown"), nav.district(poll_id, 0)))
 
 
@@ -228,8 +219,6 @@ def district_screen(tr: Texts, names: Sequence[str], nav: ResidentActions, *,
     text = tr("polls.district.ask")
     if districts:
         text = tr("polls.district.ask_for_poll", districts=", ".join(districts)) + "\n\n" + text
-    if districts_page is None:
-        districts_page = names.index(current) // DISTRICTS_PAGE if current in names else 0
     keyboard = district_rows(tr, names, poll_id, nav, current, page=page,
                              districts_page=districts_page)
     if poll_id and back_to_card:

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from handlers.kit.keyboard import Keyboard
-from handlers.kit.pager import page_slice, pager_row
+from handlers.kit.pager import choices_page
 from handlers.kit.screen import Action, Button, InputRequest, RequestKind, Screen
 from services.i18n import LANGUAGES, Texts
 from services.models import Resident
@@ -147,22 +147,13 @@ def question(tr: Texts, step: ProfileStep, rules: ProfileRules, actions: Actions
     return Screen(text, remove_reply_keyboard=step is ProfileStep.FULL_NAME, new_message=True)
 
 
-# Two a row; with the pager, "don't know" and the way back, within Viber's 24 buttons.
-DISTRICTS_PAGE = 16
-
-
 def _district_rows(tr: Texts, names: Sequence[str], action_for: Callable[[int], Action],
                    page_action: Callable[[int], Action], current: str | None = None,
-                   page: int = 0) -> Keyboard:
+                   page: int | None = None) -> Keyboard:
     """One button per district (choice k is the k-th name), two a row, a page at a time,
     then "don't know"."""
-    shown, window = page_slice(len(names), page, DISTRICTS_PAGE)
-    keyboard = Keyboard()
-    for k in shown:
-        keyboard.add(Button(("📍 " if names[k] == current else "") + names[k], action_for(k + 1)))
-    keyboard.adjust(2)
-    keyboard.row(*pager_row(window, page_action, tr, counter=True))
-    return keyboard.row(Button(tr("district.dont_know"), action_for(0)))
+    return (choices_page(names, action_for, page_action, tr, page=page, current=current)
+            .row(Button(tr("district.dont_know"), action_for(0))))
 
 
 def district_question(tr: Texts, rules: ProfileRules, actions: Actions,
@@ -173,7 +164,7 @@ def district_question(tr: Texts, rules: ProfileRules, actions: Actions,
     if reason:
         text = reason + "\n\n" + text
     rows = _district_rows(tr, rules.districts.names, actions.district, actions.district_page,
-                          page=page or 0)
+                          page=page)
     return Screen(text, rows.build(), new_message=not reason and page is None)
 
 
@@ -260,8 +251,6 @@ def settings_district(tr: Texts, names: Sequence[str], current: str | None, acti
     text = tr("settings.district_ask")
     if reason:
         text = reason + "\n\n" + text
-    if page is None:
-        page = names.index(current) // DISTRICTS_PAGE if current in names else 0
     rows = (_district_rows(tr, names, actions.settings_district,
                            actions.settings_district_page, current, page)
             .back(actions.settings(SettingsAction.BACK), tr)
