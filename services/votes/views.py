@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.paging import Page
+from services.paging import Page, page_bounds
 from services.votes.models import DecisionResult, Deputy, Faction, VoteValue
 
 T = TypeVar("T")
@@ -26,12 +25,6 @@ def uk_sort_key(text: str) -> tuple[int, ...]:
     return tuple(_UK_ORDER.get(ch, 100 + ord(ch)) for ch in text.casefold() if ch not in "ʼ'’")
 
 
-
-
-def page_bounds(total: int, page: int, page_size: int) -> tuple[int, int]:
-    """(page clamped to the existing ones, number of pages); at least one, maybe empty."""
-    pages = max(1, math.ceil(total / page_size))
-    return min(max(page, 0), pages - 1), pages
 
 
 def page_of(items: Sequence[T], page: int, page_size: int) -> Page[T]:
