@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, false, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.db import dialect_name, insert_ignoring_conflicts, utcnow
+from services.db import utcnow
 from services.districts.residents import needs_asking
 from services.districts.rules import DistrictRules
 from services.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -25,7 +25,7 @@ from services.models import Resident
 from services.polls.manage import get_poll
 from services.polls.models import Poll, PollAnswer, PollChoice, PollOption, PollStatus
 from services.polls.results import Results, is_closed, tally, visible_to_residents
-from services.residents import same_phone_profiles
+from services.residents import insert_one_per_person, same_phone_profiles
 from services.timeutil import as_utc
 
 
@@ -234,31 +234,6 @@ async def _hold_open_poll(session: AsyncSession, poll_id: int, seen_version: int
 
 _ANSWERS = cast(Table, PollAnswer.__table__)
 _ANSWER_FIELDS = ("poll_id", "resident_id", "district", "channel", "created_at", "updated_at")
-_ANSWER_INSERTS: dict[tuple[str, bool], Any] = {}
-
-
-def _answer_insert(session: AsyncSession, by_phone: bool) -> Any:
-    """INSERT of the answer RETURNING its id, doing nothing if this person (phone) has one;
-    built once per dialect and bound by name (p_<field>, p_phone), as signatures are."""
-    key = (dialect_name(session), by_phone)
-    statement = _ANSWER_INSERTS.get(key)
-    if statement is None:
-        insert_ = insert_ignoring_conflicts(session, _ANSWERS)
-        values = [bindparam(f"p_{name}", type_=_ANSWERS.c[name].type) for name in _ANSWER_FIELDS]
-        if not by_phone:
-            insert_ = insert_.values(dict(zip(_ANSWER_FIELDS, values, strict=True)))
-        else:
-            same_phone = select(Resident.id).where(Resident.phone_hash == bindparam("p_phone"),
-                                                   Resident.id != bindparam("p_resident_id"))
-            earlier = (select(PollAnswer.id)
-                       .where(PollAnswer.poll_id == bindparam("p_poll_id"),
-                              PollAnswer.resident_id.in_(same_phone))
-                       .exists())
-            insert_ = insert_.from_select(list(_ANSWER_FIELDS), select(*values).where(~earlier))
-        statement = _ANSWER_INSERTS[key] = insert_.returning(_ANSWERS.c.id)
-    return statement
-
-
 async def _insert_answer(session: AsyncSession, poll_id: int, resident: Resident,
                          channel: str, now: datetime) -> int | None:
     """The resident's answer row, unless they (or an earlier profile of theirs) have one."""
@@ -268,7 +243,8 @@ async def _insert_answer(session: AsyncSession, poll_id: int, resident: Resident
     by_phone = resident.phone_hash is not None
     if by_phone:
         params["p_phone"] = resident.phone_hash
-    row = (await session.execute(_answer_insert(session, by_phone), params)).first()
+    insert_ = insert_one_per_person(session, _ANSWERS, _ANSWER_FIELDS, "poll_id", by_phone)
+    row = (await session.execute(insert_, params)).first()
     return None if row is None else int(row[0])
 
 

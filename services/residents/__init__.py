@@ -35,6 +35,7 @@ from services.residents.core import (
     first_name,
     get,
     give_consent,
+    insert_one_per_person,
     note_channel,
     same_phone_profiles,
     set_reachable,
@@ -44,7 +45,8 @@ from services.residents.privacy import STREET_MAX, redact_contacts, street_only
 
 __all__ = [
     "STREET_MAX", "Limits", "PhoneHeld", "ProfileCache", "by_identity", "channel_count",
-    "first_name", "forget", "get", "give_consent", "link_account", "mask_name", "mask_phone",
+    "first_name", "forget", "get", "give_consent", "insert_one_per_person", "link_account",
+    "mask_name", "mask_phone",
     "normalize_phone", "note_channel", "parse_quiet_hours", "phone_hash", "phone_hash_key",
     "redact_contacts", "same_phone_profiles", "set_address", "set_full_name", "set_language",
     "set_quiet_hours", "set_reachable", "street_only", "take_phone", "unlink_account",
