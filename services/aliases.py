@@ -23,22 +23,13 @@ def is_alias(number: int) -> bool:
 
 async def alias_for(session: AsyncSession, channel: str, external_id: str) -> int:
     """The alias of an account, made on first sight (two processes racing get the same)."""
-    query = select(ChannelAlias.id).where(ChannelAlias.channel == channel,
-                                          ChannelAlias.external_id == external_id)
-    found = await session.scalar(query)
-    if found is None:
-        await session.execute(
-            insert_ignoring_conflicts(session, ChannelAlias.__table__).values(
-                channel=channel, external_id=external_id, created_at=utcnow()))
-        found = await session.scalar(query)
-        if found is None:  # only under an isolation level that hides the winner's row
-            raise RuntimeError(f"no alias could be made for a {channel} account")
-    return ALIAS_BASE + found
+    return (await aliases_for(session, channel, [external_id]))[external_id]
 
 
 async def aliases_for(session: AsyncSession, channel: str, external_ids: Iterable[str]
                       ) -> dict[str, int]:
-    """`alias_for` of many accounts: one query for those seen before."""
+    """The aliases of many accounts, made on first sight: one query for those seen before, one
+    INSERT and one query more for the new ones."""
     wanted = set(external_ids)
     if not wanted:
         return {}
