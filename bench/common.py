@@ -257,3 +257,37 @@ async def burst(fake: TimingFakeAPI, proc: subprocess.Popen,
             raise RuntimeError("the bot stopped answering") from None
     elapsed = time.perf_counter() - started
     return Burst(total, elapsed, cpu_seconds(proc.pid) - cpu_bot, cpu_seconds() - cpu_fake)
+
+
+@dataclass(frozen=True, slots=True)
+class EchoBaseline:
+    """The bare aiogram echo bot answering a burst of the same size: the per-press cost of
+    the polling loop and a callback answer, which the issue's targets are ratios of."""
+
+    burst: Burst
+    latencies: list[float]
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.burst.cpu_bot / self.burst.presses * 1000
+
+
+async def echo_baseline(db: BenchDB, presses: int, window: int) -> EchoBaseline:
+    """Press `presses` times (distinct residents) on the echo bot, `window` in flight."""
+    fake = TimingFakeAPI()
+    await fake.start()
+    proc = start_bot(fake, db, echo=True)
+    try:
+        await wait_polling(fake, proc)
+        await burst(fake, proc, [(FIRST_USER + i, "warm") for i in range(1, 31)], window, "w")
+        fake.latencies.clear()
+        result = await burst(fake, proc, [(FIRST_USER + i, "x") for i in range(1, presses + 1)],
+                             window, "e")
+    finally:
+        stop_bot(proc)
+        await fake.stop()
+    return EchoBaseline(result, list(fake.latencies))
+
+
+CPU_TARGET = 3.0  # bot CPU per tap ≤ 3 × the echo bot's per press
+P99_TARGET_MS = 500.0  # with `window` presses in flight, on SQLite

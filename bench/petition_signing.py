@@ -31,14 +31,18 @@ from sqlalchemy import create_engine, func, insert, select, text
 
 import services.models  # noqa: F401  (registers every table)
 from bench.common import (
+    CPU_TARGET,
     FIRST_USER,
     MODERATOR,
+    P99_TARGET_MS,
     BenchDB,
     Burst,
+    EchoBaseline,
     TimingFakeAPI,
     align_sequences,
     bench_db,
     burst,
+    echo_baseline,
     seed_residents,
     start_bot,
     stop_bot,
@@ -59,6 +63,7 @@ from services.models import (
 )
 from services.petitions import ListKind
 
+ROUND_TRIP_TARGET = 2.0  # list and card p95 ≤ 2 × the echo bot's round trip
 THRESHOLD_MARK = "набрала"  # in both the residents' and the moderators' threshold texts
 
 
@@ -159,6 +164,7 @@ class SigningRun:
     expected: set[int]
     signed: set[int]
     in_commit_order: bool
+    echo: EchoBaseline
 
 
 async def run_signing(workdir: Path, signers: int, threshold: int, window: int,
@@ -198,9 +204,25 @@ async def run_signing(workdir: Path, signers: int, threshold: int, window: int,
     await engine.dispose()
     assert row is not None
     staff = {FIRST_USER + 1, MODERATOR}
+    echo = await echo_baseline(db, signers, window)
     return SigningRun(signers, threshold, window, result, fake.latencies, row.signature_count,
                       int(stored or 0), row.status, dict(fake.marked_per_chat),
-                      set(chats[:threshold]) | staff, set(chats) | staff, in_order)
+                      set(chats[:threshold]) | staff, set(chats) | staff, in_order, echo)
+
+
+def report_tap_cost(what: str, presses: int, cpu_bot: float, latencies: list[float],
+                    echo: EchoBaseline, sqlite: bool) -> None:
+    """The issue's targets for a tap: CPU against the echo bot's per press, and the p99."""
+    per_tap = cpu_bot / presses * 1000
+    ratio = per_tap / echo.cpu_ms
+    print(f"bot CPU per {what} {per_tap:.2f} ms; echo bot per press {echo.cpu_ms:.2f} ms "
+          f"(same burst, this run): {ratio:.1f}x (target <= {CPU_TARGET:.0f}x) "
+          f"{'OK' if ratio <= CPU_TARGET else 'ABOVE TARGET'}")
+    p99 = _pct(latencies, 0.99)
+    verdict = ("OK" if p99 <= P99_TARGET_MS else "ABOVE TARGET") if sqlite else "(no target)"
+    print(f"press→answer latency: p50 {_pct(latencies, 0.50):.1f} ms  p99 {p99:.1f} ms "
+          f"(target <= {P99_TARGET_MS:.0f} on SQLite) {verdict}; echo bot p50 "
+          f"{_pct(echo.latencies, 0.50):.1f} ms p99 {_pct(echo.latencies, 0.99):.1f} ms")
 
 
 def report_signing(run: SigningRun) -> bool:
@@ -211,8 +233,8 @@ def report_signing(run: SigningRun) -> bool:
           f"{threshold}")
     print(f"signatures/second: {signers / elapsed:.1f}  ({elapsed:.1f} s; CPU: bot process "
           f"{cpu_bot:.1f} s, fake API + driver {cpu_fake:.1f} s)")
-    print(f"press→answer latency: p50 {_pct(run.latencies, 0.50):.1f} ms  "
-          f"p99 {_pct(run.latencies, 0.99):.1f} ms")
+    report_tap_cost("signature", signers, cpu_bot, run.latencies, run.echo,
+                    run.in_commit_order)
     count_ok = run.counter == signers and run.stored == signers
     ok &= count_ok
     print(f"final count: counter {run.counter}, rows {run.stored}, expected {signers} "
@@ -313,12 +335,15 @@ async def part_render(workdir: Path, residents: int, petitions_count: int, signa
         p95_echo = _pct(echo_times[what], 0.95)
         good = p95_service <= 20
         ok &= good
+        ratio = p95_bot / p95_echo
         print(f"{what} render ({len(service_times[what])} samples): service+render p50 "
               f"{_pct(service_times[what], 0.5):.1f} ms p95 {p95_service:.1f} ms "
               f"(target <= 20) {'OK' if good else 'ABOVE TARGET'}")
         print(f"{what} round trip through the bot: p50 {_pct(bot_times[what], 0.5):.1f} ms "
               f"p95 {p95_bot:.1f} ms; echo-bot baseline p50 "
-              f"{_pct(echo_times[what], 0.5):.1f} ms p95 {p95_echo:.1f} ms")
+              f"{_pct(echo_times[what], 0.5):.1f} ms p95 {p95_echo:.1f} ms: {ratio:.1f}x "
+              f"(target <= {ROUND_TRIP_TARGET:.0f}x) "
+              f"{'OK' if ratio <= ROUND_TRIP_TARGET else 'ABOVE TARGET'}")
     return ok
 
 

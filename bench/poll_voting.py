@@ -32,17 +32,15 @@ import services.models  # noqa: F401  (registers every table)
 from bench.common import (
     FIRST_USER,
     BenchDB,
-    Burst,
     TimingFakeAPI,
     bench_db,
     burst,
-    pct,
     seed_residents,
     start_bot,
     stop_bot,
     wait_polling,
 )
-from bench.petition_signing import report_signing, run_signing
+from bench.petition_signing import SigningRun, report_signing, report_tap_cost, run_signing
 from handlers.polls.callbacks import CardAction, PollCB
 from services.db import make_engine, make_sessionmaker
 from services.polls.jobs import close_due, send_results
@@ -71,8 +69,9 @@ def seed_poll(db: BenchDB) -> tuple[int, list[int]]:
     return poll_id, option_ids
 
 
-async def part_voting(workdir: Path, voters: int, window: int, baseline: Burst,
+async def part_voting(workdir: Path, voters: int, window: int, signing: SigningRun,
                       postgres: str | None = None) -> bool:
+    baseline = signing.burst
     db = bench_db(workdir, "voting", postgres)
     seed_residents(db, voters)
     poll_id, option_ids = seed_poll(db)
@@ -112,8 +111,8 @@ async def part_voting(workdir: Path, voters: int, window: int, baseline: Burst,
         per_signature = baseline.cpu_bot / baseline.presses * 1000
         print(f"bot CPU per answer {per_answer:.2f} ms, per signature {per_signature:.2f} ms "
               f"({per_signature / per_answer:.2f}x)")
-        print(f"press→answer latency: p50 {pct(latencies, 0.50):.1f} ms  "
-              f"p99 {pct(latencies, 0.99):.1f} ms")
+        report_tap_cost("answer", voters, result.cpu_bot, latencies, signing.echo,
+                        signing.in_commit_order)
         counts_ok = counter == voters and rows == voters and per_option == expected
         ok &= counts_ok
         shown = ", ".join(f"{OPTIONS[k]} {per_option.get(option_ids[k], 0)}" for k in range(3))
@@ -174,7 +173,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         signing = await run_signing(Path(tmp), residents, threshold, args.window, args.postgres)
         ok = report_signing(signing)
-        ok &= await part_voting(Path(tmp), residents, args.window, signing.burst, args.postgres)
+        ok &= await part_voting(Path(tmp), residents, args.window, signing, args.postgres)
     print("RESULT:", "OK" if ok else "PROBLEMS (see above)")
     raise SystemExit(0 if ok else 1)
 
