@@ -139,7 +139,8 @@ def align_sequences(conn: Connection) -> None:
 
 
 def seed_residents(db: BenchDB, count: int) -> None:
-    """`count` verified residents with complete profiles, plus a moderator, in bulk."""
+    """`count` verified residents with complete profiles, plus a moderator, in bulk: as
+    onboarding on Telegram leaves them (their messenger known, so a tap writes nothing else)."""
     engine = create_engine(db.sync_url)
     Base.metadata.create_all(engine)
     now = datetime.now(UTC)
@@ -151,7 +152,7 @@ def seed_residents(db: BenchDB, count: int) -> None:
                  "phone_verified_at": now, "full_name": f"Мешканець Номер{i}",
                  "street": "вул. Миру", "building": str(i % 200 + 1),
                  "notifications_enabled": True, "is_active": True, "created_at": now,
-                 "updated_at": now}
+                 "updated_at": now, "last_channel": "telegram"}
                 for i in ids
             ])
             conn.execute(insert(ChannelIdentity), [
