@@ -8,6 +8,7 @@ from typing import Any
 from aiogram import Bot, Router
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.telegram.commands import CommandMenus, command_menus, set_staff_commands
@@ -98,7 +99,13 @@ def build_dispatcher(
     dp.update.outer_middleware(OnePersonAtATimeMiddleware())
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
-    dp.update.outer_middleware(UserContextMiddleware(translator, settings))
+    user_context = UserContextMiddleware(translator, settings)
+    dp.update.outer_middleware(user_context)
+
+    async def look_ahead(updates: list[Update]) -> None:
+        await user_context.prefetch(sessionmaker, updates)
+
+    dp.before_batch = look_ahead
     dp.update.outer_middleware(DialogStateMiddleware())
     dp.callback_query.middleware(AnswerCallbacksMiddleware())
 

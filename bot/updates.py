@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot, Dispatcher, loggers
@@ -21,6 +21,11 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
+
+# Called with each batch of updates read, before any is handled (to look up ahead, in one
+# query, what every update of the batch would ask for on its own).
+BatchHook = Callable[[list[Update]], Awaitable[None]]
+
 
 class GetRawUpdates(TelegramMethod[list[dict[str, Any]]]):
     """`getUpdates`, answered as plain objects so that each update is read on its own."""
@@ -55,6 +60,7 @@ class SkippingDispatcher(Dispatcher):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.before_batch: BatchHook | None = None
         self._in_progress = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -77,9 +83,8 @@ class SkippingDispatcher(Dispatcher):
             async with asyncio.timeout(within):
                 await self._idle.wait()
 
-    @classmethod
-    async def _listen_updates(
-        cls,
+    async def _listen_updates(  # type: ignore[override]  # the hook is the instance's
+        self,
         bot: Bot,
         polling_timeout: int = 30,
         backoff_config: BackoffConfig = DEFAULT_BACKOFF_CONFIG,
@@ -106,11 +111,25 @@ class SkippingDispatcher(Dispatcher):
                                         backoff.counter)
                 backoff.reset()
                 failed = False
+            updates = []
             for raw in batch:
                 update_id = raw.get("update_id") if isinstance(raw, dict) else None
                 update = parse_update(raw, bot)
-                # Confirmed either way: Telegram forgets updates below the offset.
+                # Confirmed either way (with the next request): Telegram forgets updates
+                # below the offset.
                 if isinstance(update_id, int) and not isinstance(update_id, bool):
                     get_updates.offset = update_id + 1
                 if update is not None:
-                    yield update
+                    updates.append(update)
+            if updates and self.before_batch is not None:
+                await self._run_hook(self.before_batch, updates)
+            for update in updates:
+                yield update
+
+    @staticmethod
+    async def _run_hook(hook: BatchHook, updates: list[Update]) -> None:
+        """Only a speed-up: whatever goes wrong, the updates are handled as without it."""
+        try:
+            await hook(updates)
+        except Exception:
+            log.exception("looking ahead at a batch of %d updates failed", len(updates))

@@ -9,13 +9,17 @@ per tap.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.engine.default import CACHE_HIT, DefaultExecutionContext
 
+from services.db import utcnow
+from services.models import Resident
+from tests.fakes.resident import wait_for
 from tests.polls_support import bot_poll
 from tests.test_petitions_bot import onboarded, publish
 
@@ -27,10 +31,12 @@ POLL_ANSWER = 5
 
 
 class Statements(list[str]):
-    """The verbs of the statements run; `missed`: those SQLAlchemy had to compile."""
+    """The verbs of the statements run; `sql`: their text; `missed`: those SQLAlchemy had to
+    compile."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.sql: list[str] = []
         self.missed: list[str] = []
 
 
@@ -43,6 +49,7 @@ def counting(bot_app) -> Iterator[Statements]:
               context: DefaultExecutionContext, _many: bool) -> None:
         verb = statement.split(None, 1)[0].upper()
         statements.append(verb)
+        statements.sql.append(statement)
         if context.compiled is not None and context.cache_hit is not CACHE_HIT:
             statements.missed.append(statement.split("(", 1)[0][:80])
 
@@ -103,3 +110,29 @@ async def test_a_poll_answer_needs_few_statements_and_compiles_none(bot_app):
     postgres = bot_app.sessionmaker.kw["bind"].dialect.name == "postgresql"
     assert len(statements) <= POLL_ANSWER + (2 if postgres else 0), statements
     assert statements.missed == []
+
+
+async def test_a_polling_batch_of_taps_looks_its_senders_up_in_one_query(bot_app):
+    """Residents the process has not seen lately (a burst after a broadcast) tapping in one
+    getUpdates batch: their profiles come in one query, not one per tap (on SQLite; on
+    PostgreSQL, where many processes write, profiles are not kept and each tap asks)."""
+    people = [await onboarded(bot_app, 41 + k, "Петренко Іван") for k in range(3)]
+    async with bot_app.sessionmaker() as session:
+        # Any write to residents makes every profile this process keeps stale.
+        await session.execute(update(Resident).values(updated_at=utcnow()))
+        await session.commit()
+    answered = len(bot_app.fake.sent)
+    task = asyncio.create_task(bot_app.dp.start_polling(
+        bot_app.bot, handle_signals=False, close_bot_session=False, polling_timeout=1))
+    try:
+        with counting(bot_app) as statements:
+            await bot_app.fake.push_updates(
+                [{"message": person._message(text="/menu")} for person in people])
+            await wait_for(lambda: len(bot_app.fake.sent) >= answered + 3, within=30)
+    finally:
+        await bot_app.dp.stop_polling()
+        await asyncio.wait_for(task, 30)
+    assert {s.chat_id for s in bot_app.fake.sent[answered:]} == {41, 42, 43}
+    lookups = [sql for sql in statements.sql if "channel_identities" in sql]
+    postgres = bot_app.sessionmaker.kw["bind"].dialect.name == "postgresql"
+    assert len(lookups) == (3 if postgres else 1), lookups

@@ -7,6 +7,9 @@ without SQL. Any write to residents or identities in this process (ORM flush or 
 statement) bumps a generation that invalidates every entry, and a commit bumps it again so
 a copy read while that write was in flight is dropped too.
 
+A batch of updates (a burst of taps after a broadcast: mostly residents this process has not
+seen for a while) can be looked up ahead in one query (`prefetch`) instead of one per update.
+
 It also keeps the set of accounts that have a profile at all, so a stranger's first /start
 costs no query. New identities flushed in this process are added as they appear; a bulk
 insert or update of identities makes every cache reload the set.
@@ -17,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
 
@@ -72,6 +76,15 @@ def _profiles_committed(session: Session) -> None:
 
 
 _COLUMNS = tuple(attr.key for attr in Resident.__mapper__.column_attrs)
+# The profiles behind many accounts of one messenger, as plain rows (Core: no ORM objects to
+# build and throw away, the cache keeps the values only).
+_BY_IDENTITIES = (
+    select(ChannelIdentity.external_id,
+           *(attr.columns[0] for attr in Resident.__mapper__.column_attrs))
+    .join(Resident, Resident.id == ChannelIdentity.resident_id)
+    .where(ChannelIdentity.channel == bindparam("channel"),
+           ChannelIdentity.external_id.in_(bindparam("external_ids", expanding=True)))
+)
 
 
 class ProfileCache:
@@ -121,6 +134,40 @@ class ProfileCache:
         self._accounts_loaded_at = generation
         return key in self._accounts
 
+    async def prefetch(self, session: AsyncSession, channel: str,
+                       external_ids: Iterable[str]) -> int:
+        """Look up ahead, in one query, the profiles of these accounts that are not cached
+        fresh; returns how many were asked for."""
+        if not self.enabled:
+            return 0
+        now = time.monotonic()
+        wanted: list[str] = []
+        for external_id in dict.fromkeys(external_ids):
+            key = (channel, external_id)
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] == _generation and now - entry[1] < self.ttl:
+                continue
+            if await self._has_account(session, key):
+                wanted.append(external_id)
+        if not wanted:
+            return 0
+        generation = _generation
+        rows = (await session.execute(
+            _BY_IDENTITIES, {"channel": channel, "external_ids": wanted})).all()
+        if generation != _generation:  # a write raced the read: leave it to `lookup`
+            return len(wanted)
+        found = {row[0]: dict(zip(_COLUMNS, row[1:], strict=True)) for row in rows}
+        for external_id in wanted:
+            self._store((channel, external_id), generation, now, found.get(external_id))
+        return len(wanted)
+
+    def _store(self, key: tuple[str, str], generation: int, now: float,
+               values: dict[str, Any] | None) -> None:
+        self._entries.pop(key, None)
+        self._entries[key] = (generation, now, values)
+        if len(self._entries) > self.max_entries:
+            self._entries.pop(next(iter(self._entries)))
+
     async def lookup(self, session: AsyncSession, channel: str,
                      external_id: str) -> Resident | None:
         if not self.enabled:
@@ -136,10 +183,7 @@ class ProfileCache:
         resident = await by_identity(session, channel, external_id)
         values = None if resident is None else {c: getattr(resident, c) for c in _COLUMNS}
         if generation == _generation:
-            self._entries.pop(key, None)
-            self._entries[key] = (generation, now, values)
-            if len(self._entries) > self.max_entries:
-                self._entries.pop(next(iter(self._entries)))
+            self._store(key, generation, now, values)
         return resident
 
 

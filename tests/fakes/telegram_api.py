@@ -165,6 +165,14 @@ class FakeTelegramAPI:
             self._new_update.notify_all()
         return update_id
 
+    async def push_updates(self, updates: list[dict[str, Any]]) -> list[int]:
+        """Several updates at once: the next getUpdates answers them as one batch."""
+        stamped = [{"update_id": next(self._update_ids), **update} for update in updates]
+        async with self._new_update:
+            self.updates.extend(stamped)
+            self._new_update.notify_all()
+        return [update["update_id"] for update in stamped]
+
     def next_update_id(self) -> int:
         return next(self._update_ids)
 
