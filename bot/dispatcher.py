@@ -103,9 +103,10 @@ def build_dispatcher(
     dp.update.outer_middleware(user_context)
 
     async def look_ahead(updates: list[Update]) -> None:
-        await user_context.prefetch(sessionmaker, updates)
+        await user_context.look_ahead_at_updates(sessionmaker, updates)
 
     dp.before_batch = look_ahead
+    dp.profiles_ahead = user_context.look_ahead
     dp.update.outer_middleware(DialogStateMiddleware())
     dp.callback_query.middleware(AnswerCallbacksMiddleware())
 

@@ -147,19 +147,26 @@ class UserContextMiddleware(BaseMiddleware):
         # One process owns a SQLite file, so its own writes are all the cache must notice.
         self.profiles = residents.ProfileCache(enabled=settings.is_sqlite)
 
-    async def prefetch(self, sessionmaker: async_sessionmaker[AsyncSession],
-                       updates: Sequence[Update]) -> None:
-        """The profiles of a polling batch's senders in one query: a burst of taps by people
-        this process has not seen lately (after a broadcast) asks no query per tap for them."""
+    async def look_ahead(self, session: AsyncSession, channel: str,
+                         external_ids: Sequence[str]) -> None:
+        """The profiles behind a batch of updates (a polling batch, a claimed batch of Viber
+        callbacks) in one query: a burst of taps by people this process has not seen lately
+        (after a broadcast) then asks no query per tap for them. Only where profiles are kept
+        (one process on SQLite)."""
+        if self.profiles.enabled and len(external_ids) > 1:
+            await self.profiles.prefetch(session, channel, external_ids)
+
+    async def look_ahead_at_updates(self, sessionmaker: async_sessionmaker[AsyncSession],
+                                    updates: Sequence[Update]) -> None:
+        """`look_ahead` for a polling batch of Telegram updates, in a session of its own."""
         if not self.profiles.enabled:
             return
         senders = [str(user.id) for update in updates
                    if (user := AiogramUserContext.resolve_event_context(update).user) is not None
                    and not user.is_bot]
-        if len(senders) < 2:
-            return
-        async with sessionmaker() as session:
-            await self.profiles.prefetch(session, Channel.TELEGRAM.value, senders)
+        if len(senders) > 1:
+            async with sessionmaker() as session:
+                await self.look_ahead(session, Channel.TELEGRAM.value, senders)
 
     async def __call__(self, handler: Handler, event: TelegramObject,
                        data: dict[str, Any]) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any
 
 from aiogram import Bot, Dispatcher, loggers
@@ -19,12 +19,16 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
 
 # Called with each batch of updates read, before any is handled (to look up ahead, in one
 # query, what every update of the batch would ask for on its own).
 BatchHook = Callable[[list[Update]], Awaitable[None]]
+# The same for a channel adapter's batch (Viber's claimed callbacks): the accounts of one
+# messenger, in the adapter's session.
+AccountsHook = Callable[[AsyncSession, str, Sequence[str]], Awaitable[None]]
 
 
 class GetRawUpdates(TelegramMethod[list[dict[str, Any]]]):
@@ -61,6 +65,7 @@ class SkippingDispatcher(Dispatcher):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.before_batch: BatchHook | None = None
+        self.profiles_ahead: AccountsHook | None = None
         self._in_progress = 0
         self._idle = asyncio.Event()
         self._idle.set()

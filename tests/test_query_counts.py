@@ -22,6 +22,9 @@ from services.models import Resident
 from tests.fakes.resident import wait_for
 from tests.polls_support import bot_poll
 from tests.test_petitions_bot import onboarded, publish
+from tests.viber_residents import onboarded as viber_onboarded
+
+pytest_plugins = ("tests.viber_support",)
 
 # The most statements each tap may take.
 SIGN_TAP = 6
@@ -135,4 +138,25 @@ async def test_a_polling_batch_of_taps_looks_its_senders_up_in_one_query(bot_app
     assert {s.chat_id for s in bot_app.fake.sent[answered:]} == {41, 42, 43}
     lookups = [sql for sql in statements.sql if "channel_identities" in sql]
     postgres = bot_app.sessionmaker.kw["bind"].dialect.name == "postgresql"
+    assert len(lookups) == (3 if postgres else 1), lookups
+
+
+async def test_a_claimed_batch_of_viber_callbacks_looks_its_senders_up_in_one_query(viber):
+    """The same on Viber: the callbacks a processor claims as one batch."""
+    people = [await viber_onboarded(viber, f"batch-{k}-HsWTZ2Yf2NkRZ8Kc==") for k in range(3)]
+    async with viber.telegram.sessionmaker() as session:
+        await session.execute(update(Resident).values(updated_at=utcnow()))
+        await session.commit()
+    before = {person.id: len(person.sent) for person in people}
+    for person in people:  # stored by the webhook, handled only when the processor drains
+        status, _ = await viber.fake.post(person._event(
+            "message", sender=person.user.as_json(), message={"type": "text", "text": "/menu"}))
+        assert status == 200
+    with counting(viber.telegram) as statements:
+        await viber.drain()
+    assert all(len(person.sent) > before[person.id] for person in people)
+    lookups = [sql for sql in statements.sql
+               if "FROM residents JOIN channel_identities" in sql
+               or "FROM channel_identities JOIN residents" in sql]
+    postgres = viber.telegram.sessionmaker.kw["bind"].dialect.name == "postgresql"
     assert len(lookups) == (3 if postgres else 1), lookups

@@ -161,7 +161,8 @@ class Inbound:
         """For a claimed batch, in the claim's transaction: the aliases of those who wrote,
         the keyboards they were last shown (by any process), and any of them marked
         unreachable made reachable again (Viber sends no `subscribed` for a first message,
-        VIBER.md §2): three queries a batch, not a session an update.
+        VIBER.md §2), and on SQLite their profiles: four queries a batch, not a session an
+        update.
         (A batch holds one row per person, so an earlier `unsubscribed` is already done.)"""
         if len(self._read) > 10_000:  # rows of failed batches another process took over
             self._read.clear()
@@ -173,6 +174,9 @@ class Inbound:
             return
         await self.aliases.preload(session, writers)
         await self.outgoing.keyboards.load(session, writers)
+        ahead = getattr(self.dp, "profiles_ahead", None)  # the profiles, where they are kept
+        if ahead is not None:
+            await ahead(session, CHANNEL, sorted(writers))
         blocked = (await session.scalars(select(ChannelIdentity.external_id).where(
             ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id.in_(writers),
             ChannelIdentity.is_blocked.is_(True)))).all()
