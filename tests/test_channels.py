@@ -178,3 +178,50 @@ async def test_staff_are_told_on_every_channel_they_hold_the_role_on(session):
         ("telegram", "101"), ("viber", "viber-mod")]
     on_viber = await outbox.staff_recipients(session, Role.MODERATOR, Channel.VIBER)
     assert [(r.channel, r.chat_id) for r in on_viber] == [("viber", "viber-mod")]
+
+
+async def test_a_text_screen_goes_to_telegram_as_aiogram_would_send_it(fake_api, bot_app):
+    """The renderer's JSON keyboards (bot/channels/telegram/methods.py) put on the wire what
+    aiogram's models of the same buttons would, for a typed message, an edit and a new message."""
+    from aiogram.types import CallbackQuery, Chat, Message, User
+
+    from bot.channels.telegram.render import TelegramRenderer
+    from handlers.kit.render_aiogram import markup_for, telegram_links
+    from handlers.kit.screen import Button, DeepLink, Screen, Share
+    from handlers.petitions.callbacks import PetCB
+
+    bot = bot_app.bot
+    links = telegram_links(BOT_USERNAME)
+    screen = Screen("<b>Петиція</b> №12", rows=(
+        (Button("Підписати", action=PetCB(action="sign", id=12)),
+         Button("Сайт", url="https://example.org/p?id=12")),
+        (Button("Відкрити", link=DeepLink("petition_12")),
+         Button("Поділитися", share=Share("Підпишіть!", link=DeepLink("petition_12")))),
+        (Button("Знайти", share=Share("петиції")),),
+    ))
+    renderer = TelegramRenderer(links=links)
+    chat = Chat(id=4343, type="private")
+    person = User(id=4343, is_bot=False, first_name="Олена")
+    typed = Message(message_id=7, date=0, chat=chat, from_user=person, text="/x").as_(bot)
+    pressed = CallbackQuery(id="q", from_user=person, chat_instance="c", data="x",
+                            message=typed).as_(bot)
+
+    def last_call() -> tuple[str, dict]:
+        method, params = fake_api.calls[-1]
+        return method, dict(params)
+
+    await renderer.show(typed, screen)
+    ours_sent = last_call()
+    await bot.send_message(4343, screen.text, reply_markup=markup_for(screen, links))
+    assert ours_sent == last_call()
+
+    await renderer.show(pressed, screen)
+    ours_edit = last_call()
+    await typed.edit_text(screen.text, reply_markup=markup_for(screen, links))
+    assert ours_edit == last_call()
+    assert ours_edit[0].lower() == "editmessagetext"
+    assert "callback_data" in str(ours_edit[1]["reply_markup"])
+
+    fake_api.fail_next("editMessageText", 400, description="Bad Request: message can't be edited")
+    await renderer.show(pressed, screen)  # a fresh message instead
+    assert last_call() == ours_sent

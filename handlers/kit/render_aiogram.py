@@ -34,24 +34,37 @@ def telegram_links(bot_username: str) -> LinkBuilder:
     return build
 
 
-def inline_button(button: Button, links: LinkBuilder | None) -> InlineKeyboardButton:
+def button_json(button: Button, links: LinkBuilder | None) -> dict[str, str]:
+    """An inline button as the Bot API's JSON."""
     if button.action is not None:
-        return InlineKeyboardButton(text=button.text, callback_data=button.action.pack())
+        return {"text": button.text, "callback_data": button.packed}
     if button.url is not None:
-        return InlineKeyboardButton(text=button.text, url=button.url)
+        return {"text": button.text, "url": button.url}
     if button.link is not None:
-        return InlineKeyboardButton(text=button.text, url=_link(button.link, links))
+        return {"text": button.text, "url": deep_link(button.link, links)}
     assert button.share is not None
     if button.share.link is None:
-        return InlineKeyboardButton(text=button.text, switch_inline_query=button.share.text)
+        return {"text": button.text, "switch_inline_query": button.share.text}
     # Telegram's share sheet, exactly as the petition card builds it today.
-    url = quote(_link(button.share.link, links), safe="")
+    url = quote(deep_link(button.share.link, links), safe="")
     text = quote(button.share.text)
-    return InlineKeyboardButton(text=button.text,
-                                url=f"https://t.me/share/url?url={url}&text={text}")
+    return {"text": button.text, "url": f"https://t.me/share/url?url={url}&text={text}"}
 
 
-def _link(link: DeepLink, links: LinkBuilder | None) -> str:
+def inline_button(button: Button, links: LinkBuilder | None) -> InlineKeyboardButton:
+    return InlineKeyboardButton.model_validate(button_json(button, links))
+
+
+def keyboard_json(rows: Rows, links: LinkBuilder | None = None
+                  ) -> list[list[dict[str, str]]] | None:
+    """An inline keyboard as the Bot API's JSON (what `inline_markup` dumps to), None without
+    buttons: for a channel that sends it as is."""
+    if not rows:
+        return None
+    return [[button_json(b, links) for b in row] for row in rows]
+
+
+def deep_link(link: DeepLink, links: LinkBuilder | None) -> str:
     if links is None:
         raise ValueError(f"rendering deep link {link.payload!r} needs a link builder")
     return links(link)

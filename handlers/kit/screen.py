@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
@@ -79,6 +79,8 @@ class Button:
     url: str | None = None
     link: DeepLink | None = None
     share: Share | None = None
+    # The action as the channels carry it (packed once, here, where it is checked).
+    packed: str = field(default="", init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.text.strip():
@@ -91,6 +93,7 @@ class Button:
             if not packed or len(packed.encode()) > MAX_ACTION_BYTES:
                 raise ValueError(f"button {self.text!r}: packed action must be 1-"
                                  f"{MAX_ACTION_BYTES} bytes, is {len(packed.encode())}")
+            object.__setattr__(self, "packed", packed)
         if self.url is not None and not self.url.startswith(_URL_SCHEMES):
             raise ValueError(f"button {self.text!r}: not a link: {self.url!r}")
 

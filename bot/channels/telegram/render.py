@@ -19,7 +19,15 @@ from aiogram.types import (
 )
 
 from bot.channels.media import MediaStore
-from handlers.kit.render_aiogram import LinkBuilder, Markup, markup_for, telegram_links
+from bot.channels.telegram.methods import KeyboardJSON, ScreenEdit, ScreenMessage
+from bot.channels.telegram.session import JsonAiohttpSession
+from handlers.kit.render_aiogram import (
+    LinkBuilder,
+    Markup,
+    keyboard_json,
+    markup_for,
+    telegram_links,
+)
 from handlers.kit.screen import Media, MediaKind, Screen
 
 __all__ = ["TelegramRenderer", "can_edit_in_place"]
@@ -62,7 +70,10 @@ class TelegramRenderer:
         return telegram_links((await bot.me()).username or "")
 
     async def show(self, event: Message | CallbackQuery, screen: Screen) -> Message | None:
-        markup = markup_for(screen, await self.links_for(event.bot, screen))
+        links = await self.links_for(event.bot, screen)
+        if _as_json(event.bot, screen):
+            return await self._show_text(event, screen, keyboard_json(screen.rows, links))
+        markup = markup_for(screen, links)
         if isinstance(event, Message):
             return await _answer(event, screen, markup, self._store)
         message = event.message
@@ -78,6 +89,41 @@ class TelegramRenderer:
         if event.from_user is None or event.bot is None:
             return None
         return await _send(event.bot, event.from_user.id, screen, markup, self._store)
+
+    async def _show_text(self, event: Message | CallbackQuery, screen: Screen,
+                         keyboard: KeyboardJSON | None) -> Message | None:
+        """`show` for a text screen on our JSON session: the same calls, the keyboard as
+        JSON (methods.py), with what aiogram's `answer` and `edit_text` would fill in."""
+        bot = event.bot
+        assert bot is not None
+        if isinstance(event, Message):
+            return await bot(ScreenMessage.of(
+                keyboard, chat_id=event.chat.id, text=screen.text,
+                message_thread_id=event.message_thread_id if event.is_topic_message else None,
+                business_connection_id=event.business_connection_id))
+        message = event.message
+        if isinstance(message, Message) and can_edit_in_place(screen):
+            try:
+                edited = await bot(ScreenEdit.of(
+                    keyboard, chat_id=message.chat.id, message_id=message.message_id,
+                    business_connection_id=message.business_connection_id, text=screen.text))
+                return edited if isinstance(edited, Message) else message
+            except TelegramBadRequest as exc:
+                if "message is not modified" in exc.message:
+                    return message
+                # Too old to edit, or a photo message: send a fresh one instead.
+        if event.from_user is None:
+            return None
+        return await bot(ScreenMessage.of(keyboard, chat_id=event.from_user.id,
+                                          text=screen.text))
+
+
+def _as_json(bot: Bot | None, screen: Screen) -> bool:
+    """A text screen with inline buttons (or none) for a bot on our JSON session; media, a
+    reply keyboard or its removal (and another channel's session) take aiogram's models."""
+    return (bot is not None and isinstance(bot.session, JsonAiohttpSession)
+            and screen.media is None and screen.request is None
+            and not screen.remove_reply_keyboard)
 
 
 async def _answer(message: Message, screen: Screen, markup: Markup,

@@ -5,7 +5,8 @@ dumped to JSON one by one, then the whole form percent-encoded. The Bot API take
 body as well; building one costs a fraction of that (urlencoding alone was ~5 % of the bot's
 CPU in the throughput profile). What is sent is the same as aiogram's: None values are left
 out (nested ones too), as is a field whose prepared text would be empty; an empty list or
-False stays. A call that uploads a file keeps aiogram's multipart form.
+False stays. A call that uploads a file keeps aiogram's multipart form. A text screen's
+call brings its keyboard as JSON (methods.py), put in the body as it is.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile
 from aiohttp import ClientError
 
+from bot.channels.telegram.methods import ScreenEdit, ScreenMessage
+
 _JSON = {"Content-Type": "application/json"}
 
 
@@ -35,7 +38,8 @@ class JsonAiohttpSession(AiohttpSession):
         super().__init__(**kwargs)
 
     def build_json_body(self, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
-        """The call's fields as JSON, or None when it uploads a file (a form is needed)."""
+        """The call's fields as JSON, or None when it uploads a file (a form is needed). A
+        screen's call (methods.py) brings its keyboard as JSON already."""
         files: dict[str, InputFile] = {}
         fields: dict[str, Any] = {}
         for key, value in method.model_dump(warnings=False).items():
@@ -46,6 +50,8 @@ class JsonAiohttpSession(AiohttpSession):
             fields[key] = prepared
         if files:
             return None
+        if isinstance(method, ScreenMessage | ScreenEdit) and method.keyboard is not None:
+            fields["reply_markup"] = {"inline_keyboard": method.keyboard}
         return orjson.dumps(fields, option=orjson.OPT_NON_STR_KEYS)
 
     async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],

@@ -39,7 +39,7 @@ def button_spec(button: Button, links: Links) -> Spec | None:
     """One button as a keyboard spec; None for what Viber has no counterpart of (a bare
     inline query)."""
     if button.action is not None:
-        return {"text": button.text, "callback": button.action.pack()}
+        return {"text": button.text, "callback": button.packed}
     if button.url is not None:
         return {"text": button.text, "url": button.url}
     if button.link is not None:
