@@ -11,17 +11,22 @@
 - Typed messages likewise: a router whose every message handler needs a command (aiogram's
   `Command`, `CommandStart` or our `DeepLink`) gets a first check of the command's name, so
   "/menu" or a typed answer skips the routers of other commands without parsing it for each.
+- A handler may instead need a dialog state (a typed answer to a step): the gate then also
+  passes the states its handlers need, so a message or press outside those dialogs skips
+  the router whole (a stranger's "/start" walked 57 handlers of dialogs he was not in).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from inspect import isclass
 from typing import Any
 
 from aiogram import Router
 from aiogram.dispatcher.event.handler import CallableObject, FilterObject
-from aiogram.filters import Command, Filter
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from handlers.kit.aiogram_filters import DeepLink
@@ -57,13 +62,21 @@ def _inline(callable_: CallableObject) -> None:
     callable_.awaitable = True
 
 
+States = frozenset[str | None]  # dialog states (None: in no dialog)
+
+
 class CallbackPrefixGate(Filter):
-    """Passes a press whose data starts with one of `prefixes` (per separator)."""
+    """Passes a press whose data starts with one of `prefixes` (per separator), or any press
+    in one of `states`."""
 
-    def __init__(self, prefixes: dict[str, frozenset[str]]) -> None:
+    def __init__(self, prefixes: dict[str, frozenset[str]], states: States = frozenset()
+                 ) -> None:
         self.prefixes = prefixes
+        self.states = states
 
-    async def __call__(self, query: CallbackQuery) -> bool:
+    async def __call__(self, query: CallbackQuery, raw_state: str | None = None) -> bool:
+        if raw_state in self.states:
+            return True
         data = query.data
         if not data:
             return False
@@ -90,9 +103,12 @@ def _gate(router: Router, event: str, kind: type[Filter], gate_for: Gates) -> No
 
 def _prefix_gate(handlers: list[Any]) -> CallbackPrefixGate | None:
     prefixes: dict[str, set[str]] = {}
-    if not handlers or not all(_add_prefixes(h.filters or (), prefixes) for h in handlers):
+    states: set[str | None] = set()
+    if not handlers or not all(_add_prefixes(h.filters or (), prefixes)
+                               or _add_states(h.filters or (), states) for h in handlers):
         return None
-    return CallbackPrefixGate({sep: frozenset(names) for sep, names in prefixes.items()})
+    return CallbackPrefixGate({sep: frozenset(names) for sep, names in prefixes.items()},
+                              frozenset(states))
 
 
 def _handlers(router: Router, event: str) -> Iterator[Any]:
@@ -114,13 +130,18 @@ def _add_prefixes(filters: Any, prefixes: dict[str, set[str]]) -> bool:
 
 class CommandGate(Filter):
     """Passes a message whose text (or caption) is one of `names` after one of `prefixes`
-    (any case, any @mention: the handlers' own filters decide those)."""
+    (any case, any @mention: the handlers' own filters decide those), or any message in one
+    of `states`."""
 
-    def __init__(self, prefixes: frozenset[str], names: frozenset[str]) -> None:
+    def __init__(self, prefixes: frozenset[str], names: frozenset[str],
+                 states: States = frozenset()) -> None:
         self.prefixes = prefixes
         self.names = names
+        self.states = states
 
-    async def __call__(self, message: Message) -> bool:
+    async def __call__(self, message: Message, raw_state: str | None = None) -> bool:
+        if raw_state in self.states:
+            return True
         text = message.text or message.caption
         if not text or text[0] not in self.prefixes:
             return False
@@ -131,9 +152,11 @@ class CommandGate(Filter):
 def _command_gate(handlers: list[Any]) -> CommandGate | None:
     prefixes: set[str] = set()
     names: set[str] = set()
-    if not handlers or not all(_add_command(h.filters or (), prefixes, names) for h in handlers):
+    states: set[str | None] = set()
+    if not handlers or not all(_add_command(h.filters or (), prefixes, names)
+                               or _add_states(h.filters or (), states) for h in handlers):
         return None
-    return CommandGate(frozenset(prefixes), frozenset(names))
+    return CommandGate(frozenset(prefixes), frozenset(names), frozenset(states))
 
 
 def _add_command(filters: Any, prefixes: set[str], names: set[str]) -> bool:
@@ -151,3 +174,41 @@ def _add_command(filters: Any, prefixes: set[str], names: set[str]) -> bool:
             names.update(str(c).casefold() for c in callback.commands)
             return True
     return False
+
+
+def _add_states(filters: Any, states: set[str | None]) -> bool:
+    """Note the dialog states a handler needs; False when it may run in any state."""
+    for filter_ in filters:
+        needed = _states_of(filter_.callback)
+        if needed is not None:
+            states.update(needed)
+            return True
+    return False
+
+
+def _states_of(callback: Any) -> States | None:
+    """The states a state filter passes; None for any other filter or for any state."""
+    if isinstance(callback, StateFilter):
+        found: set[str | None] = set()
+        for state in callback.states:
+            names = _state_names(state)
+            if names is None:
+                return None
+            found.update(names)
+        return frozenset(found)
+    if isinstance(callback, State | StatesGroup) or (
+            isclass(callback) and issubclass(callback, StatesGroup)):
+        return _state_names(callback)
+    return None
+
+
+def _state_names(state: Any) -> States | None:
+    """As aiogram's StateFilter matches `state` against the raw state; None: any state."""
+    if state is None or isinstance(state, str):
+        return None if state == "*" else frozenset({state})
+    if isinstance(state, State):
+        return None if state.state == "*" else frozenset({state.state})
+    group = type(state) if isinstance(state, StatesGroup) else state
+    if isclass(group) and issubclass(group, StatesGroup):
+        return frozenset(group.__all_states_names__)
+    return None

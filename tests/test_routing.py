@@ -48,3 +48,37 @@ async def test_routers_of_commands_only_are_gated_and_commands_still_arrive(bot_
     for other in ("/pollsx", "/POLLS"):  # aiogram's Command is case-sensitive: as before
         await olena.send(other)
         assert "Невідома команда" in olena.last.text, other
+
+
+async def test_a_router_of_dialog_steps_is_gated_by_their_states_and_its_steps_still_arrive(
+        bot_app):
+    """Onboarding's typed-step handlers need their states: a message outside those dialogs
+    skips them by one check, and a stranger going through the steps still gets every one."""
+    from aiogram.dispatcher.event.handler import FilterObject
+    from aiogram.filters import StateFilter
+    from aiogram.fsm.state import State, StatesGroup
+
+    from bot.routing import _command_gate, _prefix_gate
+
+    class Steps(StatesGroup):
+        name = State()
+        street = State()
+
+    class Handler:
+        def __init__(self, *filters: object) -> None:
+            self.filters = [FilterObject(f) for f in filters]
+
+    gate = _command_gate([Handler(StateFilter(Steps.name)), Handler(Steps.street)])
+    assert gate is not None and gate.states == {"Steps:name", "Steps:street"}
+    assert await gate(_message("Петренко"), raw_state="Steps:name")
+    assert not await gate(_message("Петренко"), raw_state=None)
+    assert not await gate(_message("Петренко"), raw_state="Other:step")
+    assert _command_gate([Handler(StateFilter("*"))]) is None  # any state: no gate
+    assert _prefix_gate([Handler(Steps)]).states == {"Steps:name", "Steps:street"}
+    stated = [g for g in _gates(bot_app.dp, CommandGate, "message") if g.states]
+    assert any(s and s.startswith("Onboarding:") for g in stated for s in g.states)
+
+    stranger = bot_app.resident(502)
+    await stranger.onboard()  # language, consent, phone, name, address: each step arrives
+    await stranger.send("/menu")
+    assert "Невідома команда" not in stranger.last.text
