@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict
 
 from services.db import TrackingSession
 from services.models import ChannelIdentity, Resident
@@ -76,6 +77,7 @@ def _profiles_committed(session: Session) -> None:
 
 
 _COLUMNS = tuple(attr.key for attr in Resident.__mapper__.column_attrs)
+_NEW_RESIDENT = Resident.__mapper__.class_manager.new_instance
 # The profiles behind many accounts of one messenger, as plain rows (Core: no ORM objects to
 # build and throw away, the cache keeps the values only).
 _BY_IDENTITIES = (
@@ -191,7 +193,10 @@ def _attach(session: AsyncSession, values: dict[str, Any] | None) -> Resident | 
     """A persistent copy in this session, as if just loaded, without asking the database."""
     if values is None:
         return None
-    resident = Resident(**values)
+    # As the ORM's loading builds an instance: no constructor, no attribute events (a third
+    # of the attach otherwise, on every update of a known resident).
+    resident = _NEW_RESIDENT()
+    instance_dict(resident).update(values)
     make_transient_to_detached(resident)
     session.add(resident)
     return resident
