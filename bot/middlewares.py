@@ -17,6 +17,7 @@ from aiogram.dispatcher.middlewares.user_context import (
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandStart
+from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import (
     CallbackQuery,
     Chat,
@@ -27,7 +28,7 @@ from aiogram.types import (
     Update,
     User,
 )
-from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.telegram.links import private_chat_url
@@ -217,6 +218,14 @@ class AnswerCallbacksMiddleware(CallbackAnswerMiddleware):
         if not callback_answer.disabled and not callback_answer.answered:
             await self.answer(event, callback_answer)
         return result
+
+    def answer(self, event: CallbackQuery, callback_answer: CallbackAnswer
+               ) -> AnswerCallbackQuery:
+        # As aiogram's, without validating again what came validated (every press has one).
+        return AnswerCallbackQuery.model_construct(
+            callback_query_id=event.id, text=callback_answer.text,
+            show_alert=callback_answer.show_alert, url=callback_answer.url,
+            cache_time=callback_answer.cache_time).as_(event.bot)
 
 
 class ThrottlingMiddleware(BaseMiddleware):

@@ -27,7 +27,7 @@ class ScreenMessage(SendMessage):
 
     @classmethod
     def of(cls, keyboard: KeyboardJSON | None, **fields: Any) -> ScreenMessage:
-        method = cls(**fields)
+        method = cls.model_construct(**fields)  # values the renderer took from valid models
         method._keyboard = keyboard
         return method
 
@@ -43,7 +43,7 @@ class ScreenEdit(EditMessageText):
 
     @classmethod
     def of(cls, keyboard: KeyboardJSON | None, **fields: Any) -> ScreenEdit:
-        method = cls(**fields)
+        method = cls.model_construct(**fields)  # values the renderer took from valid models
         method._keyboard = keyboard
         return method
 
