@@ -97,15 +97,15 @@ class TelegramRenderer:
         bot = event.bot
         assert bot is not None
         if isinstance(event, Message):
-            return await bot(ScreenMessage.of(
-                keyboard, chat_id=event.chat.id, text=screen.text,
+            return await bot(ScreenMessage.model_construct(
+                keyboard=keyboard, chat_id=event.chat.id, text=screen.text,
                 message_thread_id=event.message_thread_id if event.is_topic_message else None,
                 business_connection_id=event.business_connection_id))
         message = event.message
         if isinstance(message, Message) and can_edit_in_place(screen):
             try:
-                edited = await bot(ScreenEdit.of(
-                    keyboard, chat_id=message.chat.id, message_id=message.message_id,
+                edited = await bot(ScreenEdit.model_construct(
+                    keyboard=keyboard, chat_id=message.chat.id, message_id=message.message_id,
                     business_connection_id=message.business_connection_id, text=screen.text))
                 return edited if isinstance(edited, Message) else message
             except TelegramBadRequest as exc:
@@ -114,8 +114,8 @@ class TelegramRenderer:
                 # Too old to edit, or a photo message: send a fresh one instead.
         if event.from_user is None:
             return None
-        return await bot(ScreenMessage.of(keyboard, chat_id=event.from_user.id,
-                                          text=screen.text))
+        return await bot(ScreenMessage.model_construct(
+            keyboard=keyboard, chat_id=event.from_user.id, text=screen.text))
 
 
 def _as_json(bot: Bot | None, screen: Screen) -> bool:
