@@ -7,6 +7,8 @@ message.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import (
@@ -71,16 +73,28 @@ class TelegramRenderer:
 
     async def show(self, event: Message | CallbackQuery, screen: Screen) -> Message | None:
         links = await self.links_for(event.bot, screen)
-        if _as_json(event.bot, screen):
-            return await self._show_text(event, screen, keyboard_json(screen.rows, links))
-        markup = markup_for(screen, links)
+        # A text screen on our JSON session carries its keyboard as JSON (methods.py); any
+        # other goes through aiogram's models.
+        as_json = _as_json(event.bot, screen)
+        keyboard = keyboard_json(screen.rows, links) if as_json else None
+        markup = None if as_json else markup_for(screen, links)
         if isinstance(event, Message):
+            if as_json:
+                return await _text_message(
+                    event.bot, keyboard, screen, chat_id=event.chat.id,
+                    message_thread_id=event.message_thread_id if event.is_topic_message else None,
+                    business_connection_id=event.business_connection_id)
             return await _answer(event, screen, markup, self._store)
         message = event.message
         if isinstance(message, Message) and can_edit_in_place(screen):
-            inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
+            edit = (ScreenEdit.model_construct(
+                        keyboard=keyboard, chat_id=message.chat.id, message_id=message.message_id,
+                        business_connection_id=message.business_connection_id,
+                        text=screen.text).as_(event.bot) if as_json
+                    else message.edit_text(screen.text, reply_markup=markup
+                                           if isinstance(markup, InlineKeyboardMarkup) else None))
             try:
-                edited = await message.edit_text(screen.text, reply_markup=inline)
+                edited = await edit
                 return edited if isinstance(edited, Message) else message
             except TelegramBadRequest as exc:
                 if "message is not modified" in exc.message:
@@ -88,34 +102,18 @@ class TelegramRenderer:
                 # Too old to edit, or a photo message: send a fresh one instead.
         if event.from_user is None or event.bot is None:
             return None
+        if as_json:
+            return await _text_message(event.bot, keyboard, screen, chat_id=event.from_user.id)
         return await _send(event.bot, event.from_user.id, screen, markup, self._store)
 
-    async def _show_text(self, event: Message | CallbackQuery, screen: Screen,
-                         keyboard: KeyboardJSON | None) -> Message | None:
-        """`show` for a text screen on our JSON session: the same calls, the keyboard as
-        JSON (methods.py), with what aiogram's `answer` and `edit_text` would fill in."""
-        bot = event.bot
-        assert bot is not None
-        if isinstance(event, Message):
-            return await bot(ScreenMessage.model_construct(
-                keyboard=keyboard, chat_id=event.chat.id, text=screen.text,
-                message_thread_id=event.message_thread_id if event.is_topic_message else None,
-                business_connection_id=event.business_connection_id))
-        message = event.message
-        if isinstance(message, Message) and can_edit_in_place(screen):
-            try:
-                edited = await bot(ScreenEdit.model_construct(
-                    keyboard=keyboard, chat_id=message.chat.id, message_id=message.message_id,
-                    business_connection_id=message.business_connection_id, text=screen.text))
-                return edited if isinstance(edited, Message) else message
-            except TelegramBadRequest as exc:
-                if "message is not modified" in exc.message:
-                    return message
-                # Too old to edit, or a photo message: send a fresh one instead.
-        if event.from_user is None:
-            return None
-        return await bot(ScreenMessage.model_construct(
-            keyboard=keyboard, chat_id=event.from_user.id, text=screen.text))
+
+async def _text_message(bot: Bot | None, keyboard: KeyboardJSON | None, screen: Screen,
+                        **fields: Any) -> Message:
+    """A text screen's `sendMessage` with its keyboard as JSON, from validated values (as
+    aiogram's `answer` and `send_message` would fill them in)."""
+    assert bot is not None  # `_as_json` saw it
+    return await bot(ScreenMessage.model_construct(keyboard=keyboard, text=screen.text,
+                                                   **fields))
 
 
 def _as_json(bot: Bot | None, screen: Screen) -> bool:
