@@ -146,8 +146,7 @@ class ProfileCache:
         wanted: list[str] = []
         for external_id in dict.fromkeys(external_ids):
             key = (channel, external_id)
-            entry = self._entries.get(key)
-            if entry is not None and entry[0] == _generation and now - entry[1] < self.ttl:
+            if self._fresh(key, now) is not None:
                 continue
             if await self._has_account(session, key):
                 wanted.append(external_id)
@@ -162,6 +161,14 @@ class ProfileCache:
         for external_id in wanted:
             self._store((channel, external_id), generation, now, found.get(external_id))
         return len(wanted)
+
+    def _fresh(self, key: tuple[str, str], now: float
+               ) -> tuple[int, float, dict[str, Any] | None] | None:
+        """The kept entry, unless a write since or its age made it stale."""
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == _generation and now - entry[1] < self.ttl:
+            return entry
+        return None
 
     def _store(self, key: tuple[str, str], generation: int, now: float,
                values: dict[str, Any] | None) -> None:
@@ -178,8 +185,8 @@ class ProfileCache:
         if not await self._has_account(session, key):
             return None
         now = time.monotonic()
-        entry = self._entries.get(key)
-        if entry is not None and entry[0] == _generation and now - entry[1] < self.ttl:
+        entry = self._fresh(key, now)
+        if entry is not None:
             return _attach(session, entry[2])
         generation = _generation
         resident = await by_identity(session, channel, external_id)
