@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, inspect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapper,
+    ORMExecuteState,
+    Session,
+    make_transient_to_detached,
+)
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 # A fixed naming convention keeps Alembic's batch mode on SQLite and diffs on PostgreSQL stable.
 NAMING_CONVENTION = {
@@ -31,6 +38,9 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+_Model = TypeVar("_Model", bound=Base)
 
 
 def utcnow() -> datetime:
@@ -175,3 +185,29 @@ async def write_turn(session: AsyncSession) -> AsyncIterator[None]:
         lock = _write_turns[loop] = asyncio.Lock()
     async with lock:
         yield
+
+
+
+@cache
+def _loading(model: type[Any]) -> tuple[Mapper[Any], tuple[str, ...]]:
+    mapper = inspect(model)
+    return mapper, tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+
+
+def attach_loaded(session: AsyncSession, model: type[_Model], values: Mapping[str, Any]
+                  ) -> _Model:
+    """`values` (a row just read or returned, keyed by attribute) as a persistent instance in
+    this session, built as the ORM's loading builds one: no constructor, no attribute events.
+    An instance of that row the session holds already gets the values instead."""
+    mapper, primary_key = _loading(model)
+    held = session.identity_map.get(
+        mapper.identity_key_from_primary_key(tuple(values[name] for name in primary_key)))
+    if held is not None:
+        for name, value in values.items():
+            set_committed_value(held, name, value)
+        return cast(_Model, held)
+    instance = mapper.class_manager.new_instance()
+    instance_dict(instance).update(values)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return cast(_Model, instance)

@@ -269,6 +269,24 @@ async def test_sign_once_and_withdraw(session):
     assert again.signed and again.count == 1
 
 
+async def test_a_second_profile_of_the_same_phone_is_not_counted(session):
+    author = await make_resident(session, 1)
+    petition = await published(session, author)
+    before = await make_resident(session, 2)
+    again = await make_resident(session, 3)
+    before.phone_hash = again.phone_hash = "same-phone"
+    await session.flush()
+    first = await petitions.sign(session, RULES, petition.id, before, channel=Channel.TELEGRAM)
+    second = await petitions.sign(session, RULES, petition.id, again, channel=Channel.TELEGRAM)
+    await session.commit()
+    assert (first.signed, first.count) == (True, 1)
+    assert (second.signed, second.count) == (False, 1)
+    assert await session.scalar(select(func.count()).select_from(Signature)) == 1
+    stored = await session.scalar(select(Petition.signature_count)
+                                  .where(Petition.id == petition.id))
+    assert stored == 1
+
+
 async def test_sign_needs_verified_profile_and_open_petition(session):
     author = await make_resident(session, 1)
     unverified = await make_resident(session, 2, complete=False)

@@ -25,10 +25,9 @@ from typing import Any
 
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict
+from sqlalchemy.orm import ORMExecuteState, Session
 
-from services.db import TrackingSession
+from services.db import TrackingSession, attach_loaded
 from services.models import ChannelIdentity, Resident
 from services.residents.core import by_identity
 
@@ -77,7 +76,6 @@ def _profiles_committed(session: Session) -> None:
 
 
 _COLUMNS = tuple(attr.key for attr in Resident.__mapper__.column_attrs)
-_NEW_RESIDENT = Resident.__mapper__.class_manager.new_instance
 # The profiles behind many accounts of one messenger, as plain rows (Core: no ORM objects to
 # build and throw away, the cache keeps the values only).
 _BY_IDENTITIES = (
@@ -198,12 +196,6 @@ class ProfileCache:
 
 def _attach(session: AsyncSession, values: dict[str, Any] | None) -> Resident | None:
     """A persistent copy in this session, as if just loaded, without asking the database."""
-    if values is None:
-        return None
     # As the ORM's loading builds an instance: no constructor, no attribute events (a third
     # of the attach otherwise, on every update of a known resident).
-    resident = _NEW_RESIDENT()
-    instance_dict(resident).update(values)
-    make_transient_to_detached(resident)
-    session.add(resident)
-    return resident
+    return None if values is None else attach_loaded(session, Resident, values)
