@@ -112,7 +112,7 @@ async def part_voting(workdir: Path, voters: int, window: int, signing: SigningR
         print(f"bot CPU per answer {per_answer:.2f} ms, per signature {per_signature:.2f} ms "
               f"({per_signature / per_answer:.2f}x)")
         report_tap_cost("answer", voters, result.cpu_bot, latencies, signing.echo,
-                        signing.in_commit_order)
+                        signing.sqlite)
         counts_ok = counter == voters and rows == voters and per_option == expected
         ok &= counts_ok
         shown = ", ".join(f"{OPTIONS[k]} {per_option.get(option_ids[k], 0)}" for k in range(3))
