@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -192,6 +192,20 @@ async def write_turn(session: AsyncSession) -> AsyncIterator[None]:
 def _loading(model: type[Any]) -> tuple[Mapper[Any], tuple[str, ...]]:
     mapper = inspect(model)
     return mapper, tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+
+
+@cache
+def loaded_columns(model: type[Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """A model's attribute keys and their columns, in one order: a whole row to select or
+    return with Core and attach with `attach_row`."""
+    attrs = inspect(model).column_attrs
+    return tuple(attr.key for attr in attrs), tuple(attr.columns[0] for attr in attrs)
+
+
+def attach_row(session: AsyncSession, model: type[_Model], values: Sequence[Any]) -> _Model:
+    """`attach_loaded` for the values of `loaded_columns(model)`, in that order."""
+    return attach_loaded(session, model, dict(zip(loaded_columns(model)[0], values,
+                                                  strict=True)))
 
 
 def attach_loaded(session: AsyncSession, model: type[_Model], values: Mapping[str, Any]

@@ -15,7 +15,7 @@ from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from services.db import attach_loaded, utcnow
+from services.db import attach_row, loaded_columns, utcnow
 from services.errors import Conflict
 from services.models import Channel, Resident
 from services.petitions import notifications
@@ -47,7 +47,6 @@ _FIELDS = ("petition_id", "resident_id", "channel", "created_at")
 
 
 _PETITIONS = cast(Table, Petition.__table__)
-_CARD_KEYS = tuple(attr.key for attr in Petition.__mapper__.column_attrs)
 # The counter first: its row lock orders concurrent signers (and so the signatures' ids) on
 # PostgreSQL, and its RETURNING is the card, so a new signature needs no read of its own.
 # Core, as the card is attached from the row: the ORM's RETURNING UPDATE costs ~0.3 ms more.
@@ -59,7 +58,7 @@ _COUNT_SIGNATURE = (
         _PETITIONS.c.deadline > bindparam("p_now"),
     )
     .values(signature_count=_PETITIONS.c.signature_count + 1)
-    .returning(*(Petition.__mapper__.column_attrs[key].columns[0] for key in _CARD_KEYS),
+    .returning(*loaded_columns(Petition)[1],
                select(Resident.full_name).where(Resident.id == _PETITIONS.c.author_id)
                .scalar_subquery())
 )
@@ -91,7 +90,7 @@ async def sign(
         await card(session, petition_id, resident.id, now=now)  # NotFound when not there
         raise Conflict("petition.error.closed")
     *values, author_name = counted
-    petition = attach_loaded(session, Petition, dict(zip(_CARD_KEYS, values, strict=True)))
+    petition = attach_row(session, Petition, values)
     by_phone = resident.phone_hash is not None
     params: dict[str, Any] = {"p_petition_id": petition_id, "p_resident_id": resident.id,
                               "p_channel": Channel(channel).value, "p_created_at": now}
