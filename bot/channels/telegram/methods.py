@@ -12,10 +12,13 @@ message, the update, the screen): validating them again was ~1 % of a tap. Every
 
 from __future__ import annotations
 
-from aiogram.methods import EditMessageText, SendMessage
-from pydantic import Field
+from functools import cache
+from typing import Any, TypeVar
 
-__all__ = ["KeyboardJSON", "ScreenEdit", "ScreenMessage"]
+from aiogram.methods import EditMessageText, SendMessage
+from pydantic import BaseModel, Field
+
+__all__ = ["KeyboardJSON", "ScreenEdit", "ScreenMessage", "construct"]
 
 KeyboardJSON = list[list[dict[str, str]]]  # as handlers.kit.render_aiogram.keyboard_json
 
@@ -31,3 +34,21 @@ class ScreenEdit(EditMessageText):
     """`editMessageText` of a text screen; `keyboard` as for ScreenMessage."""
 
     keyboard: KeyboardJSON | None = Field(default=None, exclude=True)
+
+
+_Call = TypeVar("_Call", bound=BaseModel)
+
+
+@cache
+def _defaults(call: type[BaseModel]) -> dict[str, Any]:
+    return {name: field.get_default(call_default_factory=False)
+            for name, field in call.model_fields.items()
+            if not field.is_required() and field.default_factory is None}
+
+
+def construct(call: type[_Call], **values: Any) -> _Call:
+    """`call.model_construct(**values)` with the optional fields' defaults made once per class
+    and shared: model_construct deep-copies each at every call (aiogram's `Default` markers
+    of parse mode and link previews), ~6 % of a menu tap. The defaults are None or those
+    markers, which nothing changes; the fields set stay those given."""
+    return call.model_construct(_fields_set=set(values), **{**_defaults(call), **values})

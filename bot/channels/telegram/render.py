@@ -21,7 +21,7 @@ from aiogram.types import (
 )
 
 from bot.channels.media import MediaStore
-from bot.channels.telegram.methods import KeyboardJSON, ScreenEdit, ScreenMessage
+from bot.channels.telegram.methods import KeyboardJSON, ScreenEdit, ScreenMessage, construct
 from bot.channels.telegram.session import JsonAiohttpSession
 from handlers.kit.render_aiogram import (
     LinkBuilder,
@@ -87,8 +87,9 @@ class TelegramRenderer:
             return await _answer(event, screen, markup, self._store)
         message = event.message
         if isinstance(message, Message) and can_edit_in_place(screen):
-            edit = (ScreenEdit.model_construct(
-                        keyboard=keyboard, chat_id=message.chat.id, message_id=message.message_id,
+            edit = (construct(
+                        ScreenEdit, keyboard=keyboard, chat_id=message.chat.id,
+                        message_id=message.message_id,
                         business_connection_id=message.business_connection_id,
                         text=screen.text).as_(event.bot) if as_json
                     else message.edit_text(screen.text, reply_markup=markup
@@ -112,8 +113,7 @@ async def _text_message(bot: Bot | None, keyboard: KeyboardJSON | None, screen: 
     """A text screen's `sendMessage` with its keyboard as JSON, from validated values (as
     aiogram's `answer` and `send_message` would fill them in)."""
     assert bot is not None  # `_as_json` saw it
-    return await bot(ScreenMessage.model_construct(keyboard=keyboard, text=screen.text,
-                                                   **fields))
+    return await bot(construct(ScreenMessage, keyboard=keyboard, text=screen.text, **fields))
 
 
 def _as_json(bot: Bot | None, screen: Screen) -> bool:
