@@ -56,6 +56,15 @@ async def test_every_request_is_kept_within_the_limits(bot_app):
     assert len(answer["text"]) <= 200 and answer["text"].endswith("…")
 
 
+async def test_texts_at_the_limit_in_utf16_units_are_kept_whole(bot_app):
+    bot, chat = bot_app.bot, 1303
+    await bot.send_message(chat, "😀" * 2048, parse_mode=None)  # 4,096 UTF-16 units: fits
+    assert bot_app.fake.to_chat(chat)[-1].text == "😀" * 2048
+    await bot.send_message(chat, "😀" * 2049, parse_mode=None)
+    kept = bot_app.fake.to_chat(chat)[-1].text or ""
+    assert kept.endswith("…") and len(kept.encode("utf-16-le")) // 2 <= 4096
+
+
 def test_clipping_keeps_markup_and_characters_whole():
     text = "<b>a &amp; b</b> <a href=\"https://t.me/x?start=petition_1\">посилання</a> 😀😀😀"
     for limit in range(1, visible_length(text) + 2):

@@ -89,6 +89,10 @@ class WithinTelegramLimits(BaseRequestMiddleware):
 
     @staticmethod
     def _kept(owner: Any, field: str, value: str, limit: int, bot: Bot) -> str:
+        if 2 * len(value) <= limit:
+            # Fits whatever its markup: a character is at most two UTF-16 units, and parsing
+            # markup only shortens. Spares stripping the tags of nearly every text (~2 %).
+            return value
         parse_mode = _parse_mode(owner, bot)
         if visible_length(value, parse_mode) <= limit:
             return value
