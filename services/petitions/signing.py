@@ -143,31 +143,46 @@ async def _cross_threshold(
     return True
 
 
+_SIGNED_BY = (
+    select(_SIGNATURES.c.id)
+    .where(_SIGNATURES.c.petition_id == _PETITIONS.c.id,
+           _SIGNATURES.c.resident_id == bindparam("p_resident_id"))
+    .exists()
+)
+# The counter first, as in signing: both lock the petition's row before the signature's, so a
+# signature and its withdrawal racing in two processes on PostgreSQL queue, never deadlock.
+_UNCOUNT_WITHDRAWN = (
+    update(_PETITIONS)
+    .where(
+        _PETITIONS.c.id == bindparam("p_petition_id"),
+        _PETITIONS.c.status == PetitionStatus.COLLECTING,
+        _PETITIONS.c.deadline > bindparam("p_now"),
+        _SIGNED_BY,
+    )
+    .values(signature_count=_PETITIONS.c.signature_count - 1)
+    .returning(_PETITIONS.c.signature_count)
+)
+_DELETE_SIGNATURE = (
+    delete(_SIGNATURES)
+    .where(_SIGNATURES.c.petition_id == bindparam("p_petition_id"),
+           _SIGNATURES.c.resident_id == bindparam("p_resident_id"))
+    .returning(_SIGNATURES.c.id)
+)
+
+
 async def withdraw(
     session: AsyncSession, petition_id: int, resident_id: int, *, now: datetime | None = None
 ) -> int:
-    """Take a signature back while collection is open; returns the new count."""
+    """Take a signature back while collection is open; returns the new count. On an error,
+    roll back (a signature taken back meanwhile leaves the counter moved)."""
     now = now or utcnow()
-    petition = await get(session, petition_id)
-    if petition.status != PetitionStatus.COLLECTING or not is_open(petition, now):
-        raise Conflict("petition.error.withdraw_closed")
-    removed = (
-        await session.execute(
-            delete(Signature)
-            .where(Signature.petition_id == petition_id, Signature.resident_id == resident_id)
-            .returning(Signature.id)
-            .execution_options(synchronize_session=False)
-        )
-    ).first()
-    if removed is None:
-        raise Conflict("petition.error.not_signed")
-    count = await session.scalar(
-        update(Petition)
-        .where(Petition.id == petition_id, Petition.status == PetitionStatus.COLLECTING)
-        .values(signature_count=Petition.signature_count - 1)
-        .returning(Petition.signature_count)
-        .execution_options(synchronize_session=False)
-    )
+    params = {"p_petition_id": petition_id, "p_resident_id": resident_id, "p_now": now}
+    count = await session.scalar(_UNCOUNT_WITHDRAWN, params)
     if count is None:
-        raise Conflict("petition.error.withdraw_closed")
+        petition = await get(session, petition_id)
+        if petition.status != PetitionStatus.COLLECTING or not is_open(petition, now):
+            raise Conflict("petition.error.withdraw_closed")
+        raise Conflict("petition.error.not_signed")
+    if (await session.execute(_DELETE_SIGNATURE, params)).first() is None:
+        raise Conflict("petition.error.not_signed")  # taken back by a tap just before
     return int(count)
