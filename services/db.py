@@ -187,7 +187,6 @@ async def write_turn(session: AsyncSession) -> AsyncIterator[None]:
         yield
 
 
-
 @cache
 def _loading(model: type[Any]) -> tuple[Mapper[Any], tuple[str, ...]]:
     mapper = inspect(model)

@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from services.db import TrackingSession, attach_loaded
+from services.db import TrackingSession, attach_loaded, loaded_columns
 from services.models import ChannelIdentity, Resident
 from services.residents.core import by_identity
 
@@ -75,12 +75,11 @@ def _profiles_committed(session: Session) -> None:
         _generation += 1
 
 
-_COLUMNS = tuple(attr.key for attr in Resident.__mapper__.column_attrs)
+_COLUMNS, _RESIDENT_COLUMNS = loaded_columns(Resident)
 # The profiles behind many accounts of one messenger, as plain rows (Core: no ORM objects to
 # build and throw away, the cache keeps the values only).
 _BY_IDENTITIES = (
-    select(ChannelIdentity.external_id,
-           *(attr.columns[0] for attr in Resident.__mapper__.column_attrs))
+    select(ChannelIdentity.external_id, *_RESIDENT_COLUMNS)
     .join(Resident, Resident.id == ChannelIdentity.resident_id)
     .where(ChannelIdentity.channel == bindparam("channel"),
            ChannelIdentity.external_id.in_(bindparam("external_ids", expanding=True)))
