@@ -14,16 +14,27 @@
 - A handler may instead need a dialog state (a typed answer to a step): the gate then also
   passes the states its handlers need, so a message or press outside those dialogs skips
   the router whole (a stranger's "/start" walked 57 handlers of dialogs he was not in).
+- A router with no handler of an event at all (no press handler in a commands-only router)
+  is skipped for that event, as aiogram would find nothing in it.
+- The gate is checked before aiogram wraps the event for the router: a router visit that
+  fails its gate through aiogram's wrapping, root filters and the copies of the update's
+  data they make cost ~45 us on the benchmark machine (a message visited 8.7 routers),
+  against ~2 us checked first. A router with outer middlewares of its own keeps the
+  aiogram path, as they must run whatever its filters say.
+- Within a router, each handler first gets the gate of its own filters (its prefix, its
+  commands or its states): a handler it refuses is passed by without building its filters'
+  arguments, the rest are checked by aiogram as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from inspect import isclass
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import Router
-from aiogram.dispatcher.event.handler import CallableObject, FilterObject
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.dispatcher.event.handler import CallableObject
 from aiogram.filters import Command, Filter, StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
@@ -35,8 +46,9 @@ from handlers.kit.aiogram_filters import DeepLink
 def speed_up_routing(dispatcher: Router) -> None:
     _run_sync_callbacks_inline(dispatcher)
     for router in dispatcher.sub_routers:
-        _gate(router, "callback_query", CallbackPrefixGate, _prefix_gate)
-        _gate(router, "message", CommandGate, _command_gate)
+        _gate(router, "callback_query", _prefix_gate)
+        _gate(router, "message", _command_gate)
+    _check_handlers_quickly(dispatcher)
 
 
 def _run_sync_callbacks_inline(router: Router) -> None:
@@ -65,6 +77,17 @@ def _inline(callable_: CallableObject) -> None:
 States = frozenset[str | None]  # dialog states (None: in no dialog)
 
 
+class Gate(Protocol):
+    def passes(self, event: Any, raw_state: str | None) -> bool: ...
+
+
+class NothingHere:
+    """The gate of a router without any handler of the event."""
+
+    def passes(self, event: Any, raw_state: str | None) -> bool:
+        return False
+
+
 class CallbackPrefixGate(Filter):
     """Passes a press whose data starts with one of `prefixes` (per separator), or any press
     in one of `states`."""
@@ -75,6 +98,9 @@ class CallbackPrefixGate(Filter):
         self.states = states
 
     async def __call__(self, query: CallbackQuery, raw_state: str | None = None) -> bool:
+        return self.passes(query, raw_state)
+
+    def passes(self, query: CallbackQuery, raw_state: str | None) -> bool:
         if raw_state in self.states:
             return True
         data = query.data
@@ -83,22 +109,86 @@ class CallbackPrefixGate(Filter):
         return any(data.split(sep, 1)[0] in names for sep, names in self.prefixes.items())
 
 
-Gates = Callable[[list[Any]], Filter | None]
+Gates = Callable[[list[Any]], Gate | None]
+Propagate = Callable[..., Awaitable[Any]]
 
 
-def _gate(router: Router, event: str, kind: type[Filter], gate_for: Gates) -> None:
+class GatedRouter:
+    """Stands in for a router's `propagate_event`: an event its gate refuses is unhandled at
+    once, as it would be with the gate as the router's first root filter."""
+
+    def __init__(self, propagate: Propagate) -> None:
+        self.propagate = propagate
+        self.gates: dict[str, Gate] = {}
+
+    async def __call__(self, update_type: str, event: Any, **kwargs: Any) -> Any:
+        gate = self.gates.get(update_type)
+        if gate is not None and not gate.passes(event, kwargs.get("raw_state")):
+            return UNHANDLED
+        return await self.propagate(update_type=update_type, event=event, **kwargs)
+
+
+def gates_of(router: Router) -> dict[str, Gate]:
+    """The gates `speed_up_routing` gave the router, by event."""
+    gated = vars(router).get("propagate_event")
+    return gated.gates if isinstance(gated, GatedRouter) else {}
+
+
+def _gate(router: Router, event: str, gate_for: Gates) -> None:
     """Gate the router's `event` when every handler of it in the router and below needs
-    what `gate_for` finds (root filters that fail skip the sub-routers too); else try its
+    what `gate_for` finds (a refused event skips the sub-routers too); else try its
     sub-routers alone."""
-    observer = router.observers[event]
-    if any(isinstance(f.callback, kind) for f in observer._handler.filters or ()):
+    if router.observers[event].outer_middleware:
+        return  # its middlewares see every event: aiogram's path
+    if event in gates_of(router):
         return  # a router module shared by two dispatchers (tests) is gated once
-    gate = gate_for(list(_handlers(router, event)))
+    handlers = list(_handlers(router, event))
+    gate: Gate | None
+    if handlers:
+        gate = gate_for(handlers)
+    else:
+        gate = NothingHere() if not _any_outer_middleware(router, event) else None
     if gate is not None:
-        observer._handler.filters = [FilterObject(gate), *(observer._handler.filters or ())]
+        gated = vars(router).get("propagate_event")
+        if not isinstance(gated, GatedRouter):
+            gated = GatedRouter(router.propagate_event)
+            router.propagate_event = gated  # type: ignore[method-assign]
+        gated.gates[event] = gate
         return
     for sub_router in router.sub_routers:
-        _gate(sub_router, event, kind, gate_for)
+        _gate(sub_router, event, gate_for)
+
+
+def _any_outer_middleware(router: Router, event: str) -> bool:
+    return bool(router.observers[event].outer_middleware) or any(
+        _any_outer_middleware(sub, event) for sub in router.sub_routers)
+
+
+class QuickCheck:
+    """Stands in for a handler's `check`: what the gate of the handler's own filters refuses
+    is refused at once; the rest its filters decide as before."""
+
+    def __init__(self, gate: Gate, check: Callable[..., Awaitable[tuple[bool, dict[str, Any]]]]
+                 ) -> None:
+        self.gate = gate
+        self.check = check
+
+    async def __call__(self, event: Any, **kwargs: Any) -> tuple[bool, dict[str, Any]]:
+        if not self.gate.passes(event, kwargs.get("raw_state")):
+            return False, kwargs
+        return await self.check(event, **kwargs)
+
+
+def _check_handlers_quickly(router: Router) -> None:
+    for event, gate_for in (("callback_query", _prefix_gate), ("message", _command_gate)):
+        for handler in router.observers[event].handlers:
+            if isinstance(vars(handler).get("check"), QuickCheck):
+                continue
+            gate = gate_for([handler])
+            if gate is not None:
+                handler.check = QuickCheck(gate, handler.check)  # type: ignore[method-assign]
+    for sub_router in router.sub_routers:
+        _check_handlers_quickly(sub_router)
 
 
 def _prefix_gate(handlers: list[Any]) -> CallbackPrefixGate | None:
@@ -140,6 +230,9 @@ class CommandGate(Filter):
         self.states = states
 
     async def __call__(self, message: Message, raw_state: str | None = None) -> bool:
+        return self.passes(message, raw_state)
+
+    def passes(self, message: Message, raw_state: str | None) -> bool:
         if raw_state in self.states:
             return True
         text = message.text or message.caption

@@ -3,15 +3,19 @@ the same handler (with a mention too), other text passes the gated routers by.""
 
 from __future__ import annotations
 
-from aiogram import Router
-from aiogram.types import Chat, Message
+from typing import Any
 
-from bot.routing import CallbackPrefixGate, CommandGate
+from aiogram import Dispatcher, F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, Chat, Message
+
+from bot.routing import CallbackPrefixGate, CommandGate, gates_of, speed_up_routing
 
 
 def _gates(router: Router, kind: type, event: str) -> list[object]:
-    found = [f.callback for f in router.observers[event]._handler.filters or ()
-             if isinstance(f.callback, kind)]
+    gate = gates_of(router).get(event)
+    found: list[object] = [gate] if isinstance(gate, kind) else []
     for sub in router.sub_routers:
         found.extend(_gates(sub, kind, event))
     return found
@@ -82,3 +86,67 @@ async def test_a_router_of_dialog_steps_is_gated_by_their_states_and_its_steps_s
     await stranger.onboard()  # language, consent, phone, name, address: each step arrives
     await stranger.send("/menu")
     assert "Невідома команда" not in stranger.last.text
+
+
+class _A(CallbackData, prefix="a"):
+    n: int
+
+
+class _B(CallbackData, prefix="b"):
+    n: int
+
+
+def _press(data: str) -> CallbackQuery:
+    return CallbackQuery.model_validate({
+        "id": "1", "chat_instance": "1", "data": data,
+        "from": {"id": 1, "is_bot": False, "first_name": "R"}})
+
+
+async def test_gated_routers_and_handlers_reach_the_same_handlers_as_aiogram_alone():
+    """Gates skip only what aiogram would skip: each press reaches the handler it reached
+    without them, and a router with its own outer middleware still sees every press."""
+    seen: list[str] = []
+
+    def routers() -> list[Router]:
+        first, second, commands = Router(name="first"), Router(name="second"), Router()
+
+        @first.callback_query(_B.filter(F.n == 2))
+        async def first_b2(query: CallbackQuery) -> str:
+            return "first:b2"
+
+        @first.callback_query(_A.filter())
+        async def first_a(query: CallbackQuery) -> str:
+            return "first:a"
+
+        @second.callback_query.outer_middleware()
+        async def watch(handler: Any, event: CallbackQuery, data: dict[str, Any]) -> Any:
+            seen.append(event.data or "")
+            return await handler(event, data)
+
+        @second.callback_query(_B.filter())
+        async def second_b(query: CallbackQuery) -> str:
+            return "second:b"
+
+        @commands.message(Command("help"))
+        async def help_(message: Message) -> str:
+            return "help"
+
+        return [first, second, commands]
+
+    plain, gated = Dispatcher(), Dispatcher()
+    plain.include_routers(*routers())
+    gated.include_routers(*routers())
+    speed_up_routing(gated)
+    assert isinstance(gates_of(gated.sub_routers[0])["callback_query"], CallbackPrefixGate)
+    assert "callback_query" not in gates_of(gated.sub_routers[1])  # its middleware sees all
+    assert "callback_query" in gates_of(gated.sub_routers[2])  # no press handler at all
+    outcomes = []
+    for dispatcher in (plain, gated):
+        seen.clear()
+        results = [await dispatcher.propagate_event("callback_query", _press(data),
+                                                    raw_state=None)
+                   for data in ("a:1", "b:2", "b:3", "zz")]
+        outcomes.append((results, list(seen)))
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[1][0][:3] == ["first:a", "first:b2", "second:b"]
+    assert outcomes[1][1] == ["b:3", "zz"]
