@@ -140,13 +140,8 @@ async def sign(query: CallbackQuery, callback_data: PetCB, state: FSMContext,
     viewer_id = ready.id  # read now: a rollback below expires the loaded objects
     try:
         async with write_turn(session):
-            try:
-                result = await petitions.sign(session, petition_rules, callback_data.id,
-                                              ready, channel=Channel(account.channel))
-            except Conflict:
-                await session.rollback()
-                raise
-            await session.commit()
+            result = await petitions.sign_and_commit(session, petition_rules, callback_data.id,
+                                                     ready, channel=Channel(account.channel))
     except Conflict as err:
         callback_answer.text = tr(err.message_key, **err.params)
         callback_answer.show_alert = True

@@ -198,14 +198,9 @@ async def answer(query: CallbackQuery, callback_data: PollCB, state: FSMContext,
     try:
         chosen = _selection(view, cb.mask)
         async with write_turn(session):
-            try:
-                outcome = await answers.answer(
-                    session, poll_config.districts, cb.poll_id, resident, chosen,
-                    seen_version=cb.version, channel=account.channel, view=view)
-            except DomainError:
-                await session.rollback()
-                raise
-            await session.commit()
+            outcome = await answers.answer_and_commit(
+                session, poll_config.districts, cb.poll_id, resident, chosen,
+                seen_version=cb.version, channel=account.channel, view=view)
     except DomainError as err:
         if isinstance(err, NotFound):
             raise

@@ -30,8 +30,9 @@ from services.petitions.status import (
 )
 from services.petitions.validation import require_complete
 from services.residents import insert_one_per_person
+from services.sqlite_inline import InlineWriter, inline_writer
 
-__all__ = ["SignResult", "sign", "withdraw"]
+__all__ = ["SignResult", "sign", "sign_and_commit", "withdraw"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,67 @@ async def sign(
             and count >= threshold):
         reached = await _cross_threshold(session, rules, petition, now)
     return SignResult(True, count, reached,
+                      card_of(petition, author_name, resident.id, signed=True, now=now))
+
+
+async def sign_and_commit(
+    session: AsyncSession,
+    rules: PetitionRules,
+    petition_id: int,
+    resident: Resident | None,
+    *,
+    channel: Channel,
+) -> SignResult:
+    """`sign`, committed. On a SQLite file a new signature that does not cross the threshold
+    is written in one transaction on the loop's thread (services/sqlite_inline.py); anything
+    else, or the write lock taken, goes through the session. A Conflict leaves nothing."""
+    resident = require_complete(resident)
+    now = utcnow()
+    writer = inline_writer(session)
+    if writer is not None:
+        signed = _sign_inline(session, writer, petition_id, resident, Channel(channel), now)
+        if signed is not None:
+            return signed
+    try:
+        result = await sign(session, rules, petition_id, resident, channel=channel, now=now)
+    except Conflict:
+        await session.rollback()
+        raise
+    await session.commit()
+    return result
+
+
+def _sign_inline(session: AsyncSession, writer: InlineWriter, petition_id: int,
+                 resident: Resident, channel: Channel, now: datetime) -> SignResult | None:
+    """The common case of `sign` in one inline transaction; None (nothing written) for the
+    rest: a repeat, a closed petition, the threshold crossed, the lock taken."""
+    connection = writer.begin()
+    if connection is None:
+        return None
+    try:
+        counted = connection.execute(
+            _COUNT_SIGNATURE, {"p_petition_id": petition_id, "p_now": now}).first()
+        if counted is None:
+            return None
+        *values, author_name = counted
+        row = dict(zip(loaded_columns(Petition)[0], values, strict=True))
+        threshold = row["threshold"]
+        if (row["status"] == PetitionStatus.COLLECTING and threshold is not None
+                and row["signature_count"] >= threshold):
+            return None  # the threshold's notifications are written with the session
+        by_phone = resident.phone_hash is not None
+        params: dict[str, Any] = {"p_petition_id": petition_id, "p_resident_id": resident.id,
+                                  "p_channel": channel.value, "p_created_at": now}
+        if by_phone:
+            params["p_phone"] = resident.phone_hash
+        insert = insert_one_per_person(session, _SIGNATURES, _FIELDS, "petition_id", by_phone)
+        if connection.execute(insert, params).first() is None:
+            return None
+        connection.commit()
+    finally:
+        connection.close()  # rolls back what was not committed
+    petition = attach_row(session, Petition, values)
+    return SignResult(True, petition.signature_count, False,
                       card_of(petition, author_name, resident.id, signed=True, now=now))
 
 

@@ -26,6 +26,7 @@ from services.polls.manage import get_poll
 from services.polls.models import Poll, PollAnswer, PollChoice, PollOption, PollStatus
 from services.polls.results import Results, is_closed, tally, visible_to_residents
 from services.residents import insert_one_per_person, same_phone_profiles
+from services.sqlite_inline import InlineWriter, inline_writer
 from services.timeutil import as_utc
 
 
@@ -234,17 +235,24 @@ async def _hold_open_poll(session: AsyncSession, poll_id: int, seen_version: int
 
 _ANSWERS = cast(Table, PollAnswer.__table__)
 _ANSWER_FIELDS = ("poll_id", "resident_id", "district", "channel", "created_at", "updated_at")
-async def _insert_answer(session: AsyncSession, poll_id: int, resident: Resident,
-                         channel: str, now: datetime) -> int | None:
-    """The resident's answer row, unless they (or an earlier profile of theirs) have one."""
+def _answer_insert(session: AsyncSession, poll_id: int, resident: Resident, channel: str,
+                   now: datetime) -> tuple[Any, dict[str, Any]]:
+    """The INSERT of the resident's answer row (unless they, or an earlier profile of theirs,
+    have one) and its parameters."""
     params: dict[str, Any] = {"p_poll_id": poll_id, "p_resident_id": resident.id,
                               "p_district": resident.district, "p_channel": channel,
                               "p_created_at": now, "p_updated_at": now}
     by_phone = resident.phone_hash is not None
     if by_phone:
         params["p_phone"] = resident.phone_hash
-    insert_ = insert_one_per_person(session, _ANSWERS, _ANSWER_FIELDS, "poll_id", by_phone)
-    row = (await session.execute(insert_, params)).first()
+    return insert_one_per_person(session, _ANSWERS, _ANSWER_FIELDS, "poll_id", by_phone), params
+
+
+async def _insert_answer(session: AsyncSession, poll_id: int, resident: Resident,
+                         channel: str, now: datetime) -> int | None:
+    """The resident's answer row's id, or None when they have one."""
+    row = (await session.execute(*_answer_insert(session, poll_id, resident, channel, now))
+           ).first()
     return None if row is None else int(row[0])
 
 
@@ -267,13 +275,8 @@ async def answer(session: AsyncSession, district_rules: DistrictRules, poll_id: 
     else:
         poll, options, answer_id, current = await _load(
             session, poll_id, resident.id if resident is not None else None)
-    access = access_for(poll, resident, district_rules, now)
-    if access is not Access.CAN_ANSWER:
-        raise refusal(access)
+    selection = _checked(poll, options, resident, district_rules, chosen, seen_version, now)
     assert resident is not None
-    selection = _check_selection(poll, [o.id for o in options], chosen)
-    if seen_version is not None and poll.version != seen_version:
-        raise Conflict("polls.error.changed")
     first = False
     if answer_id is None:
         answer_id = await _insert_answer(session, poll_id, resident, channel, now)
@@ -296,3 +299,67 @@ async def answer(session: AsyncSession, district_rules: DistrictRules, poll_id: 
         for option_id in sorted(selection)
     ])
     return AnswerOutcome(first, True, selection)
+
+
+def _checked(poll: Poll, options: Iterable[PollOption], resident: Resident | None,
+             district_rules: DistrictRules, chosen: Iterable[int], seen_version: int | None,
+             now: datetime) -> frozenset[int]:
+    """The selection, if this resident may answer the poll as they saw it."""
+    access = access_for(poll, resident, district_rules, now)
+    if access is not Access.CAN_ANSWER:
+        raise refusal(access)
+    selection = _check_selection(poll, [o.id for o in options], chosen)
+    if seen_version is not None and poll.version != seen_version:
+        raise Conflict("polls.error.changed")
+    return selection
+
+
+async def answer_and_commit(session: AsyncSession, district_rules: DistrictRules, poll_id: int,
+                            resident: Resident | None, chosen: Iterable[int], *,
+                            channel: str, seen_version: int | None = None,
+                            view: PollView | None = None) -> AnswerOutcome:
+    """`answer`, committed. On a SQLite file a first answer, from the `view` just read, is
+    written in one transaction on the loop's thread (services/sqlite_inline.py); anything
+    else, or the write lock taken, goes through the session. A DomainError leaves nothing."""
+    now = utcnow()
+    writer = inline_writer(session)
+    if (writer is not None and view is not None and view.poll.id == poll_id
+            and view.answer_id is None and resident is not None):
+        selection = _checked(view.poll, view.options, resident, district_rules, chosen,
+                             seen_version, now)
+        if _answer_inline(session, writer, poll_id, resident, channel, seen_version,
+                          selection, now):
+            return AnswerOutcome(True, True, selection)
+    try:
+        outcome = await answer(session, district_rules, poll_id, resident, chosen,
+                               channel=channel, seen_version=seen_version, now=now, view=view)
+    except DomainError:
+        await session.rollback()
+        raise
+    await session.commit()
+    return outcome
+
+
+def _answer_inline(session: AsyncSession, writer: InlineWriter, poll_id: int,
+                   resident: Resident, channel: str, seen_version: int | None,
+                   selection: frozenset[int], now: datetime) -> bool:
+    """A first answer as `answer` writes it, in one inline transaction; False (nothing
+    written) when it is not one after all, the poll closed or changed, or the lock is taken."""
+    connection = writer.begin()
+    if connection is None:
+        return False
+    try:
+        row = connection.execute(*_answer_insert(session, poll_id, resident, channel, now)
+                                 ).first()
+        if row is None:
+            return False
+        params = {"p_poll_id": poll_id, "p_now": now, "p_added": 1, "p_version": seen_version}
+        if connection.execute(_HOLD[seen_version is not None], params).first() is None:
+            return False
+        connection.execute(insert(_CHOICES), [
+            {"answer_id": int(row[0]), "poll_id": poll_id, "option_id": option_id}
+            for option_id in sorted(selection)])
+        connection.commit()
+    finally:
+        connection.close()  # rolls back what was not committed
+    return True

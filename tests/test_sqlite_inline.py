@@ -1,0 +1,137 @@
+"""Signing and answering on the loop's thread (services/sqlite_inline.py): the same outcome
+as through the session, and the session's path whenever the inline one cannot take the write
+lock or the tap is not a plain new signature or first answer."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+from sqlalchemy import func, select
+
+from services import petitions
+from services.db import has_writes
+from services.errors import Conflict
+from services.models import Channel, Petition, PetitionStatus, Signature
+from services.polls import answers
+from services.polls.models import Poll, PollAnswer, PollChoice
+from services.sqlite_inline import inline_writer
+from tests import polls_support
+from tests.conftest import BACKEND
+from tests.polls_support import DISTRICTS
+from tests.test_petitions_service import make_moderator, make_resident, outbox_keys, published
+
+pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="the inline writer is SQLite's")
+
+RULES = petitions.PetitionRules(threshold=3, period_days=30)
+
+
+def _path(session) -> str:
+    return str(session.get_bind().engine.url.database)
+
+
+async def test_a_new_signature_is_committed_inline_and_the_rest_through_the_session(
+        sessionmaker):
+    async with sessionmaker() as session:
+        await make_moderator(session, 900)
+        author = await make_resident(session, 1)
+        signers = [await make_resident(session, n) for n in range(2, 5)]
+        petition = await published(session, author, RULES)
+        assert inline_writer(session) is None  # it has written: that commits with the rest
+        await session.commit()
+    async with sessionmaker() as session:
+        writer = inline_writer(session)
+        assert writer is not None
+        taken = writer.begin()
+        assert taken is not None
+        taken.close()  # nothing written
+        first = await petitions.sign_and_commit(session, RULES, petition.id, signers[0],
+                                                channel=Channel.VIBER)
+        assert (first.signed, first.count, first.card.signed, first.card.can_withdraw) == (
+            True, 1, True, True)
+        assert first.card.petition.signature_count == 1
+        assert not session.in_transaction() or not session.sync_session.info.get("wrote")
+        again = await petitions.sign_and_commit(session, RULES, petition.id, signers[0],
+                                                channel=Channel.VIBER)
+        assert (again.signed, again.count) == (False, 1)
+        await petitions.sign_and_commit(session, RULES, petition.id, signers[1],
+                                        channel=Channel.TELEGRAM)
+        crossing = await petitions.sign_and_commit(session, RULES, petition.id, signers[2],
+                                                   channel=Channel.TELEGRAM)
+        assert crossing.threshold_reached and crossing.count == 3
+    async with sessionmaker() as session:
+        row = await session.get(Petition, petition.id)
+        assert row is not None and row.signature_count == 3
+        assert row.status == PetitionStatus.AWAITING_ANSWER
+        stored = list(await session.execute(
+            select(Signature.resident_id, Signature.channel).order_by(Signature.id)))
+        assert stored == [(signers[0].id, Channel.VIBER.value),
+                          (signers[1].id, Channel.TELEGRAM.value),
+                          (signers[2].id, Channel.TELEGRAM.value)]
+        keys = await outbox_keys(session, f"petition:{petition.id}:threshold")
+        assert len(keys) == 5  # author, three signers, moderator: written with the crossing
+
+
+async def test_with_the_write_lock_taken_the_session_signs_instead(sessionmaker):
+    """The inline attempt is made at once, before the task's first wait, while another
+    connection holds the lock: the session's statements then wait for it and sign."""
+    async with sessionmaker() as session:
+        author = await make_resident(session, 1)
+        signer = await make_resident(session, 2)
+        petition = await published(session, author, RULES)
+        await session.commit()
+    async with sessionmaker() as session:
+        writer = inline_writer(session)
+        assert writer is not None
+        other = sqlite3.connect(_path(session), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            assert writer.begin() is None  # at once, not after a wait
+            signing = asyncio.create_task(petitions.sign_and_commit(
+                session, RULES, petition.id, signer, channel=Channel.TELEGRAM))
+            await asyncio.sleep(0)  # the task runs up to its first wait: the session's
+            assert not signing.done()
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        signed = await signing
+        assert signed.signed and signed.count == 1
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Signature)) == 1
+        row = await session.get(Petition, petition.id)
+        assert row is not None and row.signature_count == 1
+
+
+async def test_a_first_poll_answer_is_committed_inline_and_a_change_through_the_session(
+        sessionmaker):
+    async with sessionmaker() as session:
+        await polls_support.make_moderator(session)
+        poll = await polls_support.published(session)
+        voter = await polls_support.make_resident(session, 1)
+        await session.commit()
+        yes, no, _ = await polls_support.option_ids(session, poll.id)
+    async with sessionmaker() as session:
+        view = await answers.poll_view(session, DISTRICTS, poll.id, voter)
+        first = await answers.answer_and_commit(
+            session, DISTRICTS, poll.id, voter, [yes], channel=Channel.VIBER,
+            seen_version=poll.version, view=view)
+        assert (first.first, first.changed, first.choices) == (True, True, {yes})
+        assert not has_writes(session)  # written on the loop's thread, committed there
+        view = await answers.poll_view(session, DISTRICTS, poll.id, voter)
+        assert view.my_choices == {yes} and view.answer_id is not None
+        changed = await answers.answer_and_commit(
+            session, DISTRICTS, poll.id, voter, [no], channel=Channel.VIBER,
+            seen_version=poll.version, view=view)
+        assert (changed.first, changed.changed) == (False, True)
+        stale = await answers.poll_view(session, DISTRICTS, poll.id, voter)
+        with pytest.raises(Conflict):  # the poll as seen before an edit: nothing written
+            await answers.answer_and_commit(
+                session, DISTRICTS, poll.id, voter, [yes], channel=Channel.VIBER,
+                seen_version=poll.version + 1, view=stale)
+    async with sessionmaker() as session:
+        row = await session.get(Poll, poll.id)
+        assert row is not None and row.answer_count == 1
+        stored = list(await session.execute(select(PollAnswer.resident_id, PollAnswer.channel)))
+        assert stored == [(voter.id, Channel.VIBER.value)]
+        assert list(await session.scalars(select(PollChoice.option_id))) == [no]
