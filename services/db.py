@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -41,6 +41,7 @@ class Base(DeclarativeBase):
 
 
 _Model = TypeVar("_Model", bound=Base)
+_T = TypeVar("_T")
 
 
 def utcnow() -> datetime:
@@ -115,6 +116,18 @@ async def transaction(
         except BaseException:
             await session.rollback()
             raise
+
+
+async def committed(session: AsyncSession, work: Awaitable[_T],
+                    roll_back_on: type[BaseException]) -> _T:
+    """`work`'s result once the session committed it; on `roll_back_on`, rolled back first."""
+    try:
+        result = await work
+    except roll_back_on:
+        await session.rollback()
+        raise
+    await session.commit()
+    return result
 
 
 def dialect_name(session: AsyncSession) -> str:

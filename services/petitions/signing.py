@@ -15,7 +15,7 @@ from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from services.db import attach_row, loaded_columns, utcnow
+from services.db import attach_row, committed, loaded_columns, utcnow
 from services.errors import Conflict
 from services.models import Channel, Resident
 from services.petitions import notifications
@@ -131,13 +131,8 @@ async def sign_and_commit(
         signed = _sign_inline(session, writer, petition_id, resident, Channel(channel), now)
         if signed is not None:
             return signed
-    try:
-        result = await sign(session, rules, petition_id, resident, channel=channel, now=now)
-    except Conflict:
-        await session.rollback()
-        raise
-    await session.commit()
-    return result
+    return await committed(
+        session, sign(session, rules, petition_id, resident, channel=channel, now=now), Conflict)
 
 
 def _sign_inline(session: AsyncSession, writer: InlineWriter, petition_id: int,

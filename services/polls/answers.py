@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, false, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.db import utcnow
+from services.db import committed, utcnow
 from services.districts.residents import needs_asking
 from services.districts.rules import DistrictRules
 from services.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -330,14 +330,9 @@ async def answer_and_commit(session: AsyncSession, district_rules: DistrictRules
         if _answer_inline(session, writer, poll_id, resident, channel, seen_version,
                           selection, now):
             return AnswerOutcome(True, True, selection)
-    try:
-        outcome = await answer(session, district_rules, poll_id, resident, chosen,
-                               channel=channel, seen_version=seen_version, now=now, view=view)
-    except DomainError:
-        await session.rollback()
-        raise
-    await session.commit()
-    return outcome
+    return await committed(session, answer(
+        session, district_rules, poll_id, resident, chosen, channel=channel,
+        seen_version=seen_version, now=now, view=view), DomainError)
 
 
 def _answer_inline(session: AsyncSession, writer: InlineWriter, poll_id: int,
