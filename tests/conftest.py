@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+import bot.lazy_types  # noqa: F401  (first: aiogram's types built on first use, as in production)
 import services.models  # noqa: F401  (registers every table)
 from services import timeutil
 from services.db import Base, make_engine, make_sessionmaker
