@@ -96,6 +96,10 @@ class _B(CallbackData, prefix="b"):
     n: int
 
 
+class _C(CallbackData, prefix="c"):
+    n: int
+
+
 def _press(data: str) -> CallbackQuery:
     return CallbackQuery.model_validate({
         "id": "1", "chat_instance": "1", "data": data,
@@ -131,7 +135,20 @@ async def test_gated_routers_and_handlers_reach_the_same_handlers_as_aiogram_alo
         async def help_(message: Message) -> str:
             return "help"
 
-        return [first, second, commands]
+        # Not gated whole (a press without a prefix may match), its sub-router is: the
+        # parent checks that gate itself, and the handler still learns its router.
+        mixed, nested = Router(name="mixed"), Router(name="nested")
+
+        @mixed.callback_query(F.data == "plain")
+        async def plain_press(query: CallbackQuery, event_router: Router) -> str:
+            return f"plain@{event_router.name}"
+
+        @nested.callback_query(_C.filter())
+        async def nested_c(query: CallbackQuery, event_router: Router) -> str:
+            return f"c@{event_router.name}"
+
+        mixed.include_router(nested)
+        return [first, second, commands, mixed]
 
     plain, gated = Dispatcher(), Dispatcher()
     plain.include_routers(*routers())
@@ -140,13 +157,17 @@ async def test_gated_routers_and_handlers_reach_the_same_handlers_as_aiogram_alo
     assert isinstance(gates_of(gated.sub_routers[0])["callback_query"], CallbackPrefixGate)
     assert "callback_query" not in gates_of(gated.sub_routers[1])  # its middleware sees all
     assert "callback_query" in gates_of(gated.sub_routers[2])  # no press handler at all
+    assert "callback_query" not in gates_of(gated.sub_routers[3])
+    assert isinstance(gates_of(gated.sub_routers[3].sub_routers[0])["callback_query"],
+                      CallbackPrefixGate)
     outcomes = []
     for dispatcher in (plain, gated):
         seen.clear()
         results = [await dispatcher.propagate_event("callback_query", _press(data),
                                                     raw_state=None)
-                   for data in ("a:1", "b:2", "b:3", "zz")]
+                   for data in ("a:1", "b:2", "b:3", "zz", "c:4", "plain")]
         outcomes.append((results, list(seen)))
     assert outcomes[1] == outcomes[0]
     assert outcomes[1][0][:3] == ["first:a", "first:b2", "second:b"]
-    assert outcomes[1][1] == ["b:3", "zz"]
+    assert outcomes[1][0][4:] == ["c@nested", "plain@mixed"]
+    assert outcomes[1][1] == ["b:3", "zz", "c:4", "plain"]
