@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -55,7 +55,8 @@ _COUNT_SIGNATURE = (
     update(_PETITIONS)
     .where(
         _PETITIONS.c.id == bindparam("p_petition_id"),
-        _PETITIONS.c.status.in_(OPEN_FOR_SIGNING),
+        # Not IN (...): an IN list is expanded into the SQL at every execution (~15 us).
+        or_(*(_PETITIONS.c.status == status for status in OPEN_FOR_SIGNING)),
         _PETITIONS.c.deadline > bindparam("p_now"),
     )
     .values(signature_count=_PETITIONS.c.signature_count + 1)
