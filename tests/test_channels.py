@@ -210,12 +210,16 @@ async def test_a_text_screen_goes_to_telegram_as_aiogram_would_send_it(fake_api,
         method, params = fake_api.calls[-1]
         return method, dict(params)
 
-    await renderer.show(typed, screen)
+    shown = await renderer.show(typed, screen)
     ours_sent = last_call()
+    # Of the reply, which message it is: the one the fake API stored.
+    assert shown is not None and shown.chat.id == 4343
+    assert shown.message_id == fake_api.to_chat(4343)[-1].message_id
     await bot.send_message(4343, screen.text, reply_markup=markup_for(screen, links))
     assert ours_sent == last_call()
 
-    await renderer.show(pressed, screen)
+    edited = await renderer.show(pressed, screen)
+    assert edited is not None and (edited.chat.id, edited.message_id) == (4343, 7)
     ours_edit = last_call()
     await typed.edit_text(screen.text, reply_markup=markup_for(screen, links))
     assert ours_edit == last_call()

@@ -29,7 +29,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers.kit.dialogs import register_dialog
 from handlers.kit.screen import MediaKind, Screen
-from handlers.kit.show import show
+from handlers.kit.show import Shown, show
 from handlers.kit.wizard import Answer, Turn, Wizard
 from handlers.kit.wizard_callbacks import WizardAction, WizardCB
 from services.accounts import Account
@@ -52,7 +52,7 @@ class AiogramDialog:
     event: Event
     state: FSMContext
     states: Mapping[str, State]
-    shown: Message | None = None
+    shown: Shown | None = None
     account: Account | None = None
 
     async def enter(self, step: str | None) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Chat, Message
 
 from handlers.kit.screen import Screen
 
@@ -19,8 +19,18 @@ Event = Message | CallbackQuery
 Matcher = int | Callable[[Event], bool]
 
 
+class Shown(Protocol):
+    """Which message a screen was shown in: what a channel's renderer tells of it."""
+
+    @property
+    def message_id(self) -> int: ...
+
+    @property
+    def chat(self) -> Chat: ...
+
+
 class Renderer(Protocol):
-    async def show(self, event: Event, screen: Screen) -> Message | None: ...
+    async def show(self, event: Event, screen: Screen) -> Shown | None: ...
 
 
 _default: list[Renderer] = []  # at most one: the renderer of events nobody registered for
@@ -61,6 +71,6 @@ def renderer_for(event: Event) -> Renderer:
     return _default[0]
 
 
-async def show(event: Event, screen: Screen) -> Message | None:
+async def show(event: Event, screen: Screen) -> Shown | None:
     """Edit the pressed message in place, or answer a typed message (channel permitting)."""
     return await renderer_for(event).show(event, screen)

@@ -235,7 +235,7 @@ async def chart(query: CallbackQuery, callback_data: PollCB, session: AsyncSessi
     sent = await show(query, chart_screen(tr, view.results, NAV, file_id=image.file_id,
                                           png=image.png, filename=image.filename,
                                           page=callback_data.page, rules=poll_config.polls))
-    if image.file_id is None and sent is not None and sent.photo:
+    if image.file_id is None and isinstance(sent, Message) and sent.photo:
         await media.remember_upload(session, ref, account.channel, sent.photo[-1].file_id)
 
 

@@ -7,7 +7,7 @@ message.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -21,7 +21,13 @@ from aiogram.types import (
 )
 
 from bot.channels.media import MediaStore
-from bot.channels.telegram.methods import KeyboardJSON, ScreenEdit, ScreenMessage, construct
+from bot.channels.telegram.methods import (
+    KeyboardJSON,
+    ScreenEdit,
+    ScreenMessage,
+    ShownMessage,
+    construct,
+)
 from bot.channels.telegram.session import JsonAiohttpSession
 from handlers.kit.render_aiogram import (
     LinkBuilder,
@@ -31,6 +37,7 @@ from handlers.kit.render_aiogram import (
     telegram_links,
 )
 from handlers.kit.screen import Media, MediaKind, Screen
+from handlers.kit.show import Shown
 
 __all__ = ["TelegramRenderer", "can_edit_in_place"]
 
@@ -71,7 +78,7 @@ class TelegramRenderer:
             raise ValueError("deep links need the bot (or a link builder)")
         return telegram_links((await bot.me()).username or "")
 
-    async def show(self, event: Message | CallbackQuery, screen: Screen) -> Message | None:
+    async def show(self, event: Message | CallbackQuery, screen: Screen) -> Shown | None:
         links = await self.links_for(event.bot, screen)
         # A text screen on our JSON session carries its keyboard as JSON (methods.py); any
         # other goes through aiogram's models.
@@ -96,7 +103,7 @@ class TelegramRenderer:
                                            if isinstance(markup, InlineKeyboardMarkup) else None))
             try:
                 edited = await edit
-                return edited if isinstance(edited, Message) else message
+                return message if isinstance(edited, bool) else edited
             except TelegramBadRequest as exc:
                 if "message is not modified" in exc.message:
                     return message
@@ -109,11 +116,12 @@ class TelegramRenderer:
 
 
 async def _text_message(bot: Bot | None, keyboard: KeyboardJSON | None, screen: Screen,
-                        **fields: Any) -> Message:
+                        **fields: Any) -> ShownMessage:
     """A text screen's `sendMessage` with its keyboard as JSON, from validated values (as
     aiogram's `answer` and `send_message` would fill them in)."""
     assert bot is not None  # `_as_json` saw it
-    return await bot(construct(ScreenMessage, keyboard=keyboard, text=screen.text, **fields))
+    sent = await bot(construct(ScreenMessage, keyboard=keyboard, text=screen.text, **fields))
+    return cast(ShownMessage, sent)  # its __returning__, which aiogram's generic type hides
 
 
 def _as_json(bot: Bot | None, screen: Screen) -> bool:

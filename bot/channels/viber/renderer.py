@@ -21,6 +21,7 @@ from bot.channels.telegram.render import TelegramRenderer, can_edit_in_place
 from bot.channels.viber.render import Links, Spec
 from bot.channels.viber.session import ViberSession
 from handlers.kit.screen import Button, InputRequest, RequestKind, Screen
+from handlers.kit.show import Shown
 
 
 def _for_viber(button: Button) -> Button:
@@ -77,7 +78,7 @@ class ViberRenderer:
         self._session = session
         self._with_media = TelegramRenderer()
 
-    async def show(self, event: Message | CallbackQuery, screen: Screen) -> Message | None:
+    async def show(self, event: Message | CallbackQuery, screen: Screen) -> Shown | None:
         screen = for_viber(screen)
         if screen.media is not None or event.bot is None:  # Viber fetches files by URL
             return await self._with_media.show(event, screen)
