@@ -37,8 +37,10 @@ async def aliases_for(session: AsyncSession, channel: str, external_ids: Iterabl
     new = sorted(wanted - found.keys())  # first sight; in one order, as every process does
     if new:
         now = utcnow()
-        await session.execute(insert_ignoring_conflicts(session, ChannelAlias.__table__).values(
-            [{"channel": channel, "external_id": ext, "created_at": now} for ext in new]))
+        # Many rows as parameters: a statement compiled once (see services.inbox.store_many).
+        await session.execute(insert_ignoring_conflicts(session, ChannelAlias.__table__),
+                              [{"channel": channel, "external_id": ext, "created_at": now}
+                               for ext in new])
         found |= await _known(session, channel, new)
         if len(found) < len(wanted):  # only under an isolation level that hides the winner's row
             raise RuntimeError(f"no alias could be made for a {channel} account")

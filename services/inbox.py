@@ -67,12 +67,14 @@ async def store_many(session: AsyncSession, channel: str, arrived: Sequence[Arri
     if not arrived:
         return []
     now = now or utcnow()
+    # Parameters for many rows, not `.values([...])`: SQLAlchemy compiles a multi-row VALUES
+    # statement anew at every execution (its cache skips it), ~10 % of a Viber webhook's CPU;
+    # this statement is compiled once and sent as one multi-row INSERT all the same.
     result = await session.execute(
-        insert_ignoring_conflicts(session, _TABLE)
-        .values([{"channel": channel, "dedupe_key": a.dedupe_key[:64], "sender": a.sender[:64],
-                  "body": a.body, "status": InboundStatus.PENDING.value, "attempts": 0,
-                  "received_at": now} for a in arrived])
-        .returning(_TABLE.c.dedupe_key))
+        insert_ignoring_conflicts(session, _TABLE).returning(_TABLE.c.dedupe_key),
+        [{"channel": channel, "dedupe_key": a.dedupe_key[:64], "sender": a.sender[:64],
+          "body": a.body, "status": InboundStatus.PENDING.value, "attempts": 0,
+          "received_at": now} for a in arrived])
     fresh = {key for (key,) in result.all()}
     kept = []
     for a in arrived:

@@ -179,3 +179,27 @@ async def test_profile_cache_loads_once_under_concurrent_lookups(sessionmaker):
 
     results = await asyncio.gather(*(look(str(600 + i % 5)) for i in range(30)))
     assert [r is not None for r in results[:5]] == [False, True, True, False, False]
+
+
+async def test_callbacks_stored_together_keep_one_copy_of_each(session):
+    from services import inbox
+
+    assert await inbox.store_many(session, "viber", [inbox.Arrived("k1", "s1", "a")]) == [True]
+    batch = [inbox.Arrived(key, "s2", body) for key, body in
+             (("k2", "b"), ("k1", "again"), ("k2", "copy"), ("k3", "c"))]
+    assert await inbox.store_many(session, "viber", batch) == [True, False, False, True]
+    assert await inbox.store_many(session, "telegram", [inbox.Arrived("k1", "s1", "t")]) == [
+        True]  # a key is unique per channel
+    await session.commit()
+    assert sorted(claimed.body for claimed in await inbox.claim(
+        session, "viber", "w", limit=10)) == ["a", "b"]  # the oldest of each sender
+
+
+async def test_aliases_are_made_once_for_new_accounts(session):
+    from services import aliases
+
+    first = await aliases.aliases_for(session, "viber", ["x", "y"])
+    again = await aliases.aliases_for(session, "viber", ["y", "z", "x"])
+    assert again["x"] == first["x"] and again["y"] == first["y"]
+    assert len(set(again.values())) == 3
+    assert await aliases.account_of(session, again["z"]) == ("viber", "z")
