@@ -145,3 +145,21 @@ async def test_the_other_process_sends_a_poll_chart_and_a_telegram_file(viber: V
                 assert response.status == 200
         async with http.get(file.body["media"]) as response:
             assert await response.read() == b"%PDF-1.4 the council's answer"
+
+
+async def test_people_shown_the_same_keyboard_share_one_board_a_phone_button_is_each_own(
+        viber: ViberApp):
+    olena, petro = viber.resident(), viber.resident("PPPPPPPPPPPPPPPPPPPPPP==")
+    for sim in (olena, petro):
+        sim.user.subscribed = True
+        await sim.send("/help")
+    remembered = viber.channel.outgoing.keyboards
+    assert olena.last.keyboard == petro.last.keyboard
+    assert await remembered.get(olena.id) is await remembered.get(petro.id)
+    # The share-phone button carries each person's own proof: no board is shared then.
+    asks_phone = [[{"text": "Phone", "phone": "1"}]]
+    boards = [(await viber.channel.outgoing.board(sim.id, asks_phone, False))[0]
+              for sim in (olena, petro)]
+    assert boards[0] is not None and boards[1] is not None
+    assert boards[0]["Buttons"][0]["ActionBody"] != boards[1]["Buttons"][0]["ActionBody"]
+    assert (await viber.channel.outgoing.board(olena.id, asks_phone, False))[0] is boards[0]

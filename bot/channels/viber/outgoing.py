@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from bot.channels.media import MediaStore, Stored, safe_name
 from bot.channels.viber.client import ViberClient
 from bot.channels.viber.errors import Rejected
@@ -32,6 +34,9 @@ from bot.channels.viber.render import (
 )
 
 log = logging.getLogger(__name__)
+
+SHARED_BOARDS = 1024  # distinct keyboards kept for sharing; then the memo starts afresh
+_NOT_BUILT: Any = object()
 
 Rows = Sequence[Sequence[Spec]]
 # Where a file another channel holds comes from (a Telegram file id, a poll's chart): its bytes
@@ -62,6 +67,7 @@ class Outgoing:
         self._phone_key = phone_key
         self.sources = tuple(sources)
         self._copying: dict[str, asyncio.Lock] = {}
+        self._boards: dict[tuple[bytes, Links, str | None], dict[str, Any] | None] = {}
 
     async def links(self) -> Links:
         return await self._links()
@@ -133,8 +139,18 @@ class Outgoing:
         if not rows:
             return await self.keyboards.get(receiver), False
         asks_phone = any("phone" in spec for row in rows for spec in row)
-        return keyboard(rows, await self.links(),
-                        self.phone_body(receiver) if asks_phone else None), True
+        links = await self.links()
+        phone_body = self.phone_body(receiver) if asks_phone else None
+        # Most people are shown the same few keyboards (menus, questions): one board of each
+        # is built and shared by everyone's remembered keyboard, ~1 KB a person otherwise.
+        # Nothing changes a board once built (messages and the store copy it into their JSON).
+        key = (orjson.dumps(rows), links, phone_body)
+        board = self._boards.get(key, _NOT_BUILT)
+        if board is _NOT_BUILT:
+            if len(self._boards) >= SHARED_BOARDS:
+                self._boards.clear()
+            board = self._boards[key] = keyboard(rows, links, phone_body)
+        return board, True
 
     async def send(self, receiver: str, text: str, *, markup: bool = True,
                    rows: Rows | None = None, remove: bool = False,
