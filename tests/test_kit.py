@@ -36,6 +36,7 @@ from handlers.kit.screen import (
     Screen,
     Share,
 )
+from handlers.kit.show import Shown as ShownOnScreen
 from handlers.kit.show import register_renderer, show
 from services import appeals, petitions
 from services.i18n import Translator
@@ -306,8 +307,8 @@ def test_feature_declaration_defaults_and_checks():
 
 
 @dataclass
-class Shown:
-    results: list[Message | None]
+class ShownLog:
+    results: list[ShownOnScreen | None]
 
 
 def _screen(step: int) -> Screen:
@@ -316,9 +317,9 @@ def _screen(step: int) -> Screen:
 
 
 @pytest.fixture
-def kit_bot(bot_app) -> Iterator[tuple[Any, Shown]]:
+def kit_bot(bot_app) -> Iterator[tuple[Any, ShownLog]]:
     """The real dispatcher with a router of kit screens put first."""
-    shown = Shown([])
+    shown = ShownLog([])
     router = Router(name="kit-test")
     screens: dict[int, Callable[[int], Screen]] = {
         5: lambda _: Screen("Your photo", media=Media(MediaKind.PHOTO, file="photo-9")),
@@ -353,8 +354,8 @@ async def test_a_typed_message_gets_a_new_message(kit_bot):
     assert [r.method for r in replies] == ["sendMessage"]
     assert replies[0].text == "<b>Step 1</b>" and replies[0].params["parse_mode"] == "HTML"
     assert replies[0].buttons == [{"text": "Go 2", "callback_data": "kt:2:"}]
-    assert isinstance(shown.results[-1], Message)
-    assert shown.results[-1].message_id == replies[0].message_id
+    last = shown.results[-1]
+    assert last is not None and (last.chat.id, last.message_id) == (501, replies[0].message_id)
 
 
 async def test_a_pressed_button_edits_its_message_in_place(kit_bot):
