@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from bench.common import cpu_seconds, failed_updates, peak_rss_mb, stop_bot
 from bench.mix import WAVES, message, press
@@ -37,7 +38,16 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:" + "T" * 35
 
 
-async def _run(kind: str, residents: int, workdir: Path) -> tuple[float, float, float, int]:
+class PollingRun(NamedTuple):
+    """One bot's polling run: updates/s, peak RSS (MB), CPU ms per update, failed updates."""
+
+    rate: float
+    peak_rss: float
+    cpu_ms: float
+    failures: int
+
+
+async def _run(kind: str, residents: int, workdir: Path) -> PollingRun:
     fake = FakeTelegramAPI()
     fake.record_calls = False
     await fake.start()
@@ -70,7 +80,7 @@ async def _run(kind: str, residents: int, workdir: Path) -> tuple[float, float, 
         stop_bot(proc)
         log.close()
         await fake.stop()
-    return rate, peak, cpu_ms, failed_updates(log_path)
+    return PollingRun(rate, peak, cpu_ms, failed_updates(log_path))
 
 
 async def _waves(fake: FakeTelegramAPI, proc: subprocess.Popen[bytes], kind: str,
@@ -132,8 +142,8 @@ async def _polling(residents: int, rounds: int) -> float:
     shared machine speeds up and slows down over a minute, and one run of each, one after
     the other, measured that drift as much as the bots (ratios of 0.47 to 0.83 for the same
     code). The ratio printed is the median of the rounds'."""
-    echo: list[tuple[float, float, float, int]] = []
-    ours: list[tuple[float, float, float, int]] = []
+    echo: list[PollingRun] = []
+    ours: list[PollingRun] = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(rounds):
             order = ("echo", "hromada") if n % 2 == 0 else ("hromada", "echo")
@@ -141,20 +151,20 @@ async def _polling(residents: int, rounds: int) -> float:
                 # A fresh database each run: every run starts from the same empty bot.
                 figures = await _run(kind, residents, _fresh_dir(Path(tmp) / f"{kind}{n}"))
                 (echo if kind == "echo" else ours).append(figures)
-            print(f"  round {n + 1}: echo {echo[-1][0]:7.1f} updates/s, hromada "
-                  f"{ours[-1][0]:7.1f} updates/s, ratio {ours[-1][0] / echo[-1][0]:.2f}")
-    ratio = statistics.median(o[0] / e[0] for o, e in zip(ours, echo, strict=True))
-    cpu_ratio = statistics.median(o[2] / e[2] for o, e in zip(ours, echo, strict=True))
-    echo_rss = max(e[1] for e in echo)
-    ours_rss = max(o[1] for o in ours)
-    failures = sum(o[3] for o in ours)
+            print(f"  round {n + 1}: echo {echo[-1].rate:7.1f} updates/s, hromada "
+                  f"{ours[-1].rate:7.1f} updates/s, ratio {ours[-1].rate / echo[-1].rate:.2f}")
+    pairs = list(zip(ours, echo, strict=True))
+    ratio = statistics.median(o.rate / e.rate for o, e in pairs)
+    cpu_ratio = statistics.median(o.cpu_ms / e.cpu_ms for o, e in pairs)
+    echo_rss = max(e.peak_rss for e in echo)
+    ours_rss = max(o.peak_rss for o in ours)
+    failures = sum(o.failures for o in ours)
     print(f"polling ({rounds} rounds, medians):")
-    print(f"echo bot (baseline): {statistics.median(e[0] for e in echo):8.1f} updates/s   "
-          f"{statistics.median(e[2] for e in echo):5.2f} ms CPU/update   "
-          f"peak RSS {echo_rss:6.1f} MB")
-    print(f"hromada bot:         {statistics.median(o[0] for o in ours):8.1f} updates/s   "
-          f"{statistics.median(o[2] for o in ours):5.2f} ms CPU/update   "
-          f"peak RSS {ours_rss:6.1f} MB")
+    for name, runs, rss in (("echo bot (baseline):", echo, echo_rss),
+                            ("hromada bot:", ours, ours_rss)):
+        print(f"{name:<21}{statistics.median(r.rate for r in runs):8.1f} updates/s   "
+              f"{statistics.median(r.cpu_ms for r in runs):5.2f} ms CPU/update   "
+              f"peak RSS {rss:6.1f} MB")
     print(f"ratio hromada/echo: {ratio:.2f} (target >= {RATE_TARGET}) "
           f"{'OK' if ratio >= RATE_TARGET else 'BELOW TARGET'}")
     print(f"CPU per update hromada/echo: {cpu_ratio:.2f}x; peak RSS over the echo "
