@@ -36,7 +36,6 @@ from bot.channels.viber.render import (
 log = logging.getLogger(__name__)
 
 SHARED_BOARDS = 1024  # distinct keyboards kept for sharing; then the memo starts afresh
-_NOT_BUILT: Any = object()
 
 Rows = Sequence[Sequence[Spec]]
 # Where a file another channel holds comes from (a Telegram file id, a poll's chart): its bytes
@@ -145,12 +144,11 @@ class Outgoing:
         # is built and shared by everyone's remembered keyboard, ~1 KB a person otherwise.
         # Nothing changes a board once built (messages and the store copy it into their JSON).
         key = (orjson.dumps(rows), links, phone_body)
-        board = self._boards.get(key, _NOT_BUILT)
-        if board is _NOT_BUILT:
+        if key not in self._boards:
             if len(self._boards) >= SHARED_BOARDS:
                 self._boards.clear()
-            board = self._boards[key] = keyboard(rows, links, phone_body)
-        return board, True
+            self._boards[key] = keyboard(rows, links, phone_body)
+        return self._boards[key], True
 
     async def send(self, receiver: str, text: str, *, markup: bool = True,
                    rows: Rows | None = None, remove: bool = False,
