@@ -381,6 +381,10 @@ async def test_digest_export_and_stats(sessionmaker):
         now = utcnow()
         overdue = await _file(session, author, now=now - timedelta(days=31))
         due = await _file(session, author, now=now - timedelta(days=28))
+        # As set, not as computed: a deadline on a day off moves to the next working day, so
+        # the filing dates alone would make the digest's lists depend on today's date.
+        overdue.deadline = local_today(now) - timedelta(days=1)
+        due.deadline = local_today(now) + timedelta(days=RULES.due_soon_days - 1)
         await _file(session, author, now=now, category="ecology",
                     text="Вирубка дерев у парку Миру без дозволу")
         done = await _file(session, author, now=now - timedelta(days=10))
