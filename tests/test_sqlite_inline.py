@@ -8,13 +8,13 @@ import asyncio
 import sqlite3
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from services import petitions
 from services.db import has_writes
 from services.errors import Conflict
 from services.models import Channel, Petition, PetitionStatus, Signature
-from services.polls import answers
+from services.polls import answers, manage
 from services.polls.models import Poll, PollAnswer, PollChoice
 from services.sqlite_inline import inline_writer
 from tests import polls_support
@@ -135,3 +135,75 @@ async def test_a_first_poll_answer_is_committed_inline_and_a_change_through_the_
         stored = list(await session.execute(select(PollAnswer.resident_id, PollAnswer.channel)))
         assert stored == [(voter.id, Channel.VIBER.value)]
         assert list(await session.scalars(select(PollChoice.option_id))) == [no]
+
+
+async def test_a_first_answer_to_a_poll_read_before_is_written_with_no_read(sessionmaker):
+    """`answer_known`: the card from what this process read of the poll at that version and
+    the counter's RETURNING; anything it cannot be sure of is left (None) to the session."""
+    async with sessionmaker() as session:
+        await polls_support.make_moderator(session)
+        poll = await polls_support.published(session)
+        local = await polls_support.published(session, districts=["Північний"])
+        voters = [await polls_support.make_resident(session, n) for n in range(1, 4)]
+        central = await polls_support.make_resident(session, 4, district="Центральний")
+        north = [await polls_support.make_resident(session, n, district="Північний")
+                 for n in (5, 6)]
+        unverified = await polls_support.make_resident(session, 7, verified=False)
+        await session.commit()
+        yes, no, _ = await polls_support.option_ids(session, poll.id)
+
+    def known(session, poll_id, resident, positions, version=poll.version):
+        return answers.answer_known(session, poll_id, resident, positions,
+                                    channel=Channel.VIBER, seen_version=version)
+
+    async with sessionmaker() as session:
+        assert known(session, poll.id, voters[0], [0]) is None  # not read by this process
+        await answers.poll_view(session, DISTRICTS, poll.id, None)
+        first = known(session, poll.id, voters[0], [0])
+        assert first is not None and not has_writes(session)
+        assert (first.my_choices, [o.text for o in first.options]) == ({yes},
+                                                                       ["Так", "Ні", "Не знаю"])
+        assert first.poll.answer_count == 1 and first.answer_id is not None
+        assert known(session, poll.id, voters[0], [1]) is None  # a change: the session's
+        for positions in ([], [0, 1], [3]):  # none, too many, not on the card
+            assert known(session, poll.id, voters[1], positions) is None
+        assert known(session, poll.id, voters[1], [1], poll.version + 1) is None  # edited
+        assert known(session, poll.id, unverified, [0]) is None
+        other = sqlite3.connect(_path(session), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            assert known(session, poll.id, voters[1], [1]) is None  # the lock is taken
+        finally:
+            other.rollback()
+            other.close()
+        assert known(session, poll.id, voters[1], [1]) is not None
+
+        await answers.poll_view(session, DISTRICTS, local.id, None)
+        assert known(session, local.id, central, [0], local.version) is None
+        assert known(session, local.id, north[0], [0], local.version) is not None
+    async with sessionmaker() as session:
+        await manage.close_early(session, polls_support.MODERATOR, local.id)
+        await session.commit()
+    async with sessionmaker() as session:  # (one that has written is never inline)
+        assert known(session, local.id, north[1], [0], local.version) is None  # closed
+
+    async with sessionmaker() as session:
+        # SQLite gives a deleted last poll's id to the next one: the same id and version,
+        # another poll, and what was read of the first must not serve the second.
+        assert local.id == poll.id + 1
+        await session.execute(delete(Poll).where(Poll.id == local.id))
+        await session.commit()
+        again = await polls_support.published(session, options=("А", "Б"))
+        assert (again.id, again.version) == (local.id, local.version)
+    async with sessionmaker() as session:
+        assert inline_writer(session) is not None
+        assert known(session, again.id, north[1], [0], again.version) is None
+
+    async with sessionmaker() as session:
+        counts = dict((await session.execute(select(Poll.id, Poll.answer_count))).tuples().all())
+        assert counts == {poll.id: 2, again.id: 0}
+        stored = (await session.execute(
+            select(PollAnswer.resident_id, PollChoice.option_id)
+            .join(PollChoice, PollChoice.answer_id == PollAnswer.id)
+            .order_by(PollAnswer.resident_id))).all()
+        assert [tuple(r) for r in stored] == [(voters[0].id, yes), (voters[1].id, no)]

@@ -186,6 +186,16 @@ async def answer(query: CallbackQuery, callback_data: PollCB, state: FSMContext,
                  profile_rules: ProfileRules, account: Account) -> None:
     """Answer (or change the answer) with the options of the pressed button."""
     cb = callback_data
+    answered = answers.answer_known(session, cb.poll_id, resident, bits(cb.mask),
+                                    channel=account.channel, seen_version=cb.version)
+    if answered is not None:  # a first answer, as most are in a rush: written, no read
+        callback_answer.text = tr("polls.answered")
+        if answered.poll.results_while_open:  # running results on the card: count it in
+            await show_card(query, session, tr, poll_config, resident, cb.poll_id, page=cb.page)
+        else:
+            await show(query, card_screen(tr, answered, NAV, page=cb.page,
+                                          rules=poll_config.polls))
+        return
     view = await view_of(session, poll_config, cb.poll_id, resident, earlier_profiles=False)
     if view.access is Access.NOT_VERIFIED:
         await _to_onboarding(query, state, tr, resident, cb.poll_id, profile_rules)

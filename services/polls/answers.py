@@ -8,16 +8,17 @@ answer and the poll's counter change in one transaction, under the poll's versio
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import weakref
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, false, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, delete, false, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.db import committed, utcnow
+from services.db import attach_loaded, committed, loaded_columns, utcnow
 from services.districts.residents import needs_asking
 from services.districts.rules import DistrictRules
 from services.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -26,7 +27,7 @@ from services.polls.manage import get_poll
 from services.polls.models import Poll, PollAnswer, PollChoice, PollOption, PollStatus
 from services.polls.results import Results, is_closed, tally, visible_to_residents
 from services.residents import insert_one_per_person, same_phone_profiles
-from services.sqlite_inline import InlineWriter, inline_writer
+from services.sqlite_inline import InlineWriter, inline_writer, writer_for
 from services.timeutil import as_utc
 
 
@@ -43,9 +44,17 @@ class Access(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Option:
+    """One option of a poll, as its card shows it."""
+
+    id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class PollView:
     poll: Poll
-    options: tuple[PollOption, ...]
+    options: tuple[Option, ...]  # in their order on the card
     access: Access
     my_choices: frozenset[int]  # option ids of this resident's answer (empty: none yet)
     answered_before: bool  # an earlier profile of the same phone answered: cannot answer again
@@ -113,7 +122,7 @@ def _load_statement(with_resident: bool) -> Any:
                    PollAnswer.resident_id == bindparam("resident_id"))
             .scalar_subquery())
     chosen = (PollChoice.option_id == PollOption.id) & (PollChoice.answer_id == mine)
-    return (select(Poll, PollOption, PollChoice.answer_id)
+    return (select(Poll, PollOption.id, PollOption.text, PollChoice.answer_id)
             .join(PollOption, PollOption.poll_id == Poll.id)
             .outerjoin(PollChoice, chosen if with_resident else false())
             .where(Poll.id == bindparam("poll_id")).order_by(PollOption.position)
@@ -125,7 +134,7 @@ _LOAD_ANONYMOUS = _load_statement(False)
 
 
 async def _load(session: AsyncSession, poll_id: int, resident_id: int | None
-                ) -> tuple[Poll, tuple[PollOption, ...], int | None, frozenset[int]]:
+                ) -> tuple[Poll, tuple[Option, ...], int | None, frozenset[int]]:
     """The poll, its options and this resident's answer (its id and chosen options) in one
     query: the card is opened and answered under a rush, one round trip counts."""
     if resident_id is None:
@@ -135,9 +144,41 @@ async def _load(session: AsyncSession, poll_id: int, resident_id: int | None
             _LOAD, {"poll_id": poll_id, "resident_id": resident_id})).all()
     if not rows or rows[0][0].status == PollStatus.DRAFT:
         raise NotFound("polls.error.not_found")
-    answer_id = next((int(r[2]) for r in rows if r[2] is not None), None)
-    return (rows[0][0], tuple(r[1] for r in rows), answer_id,
-            frozenset(r[1].id for r in rows if r[2] is not None))
+    poll = rows[0][0]
+    options = tuple(Option(int(r[1]), r[2]) for r in rows)
+    _remember(session, poll, options)
+    answer_id = next((int(r[3]) for r in rows if r[3] is not None), None)
+    return (poll, options, answer_id, frozenset(int(r[1]) for r in rows if r[3] is not None))
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What stays true of a poll while its version stands: an edit of the question or the
+    options makes a new version, and nothing changes the districts or the choices allowed."""
+
+    created_at: datetime  # with the id: the same poll (SQLite may reuse a deleted poll's id)
+    options: tuple[Option, ...]
+    districts: frozenset[str]
+    max_choices: int
+
+
+_KNOWN_MAX = 256  # polls x versions; a council runs a handful at a time
+# Per SQLite file (each has its own ids), where a first answer can be written without a read.
+_known: weakref.WeakKeyDictionary[Engine, dict[tuple[int, int], _Known]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _remember(session: AsyncSession, poll: Poll, options: tuple[Option, ...]) -> None:
+    engine = session.get_bind().engine
+    if writer_for(engine) is None:
+        return
+    known = _known.get(engine)
+    if known is None:
+        known = _known[engine] = {}
+    elif len(known) >= _KNOWN_MAX:
+        known.clear()
+    known[(poll.id, poll.version)] = _Known(as_utc(poll.created_at), options,
+                                            frozenset(poll.districts or ()), poll.max_choices)
 
 
 async def _my_answer(session: AsyncSession, poll_id: int, resident_id: int
@@ -301,7 +342,7 @@ async def answer(session: AsyncSession, district_rules: DistrictRules, poll_id: 
     return AnswerOutcome(first, True, selection)
 
 
-def _checked(poll: Poll, options: Iterable[PollOption], resident: Resident | None,
+def _checked(poll: Poll, options: Iterable[Option], resident: Resident | None,
              district_rules: DistrictRules, chosen: Iterable[int], seen_version: int | None,
              now: datetime) -> frozenset[int]:
     """The selection, if this resident may answer the poll as they saw it."""
@@ -358,3 +399,56 @@ def _answer_inline(session: AsyncSession, writer: InlineWriter, poll_id: int,
     finally:
         connection.close()  # rolls back what was not committed
     return True
+
+
+_POLL_KEYS, _POLL_COLUMNS = loaded_columns(Poll)
+# The counter of a first answer to the poll as seen; its RETURNING is the poll for the card.
+_COUNT_ANSWER = (update(_POLLS)
+                 .where(*_HOLD_CONDITIONS, _POLLS.c.version == bindparam("p_version"))
+                 .values(answer_count=_POLLS.c.answer_count + 1)
+                 .returning(*_POLL_COLUMNS))
+
+
+def answer_known(session: AsyncSession, poll_id: int, resident: Resident | None,
+                 positions: Sequence[int], *, channel: str, seen_version: int,
+                 now: datetime | None = None) -> PollView | None:
+    """A first answer to a poll this process has read at `seen_version`, by the options at
+    `positions`, written inline with no read of its own: what the card shows either stays
+    with the version or comes back from the counter. The card after it, or None (nothing
+    written) for everything `answer_and_commit` must look into: a repeat or a change, a
+    refusal, a closed or edited poll, no SQLite file, the write lock taken."""
+    writer = inline_writer(session)
+    if (writer is None or resident is None or not resident.is_verified
+            or resident.forgotten_at is not None):
+        return None
+    known = _known.get(session.get_bind().engine, {}).get((poll_id, seen_version))
+    if (known is None or not positions or len(positions) > known.max_choices
+            or any(k >= len(known.options) for k in positions)
+            or (known.districts and resident.district not in known.districts)):
+        return None
+    selection = frozenset(known.options[k].id for k in positions)
+    now = now or utcnow()
+    connection = writer.begin()
+    if connection is None:
+        return None
+    try:
+        held = connection.execute(_COUNT_ANSWER, {"p_poll_id": poll_id, "p_now": now,
+                                                  "p_version": seen_version}).first()
+        if held is None:
+            return None
+        values = dict(zip(_POLL_KEYS, held, strict=True))
+        if as_utc(values["created_at"]) != known.created_at:
+            return None
+        row = connection.execute(*_answer_insert(session, poll_id, resident, channel, now)
+                                 ).first()
+        if row is None:
+            return None
+        answer_id = int(row[0])
+        connection.execute(insert(_CHOICES), [
+            {"answer_id": answer_id, "poll_id": poll_id, "option_id": option_id}
+            for option_id in sorted(selection)])
+        connection.commit()
+    finally:
+        connection.close()  # rolls back what was not committed
+    poll = attach_loaded(session, Poll, values)
+    return PollView(poll, known.options, Access.CAN_ANSWER, selection, False, None, answer_id)
