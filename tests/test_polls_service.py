@@ -17,7 +17,7 @@ from services.i18n import get_translator
 from services.models import AuditEntry, Channel, Resident
 from services.polls import answers, export, listing, manage, results
 from services.polls.access import Staff
-from services.polls.answers import Access
+from services.polls.eligibility import Access
 from services.polls.models import Poll, PollAnswer, PollChoice, PollStatus
 from services.residents import forget
 from tests.polls_support import (

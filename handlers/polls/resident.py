@@ -40,8 +40,9 @@ from services.districts.residents import needs_asking, set_district
 from services.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.i18n import Texts
 from services.models import Resident
-from services.polls import answers, media
-from services.polls.answers import Access, PollView
+from services.polls import answers, eligibility, media
+from services.polls.answers import PollView
+from services.polls.eligibility import Access
 from services.polls.listing import PollList, list_polls
 from services.polls.rules import PollConfig
 
@@ -161,7 +162,7 @@ async def toggle(query: CallbackQuery, callback_data: PollCB, state: FSMContext,
         return
     try:
         if view.access is not Access.CAN_ANSWER:
-            raise answers.refusal(view.access)
+            raise eligibility.refusal(view.access)
         if cb.version != view.poll.version:
             raise Conflict("polls.error.changed")
         option_ids = [o.id for o in view.options]

@@ -16,7 +16,8 @@ from handlers.kit.pager import choices_page, pager_row
 from handlers.kit.screen import Action, Button, Media, MediaKind, Screen
 from services.i18n import Raw, Texts
 from services.paging import Page
-from services.polls.answers import Access, PollView
+from services.polls.answers import PollView
+from services.polls.eligibility import Access
 from services.polls.listing import PollSummary
 from services.polls.models import Poll
 from services.polls.results import Results, results_text

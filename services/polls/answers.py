@@ -1,4 +1,4 @@
-"""A resident and a poll: may they answer, answering, changing the answer.
+"""A resident and a poll: the card's view, answering, changing the answer.
 
 One answer per verified resident (a unique pair in `poll_answers`, whatever the channel),
 and one per person: a profile erased with /forget (or one whose phone number passed to this
@@ -8,47 +8,26 @@ answer and the poll's counter change in one transaction, under the poll's versio
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, bindparam, delete, false, insert, select, update
+from sqlalchemy import Table, bindparam, delete, false, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db import attach_loaded, committed, loaded_columns, utcnow
-from services.districts.residents import needs_asking
 from services.districts.rules import DistrictRules
-from services.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from services.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.models import Resident
+from services.polls.eligibility import Access, access_for, refusal
 from services.polls.manage import get_poll
 from services.polls.models import Poll, PollAnswer, PollChoice, PollOption, PollStatus
+from services.polls.remembered import Option, recalled, remember
 from services.polls.results import Results, is_closed, tally, visible_to_residents
 from services.residents import insert_one_per_person, same_phone_profiles
-from services.sqlite_inline import InlineWriter, inline_writer, writer_for
+from services.sqlite_inline import InlineWriter, inline_writer
 from services.timeutil import as_utc
-
-
-class Access(StrEnum):
-    """What the poll card offers this resident."""
-
-    CAN_ANSWER = "can_answer"  # (or change their answer)
-    NOT_OPEN_YET = "not_open_yet"
-    CLOSED = "closed"
-    NOT_VERIFIED = "not_verified"  # onboarding first, then back to the poll
-    ASK_DISTRICT = "ask_district"  # restricted poll, district never asked: ask once, politely
-    DISTRICT_UNKNOWN = "district_unknown"  # asked before, "don't know": set it in /settings
-    NOT_YOUR_DISTRICT = "not_your_district"
-
-
-@dataclass(frozen=True, slots=True)
-class Option:
-    """One option of a poll, as its card shows it."""
-
-    id: int
-    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,39 +50,6 @@ class AnswerOutcome:
     first: bool  # a new answer (counted), not a change
     changed: bool  # False: the same choices again (a double tap), nothing written
     choices: frozenset[int]
-
-
-def access_for(poll: Poll, resident: Resident | None, district_rules: DistrictRules,
-               now: datetime) -> Access:
-    if is_closed(poll, now):
-        return Access.CLOSED
-    if as_utc(poll.opens_at) > now:
-        return Access.NOT_OPEN_YET
-    if resident is None or not resident.is_verified or resident.forgotten_at is not None:
-        return Access.NOT_VERIFIED
-    if poll.districts:
-        if resident.district is None:
-            return (Access.ASK_DISTRICT if needs_asking(district_rules, resident)
-                    else Access.DISTRICT_UNKNOWN)
-        if resident.district not in poll.districts:
-            return Access.NOT_YOUR_DISTRICT
-    return Access.CAN_ANSWER
-
-
-_REFUSALS = {
-    Access.CLOSED: Conflict("polls.error.closed"),
-    Access.NOT_OPEN_YET: Conflict("polls.error.not_open_yet"),
-    Access.NOT_VERIFIED: PermissionDenied("polls.error.not_verified"),
-    Access.ASK_DISTRICT: PermissionDenied("polls.error.district_needed"),
-    Access.DISTRICT_UNKNOWN: PermissionDenied("polls.error.district_needed"),
-    Access.NOT_YOUR_DISTRICT: PermissionDenied("polls.error.not_your_district"),
-}
-
-
-def refusal(access: Access) -> DomainError:
-    """Why a resident with this access may not answer (a fresh error to raise)."""
-    reason = _REFUSALS[access]
-    return type(reason)(reason.message_key, **reason.params)
 
 
 async def visible_poll(session: AsyncSession, poll_id: int) -> Poll:
@@ -146,39 +92,9 @@ async def _load(session: AsyncSession, poll_id: int, resident_id: int | None
         raise NotFound("polls.error.not_found")
     poll = rows[0][0]
     options = tuple(Option(int(r[1]), r[2]) for r in rows)
-    _remember(session, poll, options)
+    remember(session, poll, options)
     answer_id = next((int(r[3]) for r in rows if r[3] is not None), None)
     return (poll, options, answer_id, frozenset(int(r[1]) for r in rows if r[3] is not None))
-
-
-@dataclass(frozen=True, slots=True)
-class _Known:
-    """What stays true of a poll while its version stands: an edit of the question or the
-    options makes a new version, and nothing changes the districts or the choices allowed."""
-
-    created_at: datetime  # with the id: the same poll (SQLite may reuse a deleted poll's id)
-    options: tuple[Option, ...]
-    districts: frozenset[str]
-    max_choices: int
-
-
-_KNOWN_MAX = 256  # polls x versions; a council runs a handful at a time
-# Per SQLite file (each has its own ids), where a first answer can be written without a read.
-_known: weakref.WeakKeyDictionary[Engine, dict[tuple[int, int], _Known]] = (
-    weakref.WeakKeyDictionary())
-
-
-def _remember(session: AsyncSession, poll: Poll, options: tuple[Option, ...]) -> None:
-    engine = session.get_bind().engine
-    if writer_for(engine) is None:
-        return
-    known = _known.get(engine)
-    if known is None:
-        known = _known[engine] = {}
-    elif len(known) >= _KNOWN_MAX:
-        known.clear()
-    known[(poll.id, poll.version)] = _Known(as_utc(poll.created_at), options,
-                                            frozenset(poll.districts or ()), poll.max_choices)
 
 
 async def _my_answer(session: AsyncSession, poll_id: int, resident_id: int
@@ -421,7 +337,7 @@ def answer_known(session: AsyncSession, poll_id: int, resident: Resident | None,
     if (writer is None or resident is None or not resident.is_verified
             or resident.forgotten_at is not None):
         return None
-    known = _known.get(session.get_bind().engine, {}).get((poll_id, seen_version))
+    known = recalled(session, poll_id, seen_version)
     if (known is None or not positions or len(positions) > known.max_choices
             or any(k >= len(known.options) for k in positions)
             or (known.districts and resident.district not in known.districts)):
