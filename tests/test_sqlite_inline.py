@@ -103,6 +103,42 @@ async def test_with_the_write_lock_taken_the_session_signs_instead(sessionmaker)
         assert row is not None and row.signature_count == 1
 
 
+async def test_signing_at_once_writes_a_plain_new_signature_and_leaves_the_rest(sessionmaker):
+    """`sign_at_once`, tried before the write turn: None and nothing written for a repeat,
+    the threshold's crossing, or the write lock held elsewhere; those go through the turn."""
+    async with sessionmaker() as session:
+        author = await make_resident(session, 1)
+        signers = [await make_resident(session, n) for n in range(2, 5)]
+        petition = await published(session, author, RULES)
+        await session.commit()
+    async with sessionmaker() as session:
+        first = petitions.sign_at_once(session, petition.id, signers[0], channel=Channel.VIBER)
+        assert first is not None and (first.signed, first.count) == (True, 1)
+        assert first.card.signed and not has_writes(session)
+        assert petitions.sign_at_once(session, petition.id, signers[0],
+                                      channel=Channel.VIBER) is None  # a repeat
+        other = sqlite3.connect(_path(session), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            assert petitions.sign_at_once(session, petition.id, signers[1],
+                                          channel=Channel.TELEGRAM) is None
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        second = petitions.sign_at_once(session, petition.id, signers[1],
+                                        channel=Channel.TELEGRAM)
+        assert second is not None and second.count == 2
+        assert petitions.sign_at_once(session, petition.id, signers[2],
+                                      channel=Channel.TELEGRAM) is None  # the third crosses
+    async with sessionmaker() as session:
+        row = await session.get(Petition, petition.id)
+        assert row is not None and row.signature_count == 2
+        assert row.status == PetitionStatus.COLLECTING
+        stored = list(await session.scalars(
+            select(Signature.resident_id).order_by(Signature.id)))
+        assert stored == [signers[0].id, signers[1].id]
+
+
 async def test_a_first_poll_answer_is_committed_inline_and_a_change_through_the_session(
         sessionmaker):
     async with sessionmaker() as session:

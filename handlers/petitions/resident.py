@@ -138,10 +138,14 @@ async def sign(query: CallbackQuery, callback_data: PetCB, state: FSMContext,
     if ready is None:
         return
     viewer_id = ready.id  # read now: a rollback below expires the loaded objects
+    channel = Channel(account.channel)
     try:
-        async with write_turn(session):
-            result = await petitions.sign_and_commit(session, petition_rules, callback_data.id,
-                                                     ready, channel=Channel(account.channel))
+        # Most signatures of a rush at once, the rest (and any Conflict) in the write turn.
+        result = petitions.sign_at_once(session, callback_data.id, ready, channel=channel)
+        if result is None:
+            async with write_turn(session):
+                result = await petitions.sign_and_commit(session, petition_rules,
+                                                         callback_data.id, ready, channel=channel)
     except Conflict as err:
         callback_answer.text = tr(err.message_key, **err.params)
         callback_answer.show_alert = True

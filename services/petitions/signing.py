@@ -32,7 +32,7 @@ from services.petitions.validation import require_complete
 from services.residents import insert_one_per_person
 from services.sqlite_inline import InlineWriter, inline_writer
 
-__all__ = ["SignResult", "sign", "sign_and_commit", "withdraw"]
+__all__ = ["SignResult", "sign", "sign_and_commit", "sign_at_once", "withdraw"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +112,18 @@ async def sign(
         reached = await _cross_threshold(session, rules, petition, now)
     return SignResult(True, count, reached,
                       card_of(petition, author_name, resident.id, signed=True, now=now))
+
+
+def sign_at_once(session: AsyncSession, petition_id: int, resident: Resident | None, *,
+                 channel: Channel) -> SignResult | None:
+    """On a SQLite file, a new signature that does not cross the threshold, written and
+    committed on the loop's thread before the caller queues for `write_turn` (which would take
+    one of the pool's few connections first); None, with nothing written, for the rest."""
+    resident = require_complete(resident)
+    writer = inline_writer(session)
+    if writer is None:
+        return None
+    return _sign_inline(session, writer, petition_id, resident, Channel(channel), utcnow())
 
 
 async def sign_and_commit(
