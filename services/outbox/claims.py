@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, func, or_, select, update
+from sqlalchemy import Integer, Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db import is_postgres, utcnow
@@ -40,6 +40,41 @@ class Claimed:
 _CLAIMED_COLUMNS = [OutboxMessage.__table__.c[name] for name in Claimed.__slots__]
 
 
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_C = _OUTBOX.c
+# The senders' statements, built once and bound by name: each sender claims and asks for the
+# next due row four times a second even when idle, and building them anew cost most of that.
+_CLAIMABLE = and_(
+    _C.status == OutboxStatus.PENDING.value,
+    _C.channel == bindparam("p_channel"),
+    _C.not_before <= bindparam("p_now"),
+    or_(_C.claimed_until.is_(None), _C.claimed_until < bindparam("p_now")),
+)
+_READY = (
+    select(_C.id)
+    .where(_CLAIMABLE)
+    # (priority, not_before, id) walks ix_outbox_ready in order and stops at the limit;
+    # ordering by (priority, id) would sort every pending row on each claim.
+    .order_by(_C.priority, _C.not_before, _C.id)
+    .limit(bindparam("p_limit", type_=Integer))
+)
+
+
+def _claim(chosen: Any) -> Any:
+    return (
+        update(_OUTBOX)
+        .where(chosen, _CLAIMABLE)
+        .values(claimed_by=bindparam("p_worker"), claimed_until=bindparam("p_until"),
+                attempts=_C.attempts + 1)
+        .returning(*_CLAIMED_COLUMNS)
+    )
+
+
+_READY_LOCKED = _READY.with_for_update(skip_locked=True).cte("ready").prefix_with("MATERIALIZED")
+_CLAIM_POSTGRES = _claim(_C.id.in_(select(_READY_LOCKED.c.id)))
+_CLAIM_SQLITE = _claim(_C.id.in_(_READY.scalar_subquery()))
+
+
 async def claim_batch(
     session: AsyncSession,
     worker: str,
@@ -56,42 +91,14 @@ async def claim_batch(
     write lock. The outer WHERE repeats the readiness test so a row changed meanwhile is skipped.
     """
     now = now or utcnow()
-    claimable = and_(
-        OutboxMessage.status == OutboxStatus.PENDING.value,
-        OutboxMessage.channel == channel,
-        OutboxMessage.not_before <= now,
-        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-    )
-    ready = (
-        select(OutboxMessage.id)
-        .where(claimable)
-        # (priority, not_before, id) walks ix_outbox_ready in order and stops at the limit;
-        # ordering by (priority, id) would sort every pending row on each claim.
-        .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)
-        .limit(limit)
-    )
-    if is_postgres(session):
-        cte = ready.with_for_update(skip_locked=True).cte("ready").prefix_with("MATERIALIZED")
-        chosen: Any = OutboxMessage.id.in_(select(cte.c.id))
-    else:
-        chosen = OutboxMessage.id.in_(ready.scalar_subquery())
-    table = cast(Table, OutboxMessage.__table__)
-    stmt = (
-        update(table)
-        .where(chosen, claimable)
-        .values(
-            claimed_by=worker,
-            claimed_until=now + lease,
-            attempts=table.c.attempts + 1,
-        )
-        .returning(*_CLAIMED_COLUMNS)
-    )
-    claimed = [Claimed(*row) for row in (await session.execute(stmt)).all()]
+    stmt = _CLAIM_POSTGRES if is_postgres(session) else _CLAIM_SQLITE
+    rows = (await session.execute(stmt, {"p_channel": channel, "p_now": now, "p_limit": limit,
+                                         "p_worker": worker, "p_until": now + lease})).all()
+    claimed = [Claimed(*row) for row in rows]
     claimed.sort(key=lambda m: (m.priority, m.id))
     return claimed
 
 
-_OUTBOX = cast(Table, OutboxMessage.__table__)
 
 
 def _held_by(ids: Sequence[int], worker: str | None, *statuses: OutboxStatus) -> Any:
@@ -200,31 +207,19 @@ async def mark_chat_blocked(session: AsyncSession, channel: str, chat_id: str) -
     )
 
 
-async def next_due(
-    session: AsyncSession, channel: str, *, now: datetime | None = None
-) -> datetime | None:
+_NEXT_DUE = select(func.min(case(
+    (and_(_C.claimed_until.is_not(None), _C.claimed_until > _C.not_before), _C.claimed_until),
+    else_=_C.not_before,
+))).where(_C.status == OutboxStatus.PENDING.value, _C.channel == bindparam("p_channel"))
+
+
+async def next_due(session: AsyncSession, channel: str) -> datetime | None:
     """When the earliest pending row of `channel` can next be claimed (None if none).
 
     A row leased by a sender counts from the end of its lease: if that sender died, this is when
     the row becomes claimable again.
     """
-    now = now or utcnow()
-    ready_at = case(
-        (
-            and_(
-                OutboxMessage.claimed_until.is_not(None),
-                OutboxMessage.claimed_until > OutboxMessage.not_before,
-            ),
-            OutboxMessage.claimed_until,
-        ),
-        else_=OutboxMessage.not_before,
-    )
-    value = await session.scalar(
-        select(func.min(ready_at)).where(
-            OutboxMessage.status == OutboxStatus.PENDING.value,
-            OutboxMessage.channel == channel,
-        )
-    )
+    value = await session.scalar(_NEXT_DUE, {"p_channel": channel})
     if value is None:
         return None
     if isinstance(value, str):  # SQLite hands back CASE results as text
