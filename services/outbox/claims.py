@@ -99,8 +99,6 @@ async def claim_batch(
     return claimed
 
 
-
-
 def _held_by(ids: Sequence[int], worker: str | None, *statuses: OutboxStatus) -> Any:
     allowed = [s.value for s in statuses or (OutboxStatus.PENDING,)]
     condition = and_(_OUTBOX.c.id.in_(ids), _OUTBOX.c.status.in_(allowed))

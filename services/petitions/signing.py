@@ -115,7 +115,7 @@ async def sign(
 
 
 def sign_at_once(session: AsyncSession, petition_id: int, resident: Resident | None, *,
-                 channel: Channel) -> SignResult | None:
+                 channel: Channel, now: datetime | None = None) -> SignResult | None:
     """On a SQLite file, a new signature that does not cross the threshold, written and
     committed on the loop's thread before the caller queues for `write_turn` (which would take
     one of the pool's few connections first); None, with nothing written, for the rest."""
@@ -123,7 +123,8 @@ def sign_at_once(session: AsyncSession, petition_id: int, resident: Resident | N
     writer = inline_writer(session)
     if writer is None:
         return None
-    return _sign_inline(session, writer, petition_id, resident, Channel(channel), utcnow())
+    return _sign_inline(session, writer, petition_id, resident, Channel(channel),
+                        now or utcnow())
 
 
 async def sign_and_commit(
@@ -139,11 +140,10 @@ async def sign_and_commit(
     else, or the write lock taken, goes through the session. A Conflict leaves nothing."""
     resident = require_complete(resident)
     now = utcnow()
-    writer = inline_writer(session)
-    if writer is not None:
-        signed = _sign_inline(session, writer, petition_id, resident, Channel(channel), now)
-        if signed is not None:
-            return signed
+    # Tried again in the turn: the write lock that kept `sign_at_once` out is most often free.
+    signed = sign_at_once(session, petition_id, resident, channel=channel, now=now)
+    if signed is not None:
+        return signed
     return await committed(
         session, sign(session, rules, petition_id, resident, channel=channel, now=now), Conflict)
 
